@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/** One generated API's validators: `validators.get("io.k8s.api.core.v1.Pod").parse(obj)`. */
+export interface Validators<Schemas> {
+  /** The zod schema of one definition, built on first use and cached. */
+  get<N extends keyof Schemas & string>(name: N): z.ZodType<Schemas[N]>;
+  /** Validates `value` against one definition; issues carry the field path. */
+  validate<N extends keyof Schemas & string>(name: N, value: unknown): ValidationResult<Schemas[N]>;
+  /** Every definition name this API has. */
+  names(): (keyof Schemas & string)[];
+}
+
+export type ValidationResult<T> = { success: true; data: T } | { success: false; issues: ValidationIssue[] };
+
+export interface ValidationIssue {
+  /** `spec.template.spec.containers[0].name` */
+  path: string;
+  message: string;
+}
+
+/**
+ * Builds validators lazily from a generated API's JSON Schema definitions (`$defs`), with
+ * zod's JSON Schema importer. Lazy because building all ~800 at once costs a second or
+ * more at start-up, and most programs validate a handful of kinds.
+ */
+export function createValidators<Schemas>(definitionsJson: string): Validators<Schemas> {
+  let defs: Record<string, unknown> | undefined;
+  const cache = new Map<string, z.ZodType>();
+  const definitions = () => {
+    defs ??= JSON.parse(definitionsJson) as Record<string, unknown>;
+    return defs;
+  };
+  const get = (name: string): z.ZodType => {
+    let schema = cache.get(name);
+    if (!schema) {
+      if (!Object.hasOwn(definitions(), name)) throw new RangeError(`no definition named ${name}`);
+      schema = z.fromJSONSchema({ $ref: `#/$defs/${escapeRef(name)}`, $defs: definitions() } as never);
+      cache.set(name, schema);
+    }
+    return schema;
+  };
+  return {
+    get: get as Validators<Schemas>["get"],
+    validate(name, value) {
+      const r = get(name).safeParse(value);
+      if (r.success) return { success: true, data: r.data as Schemas[typeof name] };
+      return {
+        success: false,
+        issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      };
+    },
+    names: () => Object.keys(definitions()).sort() as (keyof Schemas & string)[],
+  };
+}
+
+function escapeRef(name: string): string {
+  return name.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+/** `["spec","containers",0,"name"]` -> `spec.containers[0].name`, as kubectl prints it. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out;
+}

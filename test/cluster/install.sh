@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs what the test cluster needs and builds kube-apiserver once, cached outside the
+# repo. Idempotent: a second run with a warm cache does nothing but check.
+#   KUBE_APISERVER / ETCD   point at existing binaries (as envtest users have them): no build.
+#   KUBEFETCH_CACHE         cache folder (default ~/.cache/kubefetch).
+set -euo pipefail
+
+K8S_DEB_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
+K8S_ORIG="kubernetes_1.20.5+really1.20.2.orig.tar.gz"
+CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
+APISERVER_BIN="$CACHE/kube-apiserver-v1.20.2"
+
+step() { echo "[cluster/install] $*" >&2; }
+fail() {
+  echo "[cluster/install] FAILED at step: $1" >&2
+  echo "[cluster/install] retry with: bash test/cluster/install.sh  (cache: $CACHE)" >&2
+  exit 1
+}
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+}
+
+apt_ready=
+apt_update_once() {
+  [ -n "$apt_ready" ] && return 0
+  step "apt-get update"
+  $SUDO apt-get update -qq >/dev/null || fail "apt-get update"
+  apt_ready=1
+}
+
+# Debian bookworm carries the kubernetes 1.20 source package; naming the suite keeps this
+# working on a newer Debian host.
+ensure_deb_src() {
+  local list=/etc/apt/sources.list.d/kubefetch-bookworm-src.sources
+  [ -f "$list" ] && return 0
+  step "adding deb-src for bookworm main"
+  # apt refuses two entries for one URI with different Signed-By: match the host's.
+  local signed=""
+  if grep -rqs 'Signed-By: */usr/share/keyrings/debian-archive-keyring.gpg' /etc/apt/sources.list.d/; then
+    signed="Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+  fi
+  printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n%s\n' "$signed" \
+    | $SUDO tee "$list" >/dev/null || fail "writing $list"
+  apt_ready=
+}
+
+ensure_pkgs() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_update_once
+  step "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || fail "apt-get install ${missing[*]}"
+}
+
+need_root
+mkdir -p "$CACHE"
+
+# Tools every run needs, whatever provides the binaries.
+ensure_pkgs openssl jq curl
+command -v kubectl >/dev/null || ensure_pkgs kubernetes-client
+
+if [ -n "${ETCD:-}" ]; then
+  [ -x "$ETCD" ] || fail "ETCD=$ETCD is not an executable"
+else
+  ensure_pkgs etcd-server etcd-client
+fi
+
+if [ -n "${KUBE_APISERVER:-}" ]; then
+  [ -x "$KUBE_APISERVER" ] || fail "KUBE_APISERVER=$KUBE_APISERVER is not an executable"
+  step "using KUBE_APISERVER=$KUBE_APISERVER"
+  exit 0
+fi
+
+if [ -x "$APISERVER_BIN" ] && "$APISERVER_BIN" --version >/dev/null 2>&1; then
+  step "cached: $APISERVER_BIN"
+  exit 0
+fi
+
+ensure_deb_src
+ensure_pkgs golang-go rsync golang-github-modern-go-reflect2-dev dpkg-dev make
+
+SRC="$CACHE/src"
+mkdir -p "$SRC"
+if [ ! -f "$SRC/$K8S_ORIG" ]; then
+  apt_update_once
+  step "apt-get source --download-only kubernetes=$K8S_DEB_VERSION"
+  (cd "$SRC" && apt-get source --download-only "kubernetes=$K8S_DEB_VERSION" >/dev/null 2>&1) \
+    || fail "downloading the kubernetes source package"
+fi
+
+BUILD="$CACHE/build"
+if [ ! -d "$BUILD/vendor" ]; then
+  step "extracting $K8S_ORIG"
+  rm -rf "$BUILD" && mkdir -p "$BUILD"
+  tar -xzf "$SRC/$K8S_ORIG" -C "$BUILD" --strip-components=1 || fail "extracting $K8S_ORIG"
+fi
+
+# The vendored reflect2 1.0.1 builds under Go >= 1.18 but the server then dies with
+# "fatal error: fault" on the first labelled object; Debian's 1.0.2 is the fix.
+step "replacing vendored reflect2 with Debian's 1.0.2"
+R2=/usr/share/gocode/src/github.com/modern-go/reflect2
+rm -f "$BUILD"/vendor/github.com/modern-go/reflect2/*.go "$BUILD"/vendor/github.com/modern-go/reflect2/*.s
+cp "$R2"/*.go "$BUILD/vendor/github.com/modern-go/reflect2/" || fail "copying reflect2"
+cp "$R2"/*.s "$BUILD/vendor/github.com/modern-go/reflect2/" 2>/dev/null || true
+
+mkdir -p "$BUILD/.go/src/k8s.io"
+[ -e "$BUILD/.go/src/k8s.io/kubernetes" ] || ln -s ../../.. "$BUILD/.go/src/k8s.io/kubernetes"
+# A failed earlier run can leave an empty binary that make then treats as up to date.
+find "$BUILD/_output" -type f -name kube-apiserver -size 0 -delete 2>/dev/null || true
+
+step "building kube-apiserver (6-12 min on 2 cores)"
+(
+  cd "$BUILD/.go/src/k8s.io/kubernetes"
+  GOPATH="$BUILD/.go" CGO_ENABLED=0 \
+    make WHAT=cmd/kube-apiserver >"$CACHE/build.log" 2>&1
+) || { tail -20 "$CACHE/build.log" >&2; fail "make WHAT=cmd/kube-apiserver (log: $CACHE/build.log)"; }
+
+BIN=$(find "$BUILD/_output" -type f -name kube-apiserver -size +1M | head -1)
+[ -n "$BIN" ] || fail "locating the built kube-apiserver"
+cp "$BIN" "$APISERVER_BIN.tmp" && mv "$APISERVER_BIN.tmp" "$APISERVER_BIN"
+"$APISERVER_BIN" --version >&2 || fail "running the built kube-apiserver"
+step "built $APISERVER_BIN"
