@@ -1,0 +1,82 @@
+// The test command: lint, build, then one `node --test` run.
+//   node scripts/test.mjs unit          no cluster: *.test.ts only
+//   node scripts/test.mjs integration   the cluster and *.int.test.ts only
+//   node scripts/test.mjs all           everything (what CI runs)
+// The cluster (test/cluster/up.sh) is started once for the run and ended by its PIDs
+// afterwards, also when tests fail or the run is interrupted.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+const mode = process.argv[2] ?? "all";
+const extra = process.argv.slice(3);
+if (!["unit", "integration", "all"].includes(mode)) {
+  console.error("usage: node scripts/test.mjs unit|integration|all [node --test args]");
+  process.exit(2);
+}
+
+function find(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== "fixtures" && e.name !== "node_modules") find(p, out);
+    } else if (e.name.endsWith(".test.ts")) out.push(relative(root, p));
+  }
+  return out.sort();
+}
+const all = find(join(root, "test"));
+const files = all.filter((f) =>
+  mode === "all" ? true : mode === "unit" ? !f.endsWith(".int.test.ts") : f.endsWith(".int.test.ts"),
+);
+
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+run(process.execPath, [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "."]);
+run(process.execPath, [join(root, "scripts/build.mjs")]);
+
+let clusterDir;
+const down = () => {
+  if (!clusterDir) return;
+  const dir = clusterDir;
+  clusterDir = undefined;
+  spawnSync("bash", [join(root, "test/cluster/down.sh"), dir], { stdio: "inherit" });
+};
+process.on("exit", down);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    down();
+    process.exit(130);
+  });
+}
+
+const env = { ...process.env };
+if (files.some((f) => f.endsWith(".int.test.ts"))) {
+  clusterDir = execFileSync("bash", [join(root, "test/cluster/up.sh")], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  }).trim();
+  env.KUBEFETCH_TEST_CLUSTER = clusterDir;
+}
+
+const child = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    "--conditions=kubefetch-source",
+    "--test",
+    "--test-timeout=300000",
+    "--test-reporter=spec",
+    ...extra,
+    ...files,
+  ],
+  { stdio: "inherit", cwd: root, env },
+);
+child.on("exit", (code, signal) => {
+  down();
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Starts etcd + kube-apiserver on free 127.0.0.1 ports with certificates, tokens, RBAC and a
+# service-account issuer, and writes kubeconfigs and an in-cluster service-account folder.
+#   bash test/cluster/up.sh [DIR]     DIR default: a new temp folder; printed on stdout.
+# DIR/cluster.json describes the cluster; `bash test/cluster/down.sh DIR` ends it.
+# Running `up` on a DIR whose cluster is still running does nothing.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+log() { echo "[cluster/up] $*" >&2; }
+fail() { echo "[cluster/up] FAILED: $*" >&2; exit 1; }
+
+DIR="${1:-}"
+if [ -n "$DIR" ] && [ -f "$DIR/cluster.json" ] && [ -f "$DIR/kube-apiserver.pid" ] \
+  && kill -0 "$(cat "$DIR/kube-apiserver.pid")" 2>/dev/null; then
+  log "already up in $DIR"
+  echo "$DIR"
+  exit 0
+fi
+[ -n "$DIR" ] || DIR="$(mktemp -d "${TMPDIR:-/tmp}/kubefetch-cluster.XXXXXX")"
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+bash "$HERE/install.sh" || fail "installing prerequisites (see above)"
+CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
+APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
+ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
+[ -x "$APISERVER" ] || fail "no kube-apiserver at $APISERVER (run: bash test/cluster/install.sh)"
+[ -x "$ETCD_BIN" ] || fail "no etcd found (install etcd-server or set ETCD)"
+
+# --- certificates ---------------------------------------------------------------------
+PKI="$DIR/pki"
+mkdir -p "$PKI"
+ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1 ($*)"; }
+if [ ! -f "$PKI/ca.crt" ]; then
+  log "making certificates"
+  ossl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kubefetch-test-ca" \
+    -keyout "$PKI/ca.key" -out "$PKI/ca.crt"
+  sign() { # name subject [extfile]
+    ossl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$PKI/$1.key" -out "$PKI/$1.csr"
+    if [ -n "${3:-}" ]; then
+      ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+        -days 3650 -out "$PKI/$1.crt" -extfile "$3"
+    else
+      ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+        -days 3650 -out "$PKI/$1.crt"
+    fi
+    rm -f "$PKI/$1.csr"
+  }
+  cat >"$PKI/serving.ext" <<EXT
+subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage=serverAuth
+EXT
+  printf 'extendedKeyUsage=clientAuth\n' >"$PKI/client.ext"
+  sign serving "/CN=kube-apiserver" "$PKI/serving.ext"
+  sign admin "/O=system:masters/CN=kubefetch-admin" "$PKI/client.ext"
+  sign alice "/CN=alice" "$PKI/client.ext"
+  ossl genrsa -out "$PKI/sa.key" 2048
+  ossl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
+  ADMIN_TOKEN="$(openssl rand -hex 24)"
+  BOB_TOKEN="$(openssl rand -hex 24)"
+  # token,user,uid,"groups"
+  printf '%s,kubefetch-token-admin,uid-admin,"system:masters"\n%s,bob,uid-bob\n' \
+    "$ADMIN_TOKEN" "$BOB_TOKEN" >"$DIR/tokens.csv"
+  chmod 600 "$DIR/tokens.csv" "$PKI"/*.key
+fi
+ADMIN_TOKEN="$(sed -n 1p "$DIR/tokens.csv" | cut -d, -f1)"
+BOB_TOKEN="$(sed -n 2p "$DIR/tokens.csv" | cut -d, -f1)"
+
+# --- ports and processes ---------------------------------------------------------------
+free_ports() { # three distinct free loopback ports
+  node -e '
+    const net = require("node:net");
+    const take = () => new Promise((res) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => res(s)); });
+    Promise.all([take(), take(), take()]).then((ss) => { console.log(ss.map((s) => s.address().port).join(" ")); ss.forEach((s) => s.close()); });'
+}
+
+wait_http() { # url seconds [curl args...]
+  local url=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  while [ $SECONDS -lt $deadline ]; do
+    if curl -fsS --max-time 2 "$@" "$url" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_etcd() {
+  mkdir -p "$DIR/etcd"
+  setsid "$ETCD_BIN" --name kubefetch --data-dir "$DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
+    --initial-cluster "kubefetch=http://127.0.0.1:$PEER_PORT" --log-level warn \
+    >"$DIR/etcd.log" 2>&1 </dev/null &
+  echo $! >"$DIR/etcd.pid"
+}
+
+apiserver_args() {
+  cat <<ARGS
+--etcd-servers=http://127.0.0.1:$ETCD_PORT
+--bind-address=127.0.0.1
+--advertise-address=127.0.0.1
+--secure-port=$API_PORT
+--insecure-port=0
+--cert-dir=$PKI
+--tls-cert-file=$PKI/serving.crt
+--tls-private-key-file=$PKI/serving.key
+--client-ca-file=$PKI/ca.crt
+--token-auth-file=$DIR/tokens.csv
+--authorization-mode=RBAC
+--service-account-issuer=https://kubernetes.default.svc.cluster.local
+--service-account-key-file=$PKI/sa.pub
+--service-account-signing-key-file=$PKI/sa.key
+--api-audiences=https://kubernetes.default.svc.cluster.local
+--service-cluster-ip-range=10.0.0.0/24
+--disable-admission-plugins=ServiceAccount
+--allow-privileged=true
+--profiling=false
+--logtostderr=true
+--v=0
+ARGS
+}
+
+start_apiserver() {
+  apiserver_args >"$DIR/kube-apiserver.args"
+  # shellcheck disable=SC2046
+  setsid "$APISERVER" $(cat "$DIR/kube-apiserver.args") >"$DIR/kube-apiserver.log" 2>&1 </dev/null &
+  echo $! >"$DIR/kube-apiserver.pid"
+}
+
+# A port can be taken between choosing and binding: then choose again.
+for attempt in 1 2 3 4 5; do
+  read -r ETCD_PORT PEER_PORT API_PORT < <(free_ports)
+  log "attempt $attempt: etcd :$ETCD_PORT, kube-apiserver :$API_PORT"
+  start_etcd
+  if ! wait_http "http://127.0.0.1:$ETCD_PORT/health" 30 || ! alive "$DIR/etcd.pid"; then
+    log "etcd did not start: $(tail -3 "$DIR/etcd.log" | tr '\n' ' ')"
+    bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
+    rm -rf "$DIR/etcd"
+    continue
+  fi
+  start_apiserver
+  if wait_http "https://127.0.0.1:$API_PORT/readyz" 90 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN"; then
+    break
+  fi
+  log "kube-apiserver did not become ready: $(grep -iE 'error|fatal|bind' "$DIR/kube-apiserver.log" | tail -3 | tr '\n' ' ')"
+  bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
+  rm -rf "$DIR/etcd"
+  [ "$attempt" = 5 ] && fail "kube-apiserver did not start after 5 attempts (logs in $DIR)"
+done
+SERVER="https://127.0.0.1:$API_PORT"
+log "ready at $SERVER"
+
+# --- kubeconfigs -------------------------------------------------------------------------
+kubeconfig() { # file user-yaml
+  cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubefetch-test
+  cluster:
+    server: $SERVER
+    certificate-authority: $PKI/ca.crt
+contexts:
+- name: kubefetch-test
+  context:
+    cluster: kubefetch-test
+    user: $2
+    namespace: default
+current-context: kubefetch-test
+users:
+- name: $2
+  user:
+$3
+KC
+  chmod 600 "$1"
+}
+kubeconfig "$DIR/admin.kubeconfig" admin "    client-certificate: $PKI/admin.crt
+    client-key: $PKI/admin.key"
+kubeconfig "$DIR/token.kubeconfig" token-admin "    token: $ADMIN_TOKEN"
+kubeconfig "$DIR/alice.kubeconfig" alice "    client-certificate: $PKI/alice.crt
+    client-key: $PKI/alice.key"
+kubeconfig "$DIR/bob.kubeconfig" bob "    token: $BOB_TOKEN"
+
+# --- service account: the folder an in-cluster pod sees ---------------------------------------
+api() { # method path [json]
+  curl -fsS --max-time 10 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H "Content-Type: application/json" -X "$1" "$SERVER$2" ${3:+-d "$3"}
+}
+SA_NS=kubefetch-sa
+if ! api GET "/api/v1/namespaces/$SA_NS/serviceaccounts/reader" >/dev/null 2>&1; then
+  api POST /api/v1/namespaces "{\"metadata\":{\"name\":\"$SA_NS\"}}" >/dev/null || fail "creating namespace $SA_NS"
+  api POST "/api/v1/namespaces/$SA_NS/serviceaccounts" '{"metadata":{"name":"reader"}}' >/dev/null \
+    || fail "creating service account"
+  api POST "/apis/rbac.authorization.k8s.io/v1/namespaces/$SA_NS/roles" '{"metadata":{"name":"reader"},"rules":[
+    {"apiGroups":[""],"resources":["pods"],"verbs":["get","list","watch"]},
+    {"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list","watch","create","update","patch","delete"]}]}' \
+    >/dev/null || fail "creating role"
+  api POST "/apis/rbac.authorization.k8s.io/v1/namespaces/$SA_NS/rolebindings" '{"metadata":{"name":"reader"},
+    "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"reader"},
+    "subjects":[{"kind":"ServiceAccount","name":"reader","namespace":"'"$SA_NS"'"}]}' >/dev/null \
+    || fail "creating role binding"
+fi
+mkdir -p "$DIR/serviceaccount"
+api POST "/api/v1/namespaces/$SA_NS/serviceaccounts/reader/token" \
+  '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}}' \
+  | jq -er .status.token | tr -d '\n' >"$DIR/serviceaccount/token" || fail "TokenRequest for the service account"
+cp "$PKI/ca.crt" "$DIR/serviceaccount/ca.crt"
+printf '%s' "$SA_NS" >"$DIR/serviceaccount/namespace"
+
+jq -n --arg dir "$DIR" --arg server "$SERVER" --argjson apiPort "$API_PORT" --argjson etcdPort "$ETCD_PORT" \
+  --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" \
+  --arg adminToken "$ADMIN_TOKEN" --arg bobToken "$BOB_TOKEN" --arg saNamespace "$SA_NS" '{
+    dir: $dir, server: $server, host: "127.0.0.1", apiPort: $apiPort,
+    etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd },
+    apiserver: { binary: $apiserver, argsFile: ($dir + "/kube-apiserver.args"), pidFile: ($dir + "/kube-apiserver.pid"), log: ($dir + "/kube-apiserver.log") },
+    ca: ($dir + "/pki/ca.crt"),
+    kubeconfigs: { admin: ($dir + "/admin.kubeconfig"), token: ($dir + "/token.kubeconfig"),
+                   unprivileged: ($dir + "/alice.kubeconfig"), unprivilegedToken: ($dir + "/bob.kubeconfig") },
+    certs: { admin: { cert: ($dir + "/pki/admin.crt"), key: ($dir + "/pki/admin.key") },
+             unprivileged: { cert: ($dir + "/pki/alice.crt"), key: ($dir + "/pki/alice.key") } },
+    tokens: { admin: $adminToken, unprivileged: $bobToken },
+    serviceAccount: { dir: ($dir + "/serviceaccount"), namespace: $saNamespace, name: "reader" }
+  }' >"$DIR/cluster.json"
+log "wrote $DIR/cluster.json"
+echo "$DIR"

@@ -1,0 +1,73 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import { generate } from "../../codegen/generate.js";
+import { loadSpecFile } from "../../codegen/load-spec.js";
+import { repoRoot, specsDir } from "./paths.js";
+
+/** Every swagger*.json under the shared specs (1.x folders and extra/), sorted. */
+export function listSpecs(dir = specsDir): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/swagger.*\.json$/.test(e)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A scratch folder inside the repo, so generated code resolves `kubefetch/*` to this package. */
+export function scratchDir(name: string): string {
+  const dir = join(repoRoot, "test/.out", `${name}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function generateSpec(specPath: string, out: string) {
+  const spec = await loadSpecFile(specPath);
+  return generate({ spec, out, command: `kubefetch generate --from-file ${relative(specsDir, specPath)}` });
+}
+
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+/**
+ * Type-checks a generated folder with strict tsc, library checks on, plus a consumer file
+ * that uses the client's types, registry and validators. Returns tsc's output.
+ */
+export async function typecheckGenerated(dir: string): Promise<{ ok: boolean; output: string }> {
+  writeFileSync(
+    join(dir, "consumer.ts"),
+    [
+      'import { registry, spec, type components } from "./index.js";',
+      'import { validators } from "./schemas.js";',
+      'import type { paths } from "./openapi.js";',
+      'type Pod = components["schemas"][typeof registry.core.v1.pods.schema];',
+      'export const pod: Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "x" } };',
+      'export const listPath: keyof paths = "/api/v1/namespaces/{namespace}/pods";',
+      'export const ok = validators.validate("io.k8s.api.core.v1.Pod", pod).success && spec.sha256;',
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      extends: relative(dir, join(repoRoot, "tsconfig.json")),
+      compilerOptions: { skipLibCheck: false, noEmit: true },
+      include: ["*.ts"],
+    }),
+  );
+  try {
+    const r = await promisify(execFile)(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], {
+      maxBuffer: 64 << 20,
+    });
+    return { ok: true, output: r.stdout };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` || e.message };
+  }
+}

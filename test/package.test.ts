@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { scratchDir } from "./helpers/spec-check.js";
+
+const run = promisify(execFile);
+
+describe("the package as a consumer loads it (built dist/, package exports)", () => {
+  it('require("kubefetch") works from a CommonJS file (require of ESM)', async () => {
+    const dir = scratchDir("cjs");
+    const file = join(dir, "consumer.cjs");
+    writeFileSync(
+      file,
+      [
+        'const k = require("kubefetch");',
+        'const gen = require("kubefetch/generated/kubernetes-1.36");',
+        "console.log(JSON.stringify({ version: k.version, kind: gen.registry.apps.v1.deployments.kind }));",
+      ].join("\n"),
+    );
+    const r = await run(process.execPath, [file]);
+    assert.deepEqual(JSON.parse(r.stdout), { version: "0.1.0", kind: "Deployment" });
+  });
+
+  it("importing the client loads no zod; the schemas subpath does", async () => {
+    const dir = scratchDir("loads");
+    // A resolve hook on the real loader that logs every module URL to a file.
+    writeFileSync(
+      join(dir, "hooks.mjs"),
+      `import { appendFileSync } from "node:fs";
+       export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.TRACE, r.url + "\\n"); return r; }`,
+    );
+    writeFileSync(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module"; register("./hooks.mjs", import.meta.url);`,
+    );
+    const loaded = async (spec: string) => {
+      const trace = join(dir, `trace-${spec.replaceAll("/", "_")}.txt`);
+      writeFileSync(trace, "");
+      await run(
+        process.execPath,
+        [
+          "--import",
+          join(dir, "register.mjs"),
+          "--input-type=module",
+          "-e",
+          `await import(${JSON.stringify(spec)});`,
+        ],
+        {
+          env: { ...process.env, TRACE: trace },
+        },
+      );
+      return readFileSync(trace, "utf8").split("\n").filter(Boolean);
+    };
+    const client = await loaded("kubefetch/generated/kubernetes-1.36");
+    assert.ok(
+      client.some((u) => u.endsWith("/dist/generated/kubernetes-1.36/registry.js")),
+      client.join("\n"),
+    );
+    assert.deepEqual(
+      client.filter((u) => u.includes("/node_modules/zod/")),
+      [],
+    );
+    const schemas = await loaded("kubefetch/generated/kubernetes-1.36/schemas");
+    assert.ok(
+      schemas.some((u) => u.includes("/node_modules/zod/")),
+      schemas.join("\n"),
+    );
+  });
+});
