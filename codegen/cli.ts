@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { loadEmbeddedSpec } from "./embedded-spec.js";
 import { GenerateError } from "./errors.js";
+import { loadClusterSpec } from "./from-cluster.js";
 import { generate } from "./generate.js";
 import { type LoadedSpec, loadSpecFile, loadSpecUrl } from "./load-spec.js";
 
@@ -11,7 +12,10 @@ Writes a typed Kubernetes client (types, resource registry, zod validators) for 
 Source (at most one; default: the embedded spec of the newest Kubernetes):
   --from-file PATH   a swagger.json (or .json.gz) / OpenAPI 3 document
   --from-url URL     the same over http(s), e.g. a cluster's /openapi/v2 behind kubectl proxy
-  --from-cluster     the current cluster's /openapi/v2 (with its CRDs) through your kubeconfig
+  --from-cluster     the current cluster's /openapi/v2 (with its CRDs), through your kubeconfig
+                     or the in-cluster service account, as the runtime connects
+    --kubeconfig F   with --from-cluster: this kubeconfig instead of $KUBECONFIG / ~/.kube/config
+    --context C      with --from-cluster: this context instead of current-context
 
 Options:
   --out DIR          output folder (default ./generated/kubernetes-<version>)
@@ -41,6 +45,8 @@ export async function main(
     "from-file"?: string;
     "from-url"?: string;
     "from-cluster"?: boolean;
+    kubeconfig?: string;
+    context?: string;
     out?: string;
     help?: boolean;
   };
@@ -51,6 +57,8 @@ export async function main(
         "from-file": { type: "string" },
         "from-url": { type: "string" },
         "from-cluster": { type: "boolean" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -70,9 +78,8 @@ export async function main(
     io.err(`kubefetch generate: choose one source, not ${sources.map((s) => `--${s}`).join(" and ")}\n`);
     return 2;
   }
-  if (values["from-cluster"]) {
-    // The slot for the config-loader issue: fetched through loadConfig() like the runtime.
-    io.err("kubefetch generate: --from-cluster is not available in this version yet\n");
+  if (!values["from-cluster"] && (values.kubeconfig !== undefined || values.context !== undefined)) {
+    io.err("kubefetch generate: --kubeconfig and --context go with --from-cluster\n");
     return 2;
   }
 
@@ -93,6 +100,13 @@ export async function main(
         io.err(`\rdownloading ${url}: ${mb} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
       });
       io.err("\n");
+    } else if (values["from-cluster"]) {
+      const cluster = await loadClusterSpec({
+        ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+        ...(values.context !== undefined ? { context: values.context } : {}),
+      });
+      spec = cluster.spec;
+      kubernetesVersion = cluster.kubernetesVersion;
     } else {
       const embedded = await loadEmbeddedSpec();
       spec = embedded.spec;

@@ -1,0 +1,93 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+export const repoRoot = join(import.meta.dirname, "..");
+export const competitorsDir = join(repoRoot, "bench/competitors");
+export const workDir = join(repoRoot, "bench/.work");
+
+/** One measured quantity of one subject, over rounds. */
+export interface Figure {
+  /** e.g. "kubefetch", "@kubernetes/client-node", "raw undici" */
+  subject: string;
+  /** e.g. "added tsc time, TS 5.9, skipLibCheck" */
+  metric: string;
+  unit: "ms" | "s" | "MB" | "KB" | "req/s" | "events/s" | "packages";
+  samples: number[];
+  /** Higher is better (throughput) or lower is better (time, size). */
+  better: "higher" | "lower";
+}
+
+/** A goal: a ratio of two figures of the same run, or a bound on one. */
+export interface Goal {
+  text: string;
+  /** The figure (subject + metric) the goal is about. */
+  subject: string;
+  metric: string;
+  /** Compare against another subject's figure of the same metric, as a ratio... */
+  versus?: string;
+  /** ...which must be at most (lower-is-better) or at least (higher-is-better) this. */
+  ratio?: number;
+  /** Or an absolute bound in the figure's unit. */
+  bound?: number;
+}
+
+export interface BenchContext {
+  /** Smoke mode: tiny sizes, one round, to prove the harness runs. */
+  tiny: boolean;
+  /** Rounds wanted; a benchmark may do fewer to stay under its time budget. */
+  rounds: number;
+  /** Milliseconds a benchmark may spend in all (each is bounded under 60 s). */
+  budgetMs: number;
+}
+
+export interface Benchmark {
+  name: string;
+  title: string;
+  goals: Goal[];
+  run(ctx: BenchContext): Promise<Figure[]>;
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+export const run = promisify(execFile);
+
+/** Wall time of one child process, in ms. */
+export async function timeProcess(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
+  const t = performance.now();
+  await run(cmd, args, { maxBuffer: 64 << 20, ...opts });
+  return performance.now() - t;
+}
+
+/** Repeats `fn` up to `rounds` times, stopping early (after at least one) when over budget. */
+export async function rounds<T>(
+  ctx: BenchContext,
+  fn: (round: number) => Promise<T>,
+  share = 1,
+): Promise<T[]> {
+  const out: T[] = [];
+  const start = performance.now();
+  for (let i = 0; i < ctx.rounds; i++) {
+    out.push(await fn(i));
+    const spent = performance.now() - start;
+    if (spent + spent / out.length > ctx.budgetMs * share) break;
+  }
+  return out;
+}
+
+export function competitorBin(name: string): string {
+  const p = join(competitorsDir, "node_modules/.bin", name);
+  if (!existsSync(p)) {
+    throw new Error(`bench competitor ${name} missing: run \`npm ci --prefix bench/competitors\``);
+  }
+  return p;
+}

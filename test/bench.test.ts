@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { it } from "node:test";
+import { promisify } from "node:util";
+import { repoRoot } from "./helpers/paths.js";
+
+// Timing goals live in bench/, never here: this only proves the harness still runs every
+// benchmark (one tiny round each) and reports every figure.
+it("bench: every benchmark runs once with tiny sizes and reports its figures", async () => {
+  const r = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "--conditions=kubefetch-source", join(repoRoot, "bench/run.ts"), "--tiny"],
+    { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 240_000 },
+  );
+  for (const name of ["codegen", "typecheck-ts59", "typecheck-ts7"]) {
+    assert.match(r.stdout, new RegExp(`### ${name}: `), `${name} did not report`);
+  }
+  assert.match(r.stdout, /\| kubefetch \| added tsc time, TS 5\.9, skipLibCheck true \| -?\d/);
+  assert.match(r.stdout, /\| @kubernetes\/client-node \| added tsc time, TS 7, skipLibCheck true \| -?\d/);
+  assert.match(r.stdout, /\| embedded default \(1\.36\) \| generate time \| \d/);
+  assert.doesNotMatch(r.stdout, /wrote .*RESULTS\.md/);
+});
