@@ -83,7 +83,8 @@ export function parseKubeconfig(text: string, path: string): KubeconfigFile {
     doc = parseYaml(text, { prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     const e = err as YAMLParseError;
-    const line = e.linePos?.[0] ? ` at line ${e.linePos[0].line}` : "";
+    const offset = e.pos?.[0];
+    const line = offset === undefined ? "" : ` at line ${text.slice(0, offset).split("\n").length}`;
     // The YAML library quotes the offending text; keep only the reason: it may hold a secret.
     throw new ConfigError(`invalid YAML${line} (${e.code ?? "parse error"})`, { file: path });
   }

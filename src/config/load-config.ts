@@ -371,8 +371,10 @@ export function isLoopback(host: string): boolean {
   return h === "::1";
 }
 
+/** The URL as written, its password (if any) replaced. */
 function redactUrl(u: string): string {
   const url = new URL(u);
-  if (url.password) url.password = "***";
+  if (!url.password) return u;
+  url.password = "***";
   return url.toString();
 }

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { proxyFromEnv } from "../../src/transport/proxy-env.js";
+
+// Go's http.ProxyFromEnvironment, which kubectl uses when a cluster has no proxy-url.
+describe("HTTPS_PROXY / NO_PROXY as kubectl honours them", () => {
+  const env = { HTTPS_PROXY: "proxy.corp:3128", HTTP_PROXY: "http://plain-proxy:80" };
+  it("https servers use HTTPS_PROXY, with http:// added when it has no scheme", () => {
+    assert.equal(proxyFromEnv("https://kube.example:6443", env), "http://proxy.corp:3128");
+  });
+  it("http servers use HTTP_PROXY", () => {
+    assert.equal(proxyFromEnv("http://kube.example:8080", env), "http://plain-proxy:80");
+  });
+  it("lower-case variables count when upper-case ones are unset", () => {
+    assert.equal(proxyFromEnv("https://kube.example", { https_proxy: "http://lc:1" }), "http://lc:1");
+  });
+  it("loopback and localhost are never proxied", () => {
+    for (const s of ["https://127.0.0.1:6443", "https://localhost:1", "https://[::1]:6443"]) {
+      assert.equal(proxyFromEnv(s, env), undefined, s);
+    }
+  });
+  const cases: [string, string, boolean][] = [
+    ["*", "https://kube.example", false],
+    ["kube.example", "https://kube.example", false],
+    ["xample", "https://kube.example", true],
+    ["example", "https://kube.example", false],
+    ["example.com", "https://api.example.com", false],
+    [".example.com", "https://example.com", true],
+    [".example.com", "https://api.example.com", false],
+    ["10.0.0.0/8", "https://10.1.2.3:6443", false],
+    ["10.0.0.0/8", "https://11.1.2.3:6443", true],
+    ["10.1.2.3", "https://10.1.2.3:6443", false],
+    ["kube.example:443", "https://kube.example", false],
+    ["kube.example:8443", "https://kube.example", true],
+    ["other, kube.example", "https://kube.example", false],
+  ];
+  for (const [noProxy, server, proxied] of cases) {
+    it(`NO_PROXY=${noProxy}: ${server} is ${proxied ? "" : "not "}proxied`, () => {
+      assert.equal(proxyFromEnv(server, { ...env, NO_PROXY: noProxy }) !== undefined, proxied);
+    });
+  }
+});
