@@ -4,11 +4,23 @@
 // spec:    info.version unversioned
 // sha256:  9ccaf2b3523040220b5c90fb736f577cf2650b6f2e539cdfbac90bf774d67000
 
+import { type ClientOptions, createKubeClient, type KubeClient, type KubeConfig } from "kubefetch";
 import type { components } from "./components.js";
+import type { paths } from "./openapi.js";
+import { registry } from "./registry.js";
 
 export type { components } from "./components.js";
+export type { paths } from "./openapi.js";
 export { registry } from "./registry.js";
 export type { Registry } from "./registry.js";
+
+/** The typed client of this API: `kube.core.v1.pods.list()`, `kube.discovery`, `kube.raw`. */
+export type Client = KubeClient<typeof registry, components["schemas"], paths>;
+
+/** A client for this API on the given config (from loadConfig()). */
+export function createClient(config: KubeConfig, options?: ClientOptions): Client {
+  return createKubeClient<typeof registry, components["schemas"], paths>(config, registry, options);
+}
 
 /** The API this client was generated from. */
 export const spec = {

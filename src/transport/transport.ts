@@ -23,7 +23,7 @@ export interface Transport {
    * against the server. Built on undici.request: faster than undici's fetch, and it can send
    * a header several times (Impersonate-Group), which fetch's Headers cannot.
    */
-  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** undici.request on the same pool: the fast path for typed calls. */
   request(path: string, options?: RequestOptions): Promise<Dispatcher.ResponseData>;
   /** The dispatcher in use now (an exec plugin's new client certificate replaces it). */
@@ -108,7 +108,19 @@ function makeTransport(config: KubeConfig, s: ConfigSecrets, env: NodeJS.Process
     config,
     dispatcher,
     request,
-    async fetch(input, init = {}) {
+    async fetch(input, given) {
+      let init: RequestInit = given ?? {};
+      // Any WHATWG Request (undici's or Node's global one), by shape: class identity differs
+      // between the two, and openapi-fetch may construct either.
+      if (typeof input === "object" && !(input instanceof URL) && "url" in input && "method" in input) {
+        const body = input.body ? Buffer.from(await input.arrayBuffer()) : undefined;
+        const headers: Record<string, string> = {};
+        input.headers.forEach((v, k) => {
+          headers[k] = v;
+        });
+        init = { method: input.method, headers, signal: input.signal, ...(body ? { body } : {}), ...given };
+        input = input.url;
+      }
       const full = typeof input === "string" && input.startsWith("/") ? `${base}${input}` : String(input);
       if (!full.startsWith(`${base}/`))
         throw new TypeError(`${full} is not on this transport's server ${base}`);

@@ -1,0 +1,98 @@
+import createOpenApiClient from "openapi-fetch";
+import { Request } from "undici";
+import type { KubeConfig } from "../config/load-config.js";
+import { createTransport } from "../transport/transport.js";
+import { createDiscovery } from "./discovery.js";
+import type { RetryPolicy } from "./http.js";
+import { type ClientContext, logApi, type ResourceInfo, resourceApi, subresourceApi } from "./resource.js";
+import type { KubeClient, Registry } from "./types.js";
+
+export interface ClientOptions {
+  retry?: Partial<RetryPolicy>;
+  /** Called with each Warning header's text. Default: printed once per distinct message. */
+  onWarning?: (message: string) => void;
+}
+
+function defaultWarnings(): (message: string) => void {
+  const seen = new Set<string>();
+  return (m) => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    console.warn(`Warning: ${m}`);
+  };
+}
+
+/**
+ * Binds the runtime to one generated API. Generated `index.ts` files call this with their
+ * registry; the types come from that registry, its definitions and its paths.
+ */
+export function createKubeClient<R extends Registry, S, P extends {}>(
+  config: KubeConfig,
+  registry: R,
+  options: ClientOptions = {},
+): KubeClient<R, S, P> {
+  const transport = createTransport(config);
+  const ctx: ClientContext = {
+    config,
+    transport,
+    retry: { maxRetries: 3, maxDelayMs: 10_000, baseDelayMs: 200, ...options.retry },
+    onWarning: options.onWarning ?? defaultWarnings(),
+  };
+  const client: Record<string, unknown> = {};
+  for (const [groupKey, versions] of Object.entries(registry)) {
+    const g: Record<string, unknown> = {};
+    for (const [version, plurals] of Object.entries(versions)) {
+      const v: Record<string, unknown> = {};
+      for (const [plural, entry] of Object.entries(plurals)) {
+        const info: ResourceInfo = entry;
+        const ready = Promise.resolve(info);
+        const api = resourceApi(ctx, () => ready, entry.verbs);
+        for (const [name, sub] of Object.entries(entry.subresources)) {
+          if (name === "log") api.log = logApi(ctx, info, sub);
+          else if (sub.schema) api[name] = subresourceApi(ctx, info, sub);
+        }
+        v[plural] = api;
+      }
+      g[version] = v;
+    }
+    client[groupKey] = g;
+  }
+  const discovery = createDiscovery(ctx);
+  const { resolve, ...discoveryApi } = discovery;
+  // discovery.k8s.io and resource.k8s.io share their keys with these members: merge them.
+  client.discovery = Object.assign(discoveryApi, client.discovery);
+  const dynamic = (ref: { apiVersion: string; kind: string }) => {
+    let info: Promise<ResourceInfo> | undefined;
+    const getInfo = () => {
+      info ??= resolve(ref.apiVersion, ref.kind);
+      info.catch(() => {
+        info = undefined;
+      });
+      return info;
+    };
+    const api = resourceApi(ctx, getInfo);
+    api.info = async () => {
+      const i = await getInfo();
+      return {
+        apiVersion: i.apiVersion,
+        kind: i.kind,
+        plural: i.plural,
+        namespaced: i.namespaced,
+        verbs: [...i.verbs],
+      };
+    };
+    return api;
+  };
+  client.resource = Object.assign(dynamic, client.resource);
+  client.raw = createOpenApiClient<P>({
+    baseUrl: config.server.replace(/\/+$/, ""),
+    fetch: (req) =>
+      transport.fetch(
+        req as unknown as Parameters<typeof transport.fetch>[0],
+      ) as unknown as Promise<Response>,
+    Request: Request as unknown as typeof globalThis.Request,
+  });
+  client.config = config;
+  client.close = () => transport.close();
+  return client as KubeClient<R, S, P>;
+}

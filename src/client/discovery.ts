@@ -1,0 +1,51 @@
+import { call, json } from "./http.js";
+import type { ClientContext, ResourceInfo } from "./resource.js";
+import type { ApiGroup, ApiResourceList, Discovery } from "./types.js";
+
+/** Discovery as `kubectl get --raw` walks it, each answer cached per client until refresh(). */
+export function createDiscovery(
+  ctx: ClientContext,
+): Discovery & { resolve(apiVersion: string, kind: string): Promise<ResourceInfo> } {
+  const cache = new Map<string, Promise<unknown>>();
+  const get = <T>(path: string, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<T> => {
+    let p = cache.get(path) as Promise<T> | undefined;
+    if (!p) {
+      p = call(ctx, { method: "GET", path, ...opts }).then((res) => json<T>(res, "GET", path));
+      // A failure is not cached: the next call asks again.
+      p.catch(() => cache.delete(path));
+      cache.set(path, p);
+    }
+    return p;
+  };
+  const resources = (groupVersion: string, opts?: { signal?: AbortSignal; timeoutMs?: number }) =>
+    get<ApiResourceList>(groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`, opts);
+  return {
+    version: (o) => get("/version", o),
+    api: (o) => get("/api", o),
+    groups: (o) => get("/apis", o),
+    group: (name, o) => get<ApiGroup>(`/apis/${name}`, o),
+    resources,
+    refresh: () => cache.clear(),
+    /** apiVersion + kind -> the resource serving it (not a subresource), for the dynamic client. */
+    async resolve(apiVersion, kind) {
+      const list = await resources(apiVersion);
+      const r = list.resources.find((x) => x.kind === kind && !x.name.includes("/"));
+      if (!r) throw new TypeError(`the server has no resource of kind ${kind} in ${apiVersion}`);
+      const prefix = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      const collection = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.name}` : `${prefix}/${r.name}`;
+      return {
+        apiVersion,
+        kind,
+        plural: r.name,
+        namespaced: r.namespaced,
+        verbs: r.verbs,
+        paths: {
+          collection,
+          item: `${collection}/{name}`,
+          ...(r.namespaced ? { allNamespaces: `${prefix}/${r.name}` } : {}),
+        },
+        subresources: {},
+      };
+    },
+  };
+}

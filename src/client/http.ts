@@ -1,0 +1,201 @@
+import type { Dispatcher } from "undici";
+import type { Transport } from "../transport/transport.js";
+import { KubeError, type Status } from "./kube-error.js";
+
+export interface CallOptions {
+  /** Cancels the call, its retries and their waits. */
+  signal?: AbortSignal;
+  /** Gives up after this long, retries included. */
+  timeoutMs?: number;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 3). */
+  maxRetries: number;
+  /** The longest single wait, Retry-After included (default 10 s). */
+  maxDelayMs: number;
+  /** First backoff for 5xx/resets on GET, doubled each time, with jitter (default 200 ms). */
+  baseDelayMs: number;
+}
+
+export interface HttpContext {
+  transport: Transport;
+  retry: RetryPolicy;
+  onWarning: (message: string) => void;
+}
+
+export interface CallInit extends CallOptions {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+}
+
+/** `?a=1&b=x`: undefined skipped, booleans and numbers as text, arrays repeated. */
+export function queryString(q: Record<string, unknown> | undefined): string {
+  if (!q) return "";
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const x of v) p.append(k, String(x));
+    else p.append(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+const RETRYABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
+function signalFor(init: CallOptions): AbortSignal | undefined {
+  const signals = [
+    init.signal,
+    init.timeoutMs !== undefined ? AbortSignal.timeout(init.timeoutMs) : undefined,
+  ].filter((s): s is AbortSignal => s !== undefined);
+  return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+function retryAfterMs(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+/** `299 - "message"` -> message */
+function warnings(h: string | string[] | undefined): string[] {
+  if (!h) return [];
+  const out: string[] = [];
+  for (const v of Array.isArray(h) ? h : [h]) {
+    const m = /^\d{3} \S+ "((?:[^"\\]|\\.)*)"/.exec(v);
+    out.push(m ? (m[1] as string).replace(/\\(.)/g, "$1") : v);
+  }
+  return out;
+}
+
+/**
+ * One API call with the retry rules: 429 and 503 with Retry-After for any verb (the server did
+ * not act on it), other 5xx and connection resets only for GET, which is safe to repeat.
+ * Returns the response with its body unread; throws KubeError for a non-2xx answer.
+ */
+export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher.ResponseData> {
+  const signal = signalFor(init);
+  const path = `${init.path}${queryString(init.query)}`;
+  const body =
+    init.body === undefined
+      ? undefined
+      : typeof init.body === "string"
+        ? init.body
+        : JSON.stringify(init.body);
+  const headers: Record<string, string> = { accept: init.accept ?? "application/json" };
+  if (body !== undefined) headers["content-type"] = init.contentType ?? "application/json";
+  const idempotent = init.method === "GET" || init.method === "HEAD";
+  for (let attempt = 0; ; attempt++) {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await ctx.transport.request(path, {
+        method: init.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (
+        signal?.aborted ||
+        !idempotent ||
+        attempt >= ctx.retry.maxRetries ||
+        !code ||
+        !RETRYABLE_CODES.has(code)
+      ) {
+        throw err;
+      }
+      await sleep(backoff(ctx.retry, attempt), signal);
+      continue;
+    }
+    for (const w of warnings(res.headers.warning)) ctx.onWarning(w);
+    if (res.statusCode < 300) return res;
+    const after = retryAfterMs(res.headers["retry-after"]);
+    const retryable =
+      ((res.statusCode === 429 || res.statusCode === 503) && after !== undefined) ||
+      (idempotent && (res.statusCode === 429 || res.statusCode >= 500));
+    if (retryable && attempt < ctx.retry.maxRetries) {
+      await res.body.dump();
+      await sleep(Math.min(after ?? backoff(ctx.retry, attempt), ctx.retry.maxDelayMs), signal);
+      continue;
+    }
+    throw await errorFrom(res, init.method, path);
+  }
+}
+
+function backoff(p: RetryPolicy, attempt: number): number {
+  const exp = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+export async function errorFrom(
+  res: Dispatcher.ResponseData,
+  method: string,
+  path: string,
+): Promise<KubeError> {
+  let text = "";
+  try {
+    // An error body is small; read at most 64 KiB of it.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res.body) {
+      chunks.push(c as Buffer);
+      size += (c as Buffer).length;
+      if (size > 65_536) break;
+    }
+    text = Buffer.concat(chunks).toString("utf8");
+  } catch {}
+  try {
+    const s = JSON.parse(text) as Status;
+    if (s && typeof s === "object" && (s.kind === "Status" || typeof s.message === "string")) {
+      return new KubeError({ status: res.statusCode, method, path, body: s });
+    }
+  } catch {}
+  return new KubeError({ status: res.statusCode, method, path, bodyPrefix: text.slice(0, 200).trim() });
+}
+
+/** Reads a JSON body; a body that is not JSON is a KubeError, never an unhandled throw. */
+export async function json<T>(res: Dispatcher.ResponseData, method: string, path: string): Promise<T> {
+  const text = await res.body.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new KubeError({
+      status: res.statusCode,
+      method,
+      path,
+      message: "the answer is not JSON",
+      bodyPrefix: text.slice(0, 200),
+    });
+  }
+}

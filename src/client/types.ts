@@ -1,0 +1,373 @@
+// The client's types, computed from a generated registry (R), its definitions (S) and its
+// paths (P). Nothing here exists at run time.
+import type { Client as OpenApiClient } from "openapi-fetch";
+import type { CallOptions } from "./http.js";
+
+/** Any Kubernetes object, as the dynamic client returns it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  uid?: string;
+  [field: string]: unknown;
+}
+
+export interface KubeList<T> {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: T[];
+}
+
+export interface SubresourceEntry {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly verbs: readonly string[];
+  readonly path: string;
+  readonly schema?: string;
+}
+
+/** One entry of a generated registry. */
+export interface RegistryEntry {
+  readonly group: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+  readonly verbs: readonly string[];
+  readonly schema?: string;
+  readonly listSchema?: string;
+  readonly listKind?: string;
+  readonly paths: { readonly collection?: string; readonly item?: string; readonly allNamespaces?: string };
+  readonly subresources: { readonly [name: string]: SubresourceEntry };
+}
+
+export type Registry = {
+  readonly [group: string]: { readonly [version: string]: { readonly [plural: string]: RegistryEntry } };
+};
+
+type Verbs<E> = E extends { readonly verbs: readonly (infer V)[] } ? V : never;
+type Has<E, V extends string> = V extends Verbs<E> ? true : false;
+
+/** The object type of an entry (or subresource) from its schema name. */
+export type ObjectOf<E, S> = E extends { readonly schema: infer N }
+  ? N extends keyof S
+    ? S[N]
+    : KubeObject
+  : KubeObject;
+
+/** A path's operation's query parameters, as the spec declares them. */
+type QueryOf<P, Path, M extends string> = Path extends keyof P
+  ? P[Path] extends { [K in M]?: infer Op }
+    ? NonNullable<Op> extends { parameters: { query?: infer Q } }
+      ? NonNullable<Q>
+      : object
+    : object
+  : object;
+
+type CollectionPath<E> = E extends { readonly paths: { readonly collection: infer C } } ? C : never;
+type ItemPath<E> = E extends { readonly paths: { readonly item: infer I } } ? I : never;
+
+/** A spec's `dryRun: string` ("All") as a boolean, the way callers think of it. */
+type WithDryRun<Q> = Omit<Q, "dryRun" | "pretty"> & { dryRun?: boolean };
+
+type Namespaced<E> = E extends { readonly namespaced: true } ? true : false;
+
+/** Which object: a name, and a namespace for namespaced kinds only (default: the config's). */
+export type Ref<E> =
+  Namespaced<E> extends true ? { name: string; namespace?: string } : { name: string; namespace?: never };
+/** Where to list: a namespace (omitted: all namespaces) for namespaced kinds only. */
+type Scope<E> = Namespaced<E> extends true ? { namespace?: string } : { namespace?: never };
+
+/** What create and replace take: the object, apiVersion and kind optional (filled in). */
+export type Input<T> = Omit<T, "apiVersion" | "kind"> &
+  Partial<Pick<T, Extract<keyof T, "apiVersion" | "kind">>>;
+
+/** A merge or strategic-merge patch: any part of the object; null deletes a field. */
+export type MergePatch<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: MergePatch<T[K]> | null }
+    : T;
+
+export interface JsonPatchOperation {
+  op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+export type PatchOptions<Q> = CallOptions &
+  WithDryRun<Q> &
+  ({ type: "json"; body?: never } | { type: "merge" | "strategic" });
+
+export type PatchBody<T, O> = O extends { type: "json" } ? JsonPatchOperation[] : MergePatch<T>;
+
+export interface ApplyOptions extends CallOptions {
+  /** Who owns the applied fields (required by server-side apply). */
+  fieldManager: string;
+  /** Take fields other managers own instead of failing with 409. */
+  force?: boolean;
+  dryRun?: boolean;
+  fieldValidation?: "Ignore" | "Warn" | "Strict";
+}
+
+/** What apply takes: any part of the object with its name. */
+export type ApplyInput<T> = MergePatch<Input<T>> & { metadata: { name: string; namespace?: string } };
+
+export interface WatchEvent<T> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+  object: T;
+}
+
+export interface LogStream extends AsyncIterable<string> {
+  /** The whole log as one string (do not use with follow). */
+  text(): Promise<string>;
+}
+
+type ListQuery<E, P> = Omit<QueryOf<P, CollectionPath<E>, "get">, "watch" | "pretty">;
+
+type GetMethods<E, S, P> =
+  Has<E, "get"> extends true
+    ? {
+        get(
+          ref: Ref<E>,
+          options?: CallOptions & Omit<QueryOf<P, ItemPath<E>, "get">, "pretty">,
+        ): Promise<ObjectOf<E, S>>;
+      }
+    : unknown;
+
+type ListMethods<E, S, P> =
+  Has<E, "list"> extends true
+    ? {
+        list(options?: CallOptions & Scope<E> & ListQuery<E, P>): Promise<KubeList<ObjectOf<E, S>>>;
+        /** Every object, page by page (`limit` is the page size). */
+        listAll(
+          options?: CallOptions & Scope<E> & Omit<ListQuery<E, P>, "continue">,
+        ): AsyncIterable<ObjectOf<E, S>>;
+      }
+    : unknown;
+
+type CreateMethods<E, S, P> =
+  Has<E, "create"> extends true
+    ? {
+        create(
+          object: Input<ObjectOf<E, S>>,
+          options?: CallOptions & Scope<E> & WithDryRun<QueryOf<P, CollectionPath<E>, "post">>,
+        ): Promise<ObjectOf<E, S>>;
+      }
+    : unknown;
+
+type UpdateMethods<E, S, P> =
+  Has<E, "update"> extends true
+    ? {
+        replace(
+          object: Input<ObjectOf<E, S>>,
+          options?: CallOptions & Scope<E> & WithDryRun<QueryOf<P, ItemPath<E>, "put">>,
+        ): Promise<ObjectOf<E, S>>;
+      }
+    : unknown;
+
+type PatchMethods<E, S, P> =
+  Has<E, "patch"> extends true
+    ? {
+        patch<O extends PatchOptions<QueryOf<P, ItemPath<E>, "patch">>>(
+          ref: Ref<E>,
+          body: PatchBody<ObjectOf<E, S>, O>,
+          options: O,
+        ): Promise<ObjectOf<E, S>>;
+        /** Server-side apply. */
+        apply(object: ApplyInput<ObjectOf<E, S>>, options: ApplyOptions): Promise<ObjectOf<E, S>>;
+      }
+    : unknown;
+
+type DeleteMethods<E, S, P> =
+  Has<E, "delete"> extends true
+    ? {
+        delete(
+          ref: Ref<E>,
+          options?: CallOptions & WithDryRun<QueryOf<P, ItemPath<E>, "delete">>,
+        ): Promise<ObjectOf<E, S> | import("./kube-error.js").Status>;
+      }
+    : unknown;
+
+type DeleteCollectionMethods<E, P> =
+  Has<E, "deletecollection"> extends true
+    ? {
+        deleteCollection(
+          options?: CallOptions & Scope<E> & WithDryRun<QueryOf<P, CollectionPath<E>, "delete">>,
+        ): Promise<unknown>;
+      }
+    : unknown;
+
+type WatchMethods<E, S, P> =
+  Has<E, "watch"> extends true
+    ? {
+        watch(
+          options?: CallOptions & Scope<E> & Omit<ListQuery<E, P>, "limit" | "continue">,
+        ): AsyncIterable<WatchEvent<ObjectOf<E, S>>>;
+      }
+    : unknown;
+
+type SubresourceOf<E, N extends string> = E extends { readonly subresources: { readonly [K in N]: infer X } }
+  ? X
+  : never;
+
+type SubApi<E, X, S, P> = X extends SubresourceEntry
+  ? ("get" extends Verbs<X>
+      ? { get(ref: Ref<E>, options?: CallOptions): Promise<ObjectOf<X, S>> }
+      : unknown) &
+      ("update" extends Verbs<X>
+        ? {
+            replace(
+              object: Input<ObjectOf<X, S>>,
+              options?: CallOptions & { dryRun?: boolean; fieldManager?: string },
+            ): Promise<ObjectOf<X, S>>;
+          }
+        : unknown) &
+      ("patch" extends Verbs<X>
+        ? {
+            patch<O extends PatchOptions<object>>(
+              ref: Ref<E>,
+              body: PatchBody<ObjectOf<X, S>, O>,
+              options: O,
+            ): Promise<ObjectOf<X, S>>;
+          }
+        : unknown) &
+      ("create" extends Verbs<X>
+        ? {
+            create(
+              ref: Ref<E>,
+              body: Input<ObjectOf<X, S>>,
+              options?: CallOptions & { dryRun?: boolean },
+            ): Promise<unknown>;
+          }
+        : unknown)
+  : never;
+
+/** Subresources with a body (status, scale, eviction, ...); connect ones (exec, attach, proxy) are not here. */
+type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs }
+  ? {
+      [N in keyof Subs as N extends "log"
+        ? never
+        : Subs[N] extends { readonly schema: string }
+          ? N
+          : never]: SubApi<E, SubresourceOf<E, N & string>, S, P>;
+    } & ("log" extends keyof Subs
+      ? {
+          log(
+            ref: Ref<E>,
+            options?: CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">,
+          ): LogStream;
+        }
+      : unknown)
+  : unknown;
+
+type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
+
+/** The API of one resource: exactly the methods its verbs allow. */
+export type ResourceApi<E, S, P> = GetMethods<E, S, P> &
+  ListMethods<E, S, P> &
+  CreateMethods<E, S, P> &
+  UpdateMethods<E, S, P> &
+  PatchMethods<E, S, P> &
+  DeleteMethods<E, S, P> &
+  DeleteCollectionMethods<E, P> &
+  WatchMethods<E, S, P> &
+  SubresourceMethods<E, S, P>;
+
+/** A resource known only at run time: every method, objects as KubeObject; the server decides. */
+export type DynamicResource = ResourceApi<
+  {
+    readonly namespaced: boolean;
+    readonly verbs: readonly [
+      "get",
+      "list",
+      "create",
+      "update",
+      "patch",
+      "delete",
+      "deletecollection",
+      "watch",
+    ];
+    readonly subresources: Record<string, never>;
+    readonly paths: Record<string, never>;
+  },
+  Record<string, never>,
+  Record<string, never>
+> & {
+  /** The resource as discovery found it. */
+  info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
+};
+
+export interface Discovery {
+  /** GET /version */
+  version(
+    options?: CallOptions,
+  ): Promise<{ major: string; minor: string; gitVersion: string; [k: string]: unknown }>;
+  /** GET /api: the core group's versions. */
+  api(options?: CallOptions): Promise<{ kind: "APIVersions"; versions: string[]; [k: string]: unknown }>;
+  /** GET /apis: every other group with its versions. */
+  groups(options?: CallOptions): Promise<{ kind: "APIGroupList"; groups: ApiGroup[] }>;
+  /** GET /apis/{group} */
+  group(name: string, options?: CallOptions): Promise<ApiGroup>;
+  /** GET /api/v1 or /apis/{group}/{version}: its resources with their verbs. */
+  resources(groupVersion: string, options?: CallOptions): Promise<ApiResourceList>;
+  /** Forget cached answers. */
+  refresh(): void;
+}
+
+export interface ApiGroup {
+  name: string;
+  versions: { groupVersion: string; version: string }[];
+  preferredVersion?: { groupVersion: string; version: string };
+  [k: string]: unknown;
+}
+
+export interface ApiResource {
+  name: string;
+  singularName?: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  group?: string;
+  version?: string;
+  shortNames?: string[];
+  [k: string]: unknown;
+}
+
+export interface ApiResourceList {
+  kind: "APIResourceList";
+  groupVersion: string;
+  resources: ApiResource[];
+}
+
+type Groups<R extends Registry, S, P> = {
+  [G in keyof R]: { [V in keyof R[G]]: { [Pl in keyof R[G][V]]: ResourceApi<R[G][V][Pl], S, P> } };
+};
+
+/** The client for one generated API: groups, versions, resources, plus discovery, dynamic and raw. */
+export type KubeClient<R extends Registry, S, P extends {}> = Omit<
+  Groups<R, S, P>,
+  "discovery" | "resource" | "raw"
+> & {
+  discovery: Discovery & ("discovery" extends keyof R ? Groups<R, S, P>["discovery"] : unknown);
+  resource: ((ref: { apiVersion: string; kind: string }) => DynamicResource) &
+    ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);
+  /** openapi-fetch on the same connection pool and credentials: any path of the spec. */
+  raw: OpenApiClient<P>;
+  /** The config this client uses. */
+  config: import("../config/load-config.js").KubeConfig;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+};

@@ -1,0 +1,160 @@
+import type { CallOptions } from "./http.js";
+import { call, queryString } from "./http.js";
+import { KubeError, type Status } from "./kube-error.js";
+import { LineTooLongError, lines } from "./lines.js";
+import type { ClientContext, ResourceInfo } from "./resource.js";
+import type { WatchEvent } from "./types.js";
+
+/** A watch that cannot go on: a malformed event, an ERROR event, a stream that broke the protocol. */
+export class WatchError extends Error {
+  override readonly name: string = "WatchError";
+  readonly status: Status | undefined;
+  constructor(message: string, options: { status?: Status; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/** 410 Gone: the resourceVersion is older than what etcd keeps. List again, then watch from there. */
+export class WatchExpiredError extends WatchError {
+  override readonly name = "WatchExpiredError";
+}
+
+export interface WatchOptions extends CallOptions {
+  namespace?: string;
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  allowWatchBookmarks?: boolean;
+  [query: string]: unknown;
+}
+
+export interface WatchTuning {
+  /** Backoff after a dropped connection: first wait and cap (ms). */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  /** A connection that lived this long resets the backoff. */
+  healthyMs: number;
+}
+
+const DEFAULT_TUNING: WatchTuning = { minBackoffMs: 500, maxBackoffMs: 30_000, healthyMs: 60_000 };
+
+/**
+ * The watch state machine (as client-go's reflector, without the list):
+ *   connect(rv) -> streaming -> [server timeout | stream end] -> connect(rv)
+ *                            -> [dropped connection, 5xx] -> backoff -> connect(rv)
+ *                            -> [410 / ERROR 410] -> WatchExpiredError (the caller relists)
+ *                            -> [ERROR event, malformed line] -> WatchError
+ *                            -> [abort] -> done, socket closed
+ * rv is the last resourceVersion seen (events and bookmarks), so a resumed watch misses nothing.
+ */
+export async function* watchStream(
+  ctx: ClientContext,
+  resolve: () => Promise<{ info: ResourceInfo; path: string }>,
+  options: WatchOptions,
+  tuning: WatchTuning = DEFAULT_TUNING,
+): AsyncGenerator<WatchEvent<never>> {
+  const { signal, timeoutMs: _t, namespace: _n, resourceVersion, ...rest } = options;
+  const { info, path } = await resolve();
+  let rv = resourceVersion;
+  let failures = 0;
+  while (!signal?.aborted) {
+    // Randomised 5-10 min server-side timeout, as the reflector does: the server ends the
+    // watch cleanly and we resume, instead of a client abort killing a healthy stream.
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    const query = {
+      allowWatchBookmarks: true,
+      ...rest,
+      watch: 1,
+      timeoutSeconds,
+      ...(rv ? { resourceVersion: rv } : {}),
+    };
+    const started = Date.now();
+    let res: Awaited<ReturnType<typeof call>>;
+    try {
+      res = await call(ctx, { method: "GET", path, query, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (err instanceof KubeError && err.status === 410) {
+        throw new WatchExpiredError(`${path}: resourceVersion ${rv} is too old (410 Gone)`, { cause: err });
+      }
+      if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
+      await pause(backoff(tuning, failures++), signal);
+      continue;
+    }
+    try {
+      for await (const raw of lines(res.body)) {
+        let ev: { type?: string; object?: Record<string, unknown> };
+        try {
+          ev = JSON.parse(raw.toString("utf8"));
+        } catch {
+          throw new WatchError(
+            `${path}${queryString(query)}: malformed watch event (${raw.length} bytes, not JSON)`,
+          );
+        }
+        if (
+          !ev ||
+          typeof ev !== "object" ||
+          typeof ev.type !== "string" ||
+          !ev.object ||
+          typeof ev.object !== "object"
+        ) {
+          throw new WatchError(`${path}: malformed watch event (no type or object)`);
+        }
+        if (ev.type === "ERROR") {
+          const status = ev.object as Status;
+          if (status.code === 410)
+            throw new WatchExpiredError(`${path}: ${status.message ?? "410 Gone"}`, { status });
+          throw new WatchError(
+            `${path}: watch error ${status.code ?? ""} ${status.reason ?? ""}: ${status.message ?? ""}`,
+            { status },
+          );
+        }
+        const meta = ev.object.metadata as { resourceVersion?: string } | undefined;
+        if (meta?.resourceVersion) rv = meta.resourceVersion;
+        if (ev.type !== "BOOKMARK") {
+          ev.object.apiVersion ??= info.apiVersion;
+          ev.object.kind ??= info.kind;
+        }
+        if (
+          ev.type !== "ADDED" &&
+          ev.type !== "MODIFIED" &&
+          ev.type !== "DELETED" &&
+          ev.type !== "BOOKMARK"
+        ) {
+          throw new WatchError(`${path}: unknown watch event type ${JSON.stringify(ev.type)}`);
+        }
+        yield ev as WatchEvent<never>;
+      }
+      // The server ended the watch (its timeout): resume at once.
+      if (Date.now() - started > tuning.healthyMs) failures = 0;
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (err instanceof WatchError) throw err;
+      if (err instanceof LineTooLongError) throw new WatchError(`${path}: ${err.message}`, { cause: err });
+      // A dropped connection: back off, then resume from the last resourceVersion.
+      if (Date.now() - started > tuning.healthyMs) failures = 0;
+      await pause(backoff(tuning, failures++), signal);
+    } finally {
+      res.body.destroy();
+    }
+  }
+}
+
+function backoff(t: WatchTuning, failures: number): number {
+  const exp = Math.min(t.maxBackoffMs, t.minBackoffMs * 2 ** failures);
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
