@@ -6,11 +6,22 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
-import { typecheckTs7, typecheckTs59 } from "./cases/typecheck.js";
+import {
+  typecheckTs7,
+  typecheckTs7Libcheck,
+  typecheckTs59,
+  typecheckTs59Libcheck,
+} from "./cases/typecheck.js";
 import type { Benchmark, Figure, Goal } from "./harness.js";
 import { competitorsDir, median, repoRoot } from "./harness.js";
 
-export const BENCHMARKS: Benchmark[] = [codegen, typecheckTs59, typecheckTs7];
+export const BENCHMARKS: Benchmark[] = [
+  codegen,
+  typecheckTs59,
+  typecheckTs59Libcheck,
+  typecheckTs7,
+  typecheckTs7Libcheck,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -83,6 +83,26 @@ function stripForValidation(schema: Schema): Schema {
   return out;
 }
 
+/** `raw.ts`: the opt-in to typing kube.raw with every path (loads the full path types). */
+export function emitRaw(): string {
+  return [
+    'import type { Client as OpenApiClient } from "openapi-fetch";',
+    'import type { Client } from "./index.js";',
+    'import type { paths } from "./openapi.js";',
+    "",
+    'export type { paths } from "./openapi.js";',
+    "",
+    "/**",
+    " * `kube.raw` with every path, parameter and response of the spec typed. Kept out of the",
+    " * default client type because the full path types cost seconds of type-checking.",
+    " */",
+    "export function typedRaw(kube: Client): OpenApiClient<paths> {",
+    "  return kube.raw as unknown as OpenApiClient<paths>;",
+    "}",
+    "",
+  ].join("\n");
+}
+
 export interface IndexInfo {
   specVersion: string;
   kubernetesVersion: string;
@@ -93,20 +113,22 @@ export function emitIndex(doc: OpenApiDocument, info: IndexInfo): string {
   const lines = [
     'import { type ClientOptions, createKubeClient, type KubeClient, type KubeConfig } from "kubefetch";',
     'import type { components } from "./components.js";',
-    'import type { paths } from "./openapi.js";',
+    'import type { queries } from "./queries.js";',
     'import { registry } from "./registry.js";',
     "",
     'export type { components } from "./components.js";',
-    'export type { paths } from "./openapi.js";',
     'export { registry } from "./registry.js";',
     'export type { Registry } from "./registry.js";',
     "",
-    "/** The typed client of this API: `kube.core.v1.pods.list()`, `kube.discovery`, `kube.raw`. */",
-    'export type Client = KubeClient<typeof registry, components["schemas"], paths>;',
+    "/**",
+    " * The typed client of this API: `kube.core.v1.pods.list()`, `kube.discovery`, `kube.raw`.",
+    " * For `kube.raw` with every path of the spec typed, see `typedRaw` in ./raw.js.",
+    " */",
+    'export type Client = KubeClient<typeof registry, components["schemas"], queries>;',
     "",
     "/** A client for this API on the given config (from loadConfig()). */",
     "export function createClient(config: KubeConfig, options?: ClientOptions): Client {",
-    '  return createKubeClient<typeof registry, components["schemas"], paths>(config, registry, options);',
+    '  return createKubeClient<typeof registry, components["schemas"], queries>(config, registry, options);',
     "}",
     "",
     "/** The API this client was generated from. */",

@@ -2,6 +2,8 @@ import type { GlobalContext } from "openapi-typescript";
 import { astToString, resolveRef, scanDiscriminators, transformSchema } from "openapi-typescript";
 import type { OpenApiDocument } from "./openapi-types.js";
 
+const DEPRECATED_WATCH = /^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//;
+
 export interface EmittedTypes {
   /** `export interface components`: what consumers who only name types load. */
   components: string;
@@ -14,7 +16,11 @@ export interface EmittedTypes {
  * first re-bundle and lint it with Redocly (half the time on the largest spec) and produce
  * the same output; every $ref here is local and was checked by `toOpenApi3`.
  */
-export function emitTypes(doc: OpenApiDocument): EmittedTypes {
+export function emitTypes(full: OpenApiDocument): EmittedTypes {
+  // The /watch/ paths are deprecated (`?watch=true` on the list path replaces them) and are
+  // a quarter of all paths: typing them would cost every consumer's type-check.
+  const paths = Object.fromEntries(Object.entries(full.paths).filter(([p]) => !DEPRECATED_WATCH.test(p)));
+  const doc: OpenApiDocument = { ...full, paths };
   const schema = doc as unknown as Parameters<typeof transformSchema>[0];
   const ctx: GlobalContext = {
     additionalProperties: false,

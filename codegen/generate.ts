@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { emitIndex, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
+import { emitIndex, emitRaw, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
+import { emitQueries } from "./emit-queries.js";
 import { emitTypes } from "./emit-types.js";
 import { GenerateError } from "./errors.js";
 import type { LoadedSpec } from "./load-spec.js";
@@ -50,6 +51,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const files: Record<string, string> = {
     "components.d.ts": head + types.components,
     "openapi.d.ts": head + types.paths,
+    "queries.d.ts": head + emitQueries(doc, model),
+    "raw.ts": head + emitRaw(),
     "registry.ts": head + emitRegistry(model),
     "schemas.ts": head + emitSchemas(doc),
     "index.ts": head + emitIndex(doc, { specVersion, kubernetesVersion, sha256: opts.spec.sha256 }),

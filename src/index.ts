@@ -1,8 +1,8 @@
-// The public API of `import "kubefetch"`. Kept free of heavy imports: zod lives behind
-// `kubefetch/schemas`, the generated clients behind `kubefetch/generated/<name>`.
+// The public API of `import "kubefetch"`. Its declarations import neither zod (behind
+// `kubefetch/schemas`) nor undici (the transport is behind `kubefetch/transport`), so a
+// consumer's type-check does not pay for them.
 export type { ClientOptions } from "./client/create-client.js";
 export { createKubeClient } from "./client/create-client.js";
-export type { CallOptions, RetryPolicy } from "./client/http.js";
 export type { Status } from "./client/kube-error.js";
 export {
   isAlreadyExists,
@@ -21,6 +21,7 @@ export type {
   ApiResourceList,
   ApplyInput,
   ApplyOptions,
+  CallOptions,
   Discovery,
   DynamicResource,
   Input,
@@ -34,13 +35,11 @@ export type {
   Registry,
   RegistryEntry,
   ResourceApi,
+  RetryPolicy,
   WatchEvent,
 } from "./client/types.js";
-export { WatchError, WatchExpiredError } from "./client/watch.js";
+export { WatchError, WatchExpiredError } from "./client/watch-errors.js";
 export { ConfigError } from "./config/errors.js";
 export type { Impersonation, KubeConfig, LoadConfigOptions, TlsSettings } from "./config/load-config.js";
 export { loadConfig } from "./config/load-config.js";
-export type { ValidationIssue, ValidationResult, Validators } from "./schemas/index.js";
-export type { RequestOptions, Transport } from "./transport/transport.js";
-export { createTransport } from "./transport/transport.js";
 export const version = "0.1.0";

@@ -6,20 +6,22 @@
 
 import { type ClientOptions, createKubeClient, type KubeClient, type KubeConfig } from "kubefetch";
 import type { components } from "./components.js";
-import type { paths } from "./openapi.js";
+import type { queries } from "./queries.js";
 import { registry } from "./registry.js";
 
 export type { components } from "./components.js";
-export type { paths } from "./openapi.js";
 export { registry } from "./registry.js";
 export type { Registry } from "./registry.js";
 
-/** The typed client of this API: `kube.core.v1.pods.list()`, `kube.discovery`, `kube.raw`. */
-export type Client = KubeClient<typeof registry, components["schemas"], paths>;
+/**
+ * The typed client of this API: `kube.core.v1.pods.list()`, `kube.discovery`, `kube.raw`.
+ * For `kube.raw` with every path of the spec typed, see `typedRaw` in ./raw.js.
+ */
+export type Client = KubeClient<typeof registry, components["schemas"], queries>;
 
 /** A client for this API on the given config (from loadConfig()). */
 export function createClient(config: KubeConfig, options?: ClientOptions): Client {
-  return createKubeClient<typeof registry, components["schemas"], paths>(config, registry, options);
+  return createKubeClient<typeof registry, components["schemas"], queries>(config, registry, options);
 }
 
 /** The API this client was generated from. */

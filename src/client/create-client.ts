@@ -3,9 +3,8 @@ import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
-import type { RetryPolicy } from "./http.js";
 import { type ClientContext, logApi, type ResourceInfo, resourceApi, subresourceApi } from "./resource.js";
-import type { KubeClient, Registry } from "./types.js";
+import type { KubeClient, Registry, RetryPolicy } from "./types.js";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -84,7 +83,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
     return api;
   };
   client.resource = Object.assign(dynamic, client.resource);
-  client.raw = createOpenApiClient<P>({
+  client.raw = createOpenApiClient({
     baseUrl: config.server.replace(/\/+$/, ""),
     fetch: (req) =>
       transport.fetch(

@@ -1,22 +1,9 @@
 import type { Dispatcher } from "undici";
 import type { Transport } from "../transport/transport.js";
 import { KubeError, type Status } from "./kube-error.js";
+import type { CallOptions, RetryPolicy } from "./types.js";
 
-export interface CallOptions {
-  /** Cancels the call, its retries and their waits. */
-  signal?: AbortSignal;
-  /** Gives up after this long, retries included. */
-  timeoutMs?: number;
-}
-
-export interface RetryPolicy {
-  /** Retries after the first attempt (default 3). */
-  maxRetries: number;
-  /** The longest single wait, Retry-After included (default 10 s). */
-  maxDelayMs: number;
-  /** First backoff for 5xx/resets on GET, doubled each time, with jitter (default 200 ms). */
-  baseDelayMs: number;
-}
+export type { CallOptions, RetryPolicy };
 
 export interface HttpContext {
   transport: Transport;

@@ -1,7 +1,23 @@
 // The client's types, computed from a generated registry (R), its definitions (S) and its
 // paths (P). Nothing here exists at run time.
 import type { Client as OpenApiClient } from "openapi-fetch";
-import type { CallOptions } from "./http.js";
+
+/** Every call takes these. */
+export interface CallOptions {
+  /** Cancels the call, its retries and their waits. */
+  signal?: AbortSignal;
+  /** Gives up after this long, retries included. */
+  timeoutMs?: number;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 3). */
+  maxRetries: number;
+  /** The longest single wait, Retry-After included (default 10 s). */
+  maxDelayMs: number;
+  /** First backoff for 5xx/resets on GET, doubled each time, with jitter (default 200 ms). */
+  baseDelayMs: number;
+}
 
 /** Any Kubernetes object, as the dynamic client returns it. */
 export interface KubeObject {
@@ -66,12 +82,10 @@ export type ObjectOf<E, S> = E extends { readonly schema: infer N }
     : KubeObject
   : KubeObject;
 
-/** A path's operation's query parameters, as the spec declares them. */
-type QueryOf<P, Path, M extends string> = Path extends keyof P
-  ? P[Path] extends { [K in M]?: infer Op }
-    ? NonNullable<Op> extends { parameters: { query?: infer Q } }
-      ? NonNullable<Q>
-      : object
+/** A path's operation's query parameters, as the spec declares them (generated queries.d.ts). */
+type QueryOf<Q, Path, M extends string> = Path extends keyof Q
+  ? M extends keyof Q[Path]
+    ? Q[Path][M]
     : object
   : object;
 
@@ -81,7 +95,8 @@ type ItemPath<E> = E extends { readonly paths: { readonly item: infer I } } ? I 
 /** A spec's `dryRun: string` ("All") as a boolean, the way callers think of it. */
 type WithDryRun<Q> = Omit<Q, "dryRun" | "pretty"> & { dryRun?: boolean };
 
-type Namespaced<E> = E extends { readonly namespaced: true } ? true : false;
+/** Only a resource known to be cluster-scoped refuses a namespace (a dynamic one may take it). */
+type Namespaced<E> = E extends { readonly namespaced: false } ? false : true;
 
 /** Which object: a name, and a namespace for namespaced kinds only (default: the config's). */
 export type Ref<E> =
@@ -223,7 +238,7 @@ type SubresourceOf<E, N extends string> = E extends { readonly subresources: { r
   ? X
   : never;
 
-type SubApi<E, X, S, P> = X extends SubresourceEntry
+type SubApi<E, X, S> = X extends SubresourceEntry
   ? ("get" extends Verbs<X>
       ? { get(ref: Ref<E>, options?: CallOptions): Promise<ObjectOf<X, S>> }
       : unknown) &
@@ -262,13 +277,11 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
         ? never
         : Subs[N] extends { readonly schema: string }
           ? N
-          : never]: SubApi<E, SubresourceOf<E, N & string>, S, P>;
+          : never]: SubApi<E, SubresourceOf<E, N & string>, S>;
     } & ("log" extends keyof Subs
       ? {
-          log(
-            ref: Ref<E>,
-            options?: CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">,
-          ): LogStream;
+          /** Lines as they come (`follow: true`), or `.text()` for the whole log. */
+          log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
       : unknown)
   : unknown;
@@ -356,6 +369,32 @@ type Groups<R extends Registry, S, P> = {
   [G in keyof R]: { [V in keyof R[G]]: { [Pl in keyof R[G][V]]: ResourceApi<R[G][V][Pl], S, P> } };
 };
 
+/**
+ * Any path, loosely typed: what `kube.raw` accepts by default. The generated raw.ts types it
+ * with every path of the spec, as an opt-in.
+ */
+export interface LooseOperation {
+  parameters: {
+    query?: Record<string, unknown>;
+    header?: Record<string, string>;
+    path?: Record<string, string | number>;
+    cookie?: never;
+  };
+  requestBody?: { content: { "application/json": unknown } };
+  responses: { 200: { content: { "application/json": unknown } } };
+}
+
+export type LoosePaths = Record<
+  string,
+  {
+    get: LooseOperation;
+    put: LooseOperation;
+    post: LooseOperation;
+    delete: LooseOperation;
+    patch: LooseOperation;
+  }
+>;
+
 /** The client for one generated API: groups, versions, resources, plus discovery, dynamic and raw. */
 export type KubeClient<R extends Registry, S, P extends {}> = Omit<
   Groups<R, S, P>,
@@ -364,8 +403,8 @@ export type KubeClient<R extends Registry, S, P extends {}> = Omit<
   discovery: Discovery & ("discovery" extends keyof R ? Groups<R, S, P>["discovery"] : unknown);
   resource: ((ref: { apiVersion: string; kind: string }) => DynamicResource) &
     ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);
-  /** openapi-fetch on the same connection pool and credentials: any path of the spec. */
-  raw: OpenApiClient<P>;
+  /** openapi-fetch on the same connection pool and credentials: any path of the API. */
+  raw: OpenApiClient<LoosePaths>;
   /** The config this client uses. */
   config: import("../config/load-config.js").KubeConfig;
   /** Closes the connection pool. */

@@ -4,21 +4,9 @@ import { KubeError, type Status } from "./kube-error.js";
 import { LineTooLongError, lines } from "./lines.js";
 import type { ClientContext, ResourceInfo } from "./resource.js";
 import type { WatchEvent } from "./types.js";
+import { WatchError, WatchExpiredError } from "./watch-errors.js";
 
-/** A watch that cannot go on: a malformed event, an ERROR event, a stream that broke the protocol. */
-export class WatchError extends Error {
-  override readonly name: string = "WatchError";
-  readonly status: Status | undefined;
-  constructor(message: string, options: { status?: Status; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = options.status;
-  }
-}
-
-/** 410 Gone: the resourceVersion is older than what etcd keeps. List again, then watch from there. */
-export class WatchExpiredError extends WatchError {
-  override readonly name = "WatchExpiredError";
-}
+export { WatchError, WatchExpiredError };
 
 export interface WatchOptions extends CallOptions {
   namespace?: string;

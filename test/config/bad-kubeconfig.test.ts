@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { ConfigError, createTransport, loadConfig } from "../../src/index.js";
+import { ConfigError, loadConfig } from "../../src/index.js";
+import { createTransport } from "../../src/transport/index.js";
 import { repoRoot } from "../helpers/paths.js";
 import { b64, makePki, type Pki } from "../helpers/pki.js";
 

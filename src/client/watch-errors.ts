@@ -1,0 +1,16 @@
+import type { Status } from "./kube-error.js";
+
+/** A watch that cannot go on: a malformed event, an ERROR event, a stream that broke the protocol. */
+export class WatchError extends Error {
+  override readonly name: string = "WatchError";
+  readonly status: Status | undefined;
+  constructor(message: string, options: { status?: Status; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/** 410 Gone: the resourceVersion is older than what etcd keeps. List again, then watch from there. */
+export class WatchExpiredError extends WatchError {
+  override readonly name = "WatchExpiredError";
+}
