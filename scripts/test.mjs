@@ -69,7 +69,7 @@ const child = spawn(
     "tsx",
     "--conditions=kubefetch-source",
     "--test",
-    "--test-timeout=300000",
+    "--test-timeout=240000",
     "--test-reporter=spec",
     ...extra,
     ...files,

@@ -286,13 +286,12 @@ export function subresourceApi(
 
 /** The log subresource: lines as they come (follow), or the whole text. */
 export function logApi(ctx: ClientContext, parent: ResourceInfo, sub: ResourceInfo["subresources"][string]) {
-  return (ref: { name: string; namespace?: string }, options?: Options) => {
-    const path = fillPath(
-      sub.path,
-      parent.namespaced ? (ref.namespace ?? ctx.config.namespace) : undefined,
-      ref.name,
-    );
-    const { call: c, query } = split(options);
+  // One object, as the API has it: pods.log({ namespace, name, follow: true }).
+  return (options: Options & { name: string; namespace?: string }) => {
+    const namespace = parent.namespaced ? (options.namespace ?? ctx.config.namespace) : undefined;
+    const path = fillPath(sub.path, namespace, options.name);
+    const { name: _name, ...rest } = options;
+    const { call: c, query } = split(rest);
     return logStream(ctx, path, query, c);
   };
 }
