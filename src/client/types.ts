@@ -299,26 +299,48 @@ export type ResourceApi<E, S, P> = GetMethods<E, S, P> &
   WatchMethods<E, S, P> &
   SubresourceMethods<E, S, P>;
 
+/** The query parameters any resource takes, for the dynamic client (the server checks them). */
+export interface DynamicQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+  dryRun?: string;
+  fieldManager?: string;
+  fieldValidation?: string;
+  force?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  orphanDependents?: boolean;
+  [parameter: string]: unknown;
+}
+
+type DynamicEntry = {
+  readonly namespaced: boolean;
+  readonly verbs: readonly [
+    "get",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "watch",
+  ];
+  readonly subresources: Record<string, never>;
+  readonly paths: { readonly collection: "collection"; readonly item: "item" };
+};
+type DynamicQueries = {
+  collection: { get: DynamicQuery; post: DynamicQuery; delete: DynamicQuery };
+  item: { get: DynamicQuery; put: DynamicQuery; patch: DynamicQuery; delete: DynamicQuery };
+};
+
 /** A resource known only at run time: every method, objects as KubeObject; the server decides. */
-export type DynamicResource = ResourceApi<
-  {
-    readonly namespaced: boolean;
-    readonly verbs: readonly [
-      "get",
-      "list",
-      "create",
-      "update",
-      "patch",
-      "delete",
-      "deletecollection",
-      "watch",
-    ];
-    readonly subresources: Record<string, never>;
-    readonly paths: Record<string, never>;
-  },
-  Record<string, never>,
-  Record<string, never>
-> & {
+export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, DynamicQueries> & {
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
 };
