@@ -13,7 +13,7 @@ export interface Figure {
   subject: string;
   /** e.g. "added tsc time, TS 5.9, skipLibCheck" */
   metric: string;
-  unit: "ms" | "s" | "MB" | "KB" | "req/s" | "events/s" | "packages";
+  unit: "ms" | "s" | "MB" | "KB" | "req/s" | "events/s" | "packages" | "count";
   samples: number[];
   /** Higher is better (throughput) or lower is better (time, size). */
   better: "higher" | "lower";

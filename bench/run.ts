@@ -6,6 +6,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
+import { coldImport, get, list, watch } from "./cases/runtime.js";
 import {
   typecheckTs7,
   typecheckTs7Libcheck,
@@ -21,6 +22,10 @@ export const BENCHMARKS: Benchmark[] = [
   typecheckTs59Libcheck,
   typecheckTs7,
   typecheckTs7Libcheck,
+  coldImport,
+  get,
+  list,
+  watch,
 ];
 
 const { values, positionals } = parseArgs({

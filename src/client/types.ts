@@ -228,8 +228,14 @@ type DeleteCollectionMethods<E, P> =
 type WatchMethods<E, S, P> =
   Has<E, "watch"> extends true
     ? {
+        /** Resumes from the last resourceVersion after a dropped connection; 410 throws WatchExpiredError. */
         watch(
-          options?: CallOptions & Scope<E> & Omit<ListQuery<E, P>, "limit" | "continue">,
+          options?: CallOptions &
+            Scope<E> &
+            Omit<ListQuery<E, P>, "limit" | "continue"> & {
+              onReconnect?: (cause: unknown) => void;
+              reconnectBackoff?: { minMs?: number; maxMs?: number };
+            },
         ): AsyncIterable<WatchEvent<ObjectOf<E, S>>>;
       }
     : unknown;

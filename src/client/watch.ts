@@ -9,6 +9,10 @@ import { WatchError, WatchExpiredError } from "./watch-errors.js";
 export { WatchError, WatchExpiredError };
 
 export interface WatchOptions extends CallOptions {
+  /** Called when the stream dropped (or failed to connect) and the watch will resume. */
+  onReconnect?: (cause: unknown) => void;
+  /** Backoff between reconnects (ms): first wait and cap; default 500 and 30000. */
+  reconnectBackoff?: { minMs?: number; maxMs?: number };
   namespace?: string;
   resourceVersion?: string;
   labelSelector?: string;
@@ -42,7 +46,22 @@ export async function* watchStream(
   options: WatchOptions,
   tuning: WatchTuning = DEFAULT_TUNING,
 ): AsyncGenerator<WatchEvent<never>> {
-  const { signal, timeoutMs: _t, namespace: _n, resourceVersion, ...rest } = options;
+  const {
+    signal,
+    timeoutMs: _t,
+    namespace: _n,
+    resourceVersion,
+    onReconnect,
+    reconnectBackoff,
+    ...rest
+  } = options;
+  if (reconnectBackoff) {
+    tuning = {
+      ...tuning,
+      minBackoffMs: reconnectBackoff.minMs ?? tuning.minBackoffMs,
+      maxBackoffMs: reconnectBackoff.maxMs ?? tuning.maxBackoffMs,
+    };
+  }
   const { info, path } = await resolve();
   let rv = resourceVersion;
   let failures = 0;
@@ -67,6 +86,7 @@ export async function* watchStream(
         throw new WatchExpiredError(`${path}: resourceVersion ${rv} is too old (410 Gone)`, { cause: err });
       }
       if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
+      onReconnect?.(err);
       await pause(backoff(tuning, failures++), signal);
       continue;
     }
@@ -122,6 +142,7 @@ export async function* watchStream(
       if (err instanceof LineTooLongError) throw new WatchError(`${path}: ${err.message}`, { cause: err });
       // A dropped connection: back off, then resume from the last resourceVersion.
       if (Date.now() - started > tuning.healthyMs) failures = 0;
+      onReconnect?.(err);
       await pause(backoff(tuning, failures++), signal);
     } finally {
       res.body.destroy();

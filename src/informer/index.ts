@@ -1,0 +1,243 @@
+// `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
+import type { KubeList, WatchEvent } from "../client/types.js";
+import { WatchExpiredError } from "../client/watch-errors.js";
+
+interface Meta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+/** What an informer needs of a resource: its typed `list` and `watch` (any kube.<group>.<v>.<plural>). */
+export interface ListWatch<T> {
+  list(options: {
+    namespace?: string;
+    labelSelector?: string;
+    fieldSelector?: string;
+    limit?: number;
+    continue?: string;
+    signal?: AbortSignal;
+  }): Promise<KubeList<T>>;
+  watch(options: {
+    namespace?: string;
+    labelSelector?: string;
+    fieldSelector?: string;
+    resourceVersion?: string;
+    signal?: AbortSignal;
+    onReconnect?: (cause: unknown) => void;
+    reconnectBackoff?: { minMs?: number; maxMs?: number };
+  }): AsyncIterable<WatchEvent<T>>;
+}
+
+export interface InformerOptions<T> {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Emit `update` (old === new) for every cached object this often; off by default. */
+  resyncMs?: number;
+  /** Page size of the list (default 500). */
+  pageSize?: number;
+  /** Extra indexes by function: `byIndex("app", "web")`. "namespace" is always there. */
+  indexers?: Record<string, (obj: T) => string[]>;
+  /** Backoff after a failure (ms), doubled each time with jitter. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+type Handlers<T> = {
+  add: (obj: T) => void;
+  update: (obj: T, old: T) => void;
+  delete: (obj: T) => void;
+  error: (err: unknown) => void;
+};
+
+export interface Informer<T> {
+  on<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): this;
+  /** Starts listing and watching; `synced` resolves once the first list is in the cache. */
+  start(): Promise<void>;
+  readonly synced: Promise<void>;
+  list(): T[];
+  get(ref: { namespace?: string; name: string }): T | undefined;
+  byIndex(index: string, value: string): T[];
+  /** Stops the watch (closing its connection) and every timer. */
+  stop(): Promise<void>;
+}
+
+const keyOf = (o: Meta) =>
+  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? "");
+
+/**
+ * The reflector's state machine:
+ *   list (paged) -> replace cache, emit the differences -> watch from the list's resourceVersion
+ *   watch event -> apply to cache, emit           watch dropped -> resumed by the watch itself (error event)
+ *   410 Gone / malformed event / list failure -> error event -> backoff -> list again
+ *   stop() -> abort: the watch's socket closes, the loop ends
+ */
+export function createInformer<T extends Meta>(
+  resource: ListWatch<T>,
+  options: InformerOptions<T> = {},
+): Informer<T> {
+  const handlers: { [E in keyof Handlers<T>]: Handlers<T>[E][] } = {
+    add: [],
+    update: [],
+    delete: [],
+    error: [],
+  };
+  const store = new Map<string, T>();
+  const indexers: Record<string, (obj: T) => string[]> = {
+    namespace: (o) => (o.metadata?.namespace ? [o.metadata.namespace] : []),
+    ...options.indexers,
+  };
+  const indexes = new Map<string, Map<string, Set<string>>>(Object.keys(indexers).map((n) => [n, new Map()]));
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+  let resync: ReturnType<typeof setInterval> | undefined;
+  let markSynced: () => void = () => {};
+  const synced = new Promise<void>((r) => {
+    markSynced = r;
+  });
+  const scope = {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+  };
+
+  const emit = <E extends keyof Handlers<T>>(event: E, ...args: Parameters<Handlers<T>[E]>) => {
+    for (const h of handlers[event]) {
+      try {
+        (h as (...a: unknown[]) => void)(...args);
+      } catch (err) {
+        // A throwing handler must not stop the informer.
+        if (event !== "error") emit("error", err);
+      }
+    }
+  };
+
+  const index = (key: string, obj: T | undefined, add: boolean) => {
+    if (!obj) return;
+    for (const [name, fn] of Object.entries(indexers)) {
+      const idx = indexes.get(name) as Map<string, Set<string>>;
+      for (const value of fn(obj)) {
+        const set = idx.get(value) ?? new Set();
+        if (add) set.add(key);
+        else set.delete(key);
+        if (set.size) idx.set(value, set);
+        else idx.delete(value);
+      }
+    }
+  };
+
+  const put = (obj: T) => {
+    const key = keyOf(obj);
+    const old = store.get(key);
+    index(key, old, false);
+    store.set(key, obj);
+    index(key, obj, true);
+    if (!old) emit("add", obj);
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) emit("update", obj, old);
+  };
+
+  const remove = (obj: T) => {
+    const key = keyOf(obj);
+    const old = store.get(key);
+    if (!old) return;
+    index(key, old, false);
+    store.delete(key);
+    emit("delete", obj);
+  };
+
+  const listAll = async () => {
+    const items: T[] = [];
+    let token: string | undefined;
+    let rv = "";
+    do {
+      const page = await resource.list({
+        ...scope,
+        limit: options.pageSize ?? 500,
+        ...(token ? { continue: token } : {}),
+        signal: abort.signal,
+      });
+      items.push(...page.items);
+      rv = page.metadata.resourceVersion ?? rv;
+      token = page.metadata.continue || undefined;
+    } while (token);
+    return { items, rv };
+  };
+
+  const loop = async () => {
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      try {
+        const { items, rv } = await listAll();
+        // Relist: what is gone was deleted while we were not watching.
+        const seen = new Set(items.map(keyOf));
+        for (const [key, obj] of [...store]) if (!seen.has(key)) remove(obj);
+        for (const obj of items) put(obj);
+        markSynced();
+        failures = 0;
+        for await (const ev of resource.watch({
+          ...scope,
+          resourceVersion: rv,
+          signal: abort.signal,
+          onReconnect: (cause) => emit("error", cause),
+          reconnectBackoff: { minMs: options.minBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 },
+        })) {
+          if (ev.type === "DELETED") remove(ev.object);
+          else if (ev.type !== "BOOKMARK") put(ev.object);
+        }
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        emit("error", err);
+        // 410: the cache is behind what etcd keeps; list again at once, others back off.
+        if (!(err instanceof WatchExpiredError)) await pause(backoff(options, failures++), abort.signal);
+      }
+    }
+  };
+
+  const informer: Informer<T> = {
+    on(event, handler) {
+      (handlers[event] as unknown[]).push(handler);
+      return informer;
+    },
+    async start() {
+      if (running) return;
+      running = loop();
+      if (options.resyncMs) {
+        resync = setInterval(() => {
+          for (const obj of store.values()) emit("update", obj, obj);
+        }, options.resyncMs);
+        resync.unref?.();
+      }
+    },
+    synced,
+    list: () => [...store.values()],
+    get: (ref) => store.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name),
+    byIndex(name, value) {
+      const idx = indexes.get(name);
+      if (!idx) throw new RangeError(`no index named ${name}`);
+      return [...(idx.get(value) ?? [])].map((k) => store.get(k) as T);
+    },
+    async stop() {
+      abort.abort();
+      if (resync) clearInterval(resync);
+      await running;
+    },
+  };
+  return informer;
+}
+
+function backoff(o: { minBackoffMs?: number; maxBackoffMs?: number }, failures: number): number {
+  const exp = Math.min(o.maxBackoffMs ?? 30_000, (o.minBackoffMs ?? 500) * 2 ** failures);
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
