@@ -1,7 +1,7 @@
 import type { CallOptions } from "./http.js";
-import { call, queryString } from "./http.js";
+import { call } from "./http.js";
 import { KubeError, type Status } from "./kube-error.js";
-import { LineTooLongError, lines } from "./lines.js";
+import { LineSplitter, LineTooLongError } from "./lines.js";
 import type { ClientContext, ResourceInfo } from "./resource.js";
 import type { WatchEvent } from "./types.js";
 import { WatchError, WatchExpiredError } from "./watch-errors.js";
@@ -91,49 +91,18 @@ export async function* watchStream(
       continue;
     }
     try {
-      for await (const raw of lines(res.body)) {
-        let ev: { type?: string; object?: Record<string, unknown> };
-        try {
-          ev = JSON.parse(raw.toString("utf8"));
-        } catch {
-          throw new WatchError(
-            `${path}${queryString(query)}: malformed watch event (${raw.length} bytes, not JSON)`,
-          );
+      const splitter = new LineSplitter();
+      for await (const chunk of res.body) {
+        for (const raw of splitter.push(chunk)) {
+          const ev = decode(raw, info, path);
+          // Resume from the last version seen, bookmarks included.
+          rv = (ev.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? rv;
+          yield ev;
         }
-        if (
-          !ev ||
-          typeof ev !== "object" ||
-          typeof ev.type !== "string" ||
-          !ev.object ||
-          typeof ev.object !== "object"
-        ) {
-          throw new WatchError(`${path}: malformed watch event (no type or object)`);
-        }
-        if (ev.type === "ERROR") {
-          const status = ev.object as Status;
-          if (status.code === 410)
-            throw new WatchExpiredError(`${path}: ${status.message ?? "410 Gone"}`, { status });
-          throw new WatchError(
-            `${path}: watch error ${status.code ?? ""} ${status.reason ?? ""}: ${status.message ?? ""}`,
-            { status },
-          );
-        }
-        const meta = ev.object.metadata as { resourceVersion?: string } | undefined;
-        if (meta?.resourceVersion) rv = meta.resourceVersion;
-        if (ev.type !== "BOOKMARK") {
-          ev.object.apiVersion ??= info.apiVersion;
-          ev.object.kind ??= info.kind;
-        }
-        if (
-          ev.type !== "ADDED" &&
-          ev.type !== "MODIFIED" &&
-          ev.type !== "DELETED" &&
-          ev.type !== "BOOKMARK"
-        ) {
-          throw new WatchError(`${path}: unknown watch event type ${JSON.stringify(ev.type)}`);
-        }
-        yield ev as WatchEvent<never>;
       }
+      // A last line without "\n" is a truncated object: decode() says so.
+      const rest = splitter.end();
+      if (rest) yield decode(rest, info, path);
       // The server ended the watch (its timeout): resume at once.
       if (Date.now() - started > tuning.healthyMs) failures = 0;
     } catch (err) {
@@ -147,6 +116,46 @@ export async function* watchStream(
     } finally {
       res.body.destroy();
     }
+  }
+}
+
+/** One watch line -> a typed event; ERROR events and malformed lines throw. */
+function decode(raw: Buffer, info: ResourceInfo, path: string): WatchEvent<never> {
+  let ev: { type?: string; object?: Record<string, unknown> };
+  try {
+    ev = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new WatchError(`${path}: malformed watch event (${raw.length} bytes, not JSON)`);
+  }
+  if (
+    !ev ||
+    typeof ev !== "object" ||
+    typeof ev.type !== "string" ||
+    !ev.object ||
+    typeof ev.object !== "object"
+  ) {
+    throw new WatchError(`${path}: malformed watch event (no type or object)`);
+  }
+  switch (ev.type) {
+    case "ADDED":
+    case "MODIFIED":
+    case "DELETED":
+      ev.object.apiVersion ??= info.apiVersion;
+      ev.object.kind ??= info.kind;
+      return ev as WatchEvent<never>;
+    case "BOOKMARK":
+      return ev as WatchEvent<never>;
+    case "ERROR": {
+      const status = ev.object as Status;
+      if (status.code === 410)
+        throw new WatchExpiredError(`${path}: ${status.message ?? "410 Gone"}`, { status });
+      throw new WatchError(
+        `${path}: watch error ${status.code ?? ""} ${status.reason ?? ""}: ${status.message ?? ""}`,
+        { status },
+      );
+    }
+    default:
+      throw new WatchError(`${path}: unknown watch event type ${JSON.stringify(ev.type)}`);
   }
 }
 
