@@ -6,7 +6,8 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
-import { coldImport, get, list, watch } from "./cases/runtime.js";
+import { footprint } from "./cases/footprint.js";
+import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
   typecheckTs7,
   typecheckTs7Libcheck,
@@ -24,8 +25,10 @@ export const BENCHMARKS: Benchmark[] = [
   typecheckTs7Libcheck,
   coldImport,
   get,
+  getApiserver,
   list,
   watch,
+  footprint,
 ];
 
 const { values, positionals } = parseArgs({

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFixture } from "../fixture-server.js";
+import { pod, startFixture } from "../fixture-server.js";
 import type { BenchContext, Benchmark, Figure } from "../harness.js";
 import { competitorBin, competitorsDir, repoRoot, rounds, run, timeProcess } from "../harness.js";
 
@@ -231,5 +232,66 @@ export const coldImport: Benchmark = {
         better: "lower",
       }),
     );
+  },
+};
+
+/** The same typed get against the real test kube-apiserver (started here unless one is given). */
+export const getApiserver: Benchmark = {
+  name: "get-apiserver",
+  title: "typed get of a Pod from the real test kube-apiserver (token auth, keep-alive)",
+  goals: [
+    {
+      text: "sequential ≥ 0.8× raw undici",
+      subject: "kubefetch",
+      metric: "sequential",
+      versus: "raw undici",
+      ratio: 0.8,
+    },
+  ],
+  async run(ctx) {
+    const given = process.env.KUBEFETCH_TEST_CLUSTER || undefined;
+    const dir =
+      given ?? (await run("bash", [join(repoRoot, "test/cluster/up.sh")], { cwd: repoRoot })).stdout.trim();
+    try {
+      const c = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as {
+        server: string;
+        ca: string;
+        tokens: { admin: string };
+        kubeconfigs: { token: string };
+      };
+      const f = { kubeconfig: c.kubeconfigs.token, url: c.server, ca: c.ca, token: c.tokens.admin };
+      const body = JSON.stringify({
+        ...pod(1),
+        metadata: { name: "web", namespace: "default" },
+        status: undefined,
+      });
+      await run("curl", [
+        "-sS",
+        "--cacert",
+        c.ca,
+        "-H",
+        `Authorization: Bearer ${c.tokens.admin}`,
+        "-H",
+        "Content-Type: application/json",
+        "-X",
+        "POST",
+        "-d",
+        body,
+        `${c.server}/api/v1/namespaces/default/pods`,
+      ]);
+      const figures: Figure[] = [];
+      for (const subject of SUBJECTS) {
+        const n = ctx.tiny ? 32 : subject.startsWith("@") ? 128 : 512;
+        const samples = await rounds(
+          ctx,
+          async () => (n / (await child(subject, "get-seq", n, f)).ms) * 1000,
+          1 / 3,
+        );
+        figures.push({ subject, metric: "sequential", unit: "req/s", samples, better: "higher" });
+      }
+      return figures;
+    } finally {
+      if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
+    }
   },
 };

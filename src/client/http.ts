@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { Transport } from "../transport/transport.js";
+import { jitteredBackoff } from "./backoff.js";
 import { KubeError, type Status } from "./kube-error.js";
 import type { CallOptions, RetryPolicy } from "./types.js";
 
@@ -141,8 +142,7 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
 }
 
 function backoff(p: RetryPolicy, attempt: number): number {
-  const exp = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
-  return exp / 2 + Math.random() * (exp / 2);
+  return jitteredBackoff(p.baseDelayMs, p.maxDelayMs, attempt);
 }
 
 export async function errorFrom(

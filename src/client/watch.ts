@@ -1,3 +1,4 @@
+import { jitteredBackoff, pause } from "./backoff.js";
 import type { CallOptions } from "./http.js";
 import { call } from "./http.js";
 import { KubeError, type Status } from "./kube-error.js";
@@ -160,19 +161,5 @@ function decode(raw: Buffer, info: ResourceInfo, path: string): WatchEvent<never
 }
 
 function backoff(t: WatchTuning, failures: number): number {
-  const exp = Math.min(t.maxBackoffMs, t.minBackoffMs * 2 ** failures);
-  return exp / 2 + Math.random() * (exp / 2);
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+  return jitteredBackoff(t.minBackoffMs, t.maxBackoffMs, failures);
 }

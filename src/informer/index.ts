@@ -1,4 +1,6 @@
 // `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
+
+import { jitteredBackoff, pause } from "../client/backoff.js";
 import type { KubeList, WatchEvent } from "../client/types.js";
 import { WatchExpiredError } from "../client/watch-errors.js";
 
@@ -225,19 +227,5 @@ export function createInformer<T extends Meta>(
 }
 
 function backoff(o: { minBackoffMs?: number; maxBackoffMs?: number }, failures: number): number {
-  const exp = Math.min(o.maxBackoffMs ?? 30_000, (o.minBackoffMs ?? 500) * 2 ** failures);
-  return exp / 2 + Math.random() * (exp / 2);
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return jitteredBackoff(o.minBackoffMs ?? 500, o.maxBackoffMs ?? 30_000, failures);
 }
