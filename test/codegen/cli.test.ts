@@ -41,6 +41,8 @@ describe("kubefetch generate: sources", () => {
       "components.d.ts",
       "index.ts",
       "openapi.d.ts",
+      "queries.d.ts",
+      "raw.ts",
       "registry.ts",
       "schemas.ts",
     ]);
