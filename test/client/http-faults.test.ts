@@ -174,6 +174,27 @@ describe("errors and odd answers", () => {
   });
 });
 
+describe("default warning handler", () => {
+  it("prints each distinct Warning once, as kubectl does", async () => {
+    let n = 0;
+    const s = await fakeApiserver((_r, res) =>
+      json(res, 200, CM, { warning: `299 - "warning ${n++ < 2 ? "one" : "two"}"` }),
+    );
+    const printed: string[] = [];
+    const original = console.warn;
+    console.warn = (m: string) => printed.push(m);
+    try {
+      const kube = createClient(await loadConfig({ server: s.url, namespace: "d", env: {} }));
+      for (let i = 0; i < 4; i++) await kube.core.v1.configmaps.get({ name: "a" });
+      await kube.close();
+    } finally {
+      console.warn = original;
+      await s.close();
+    }
+    assert.deepEqual(printed, ["Warning: warning one", "Warning: warning two"]);
+  });
+});
+
 describe("requests as the server sees them", () => {
   it("fill apiVersion/kind and take the namespace from the object, else the option, else the config", async () => {
     const s = await fakeApiserver((r, res) => json(res, 201, JSON.parse(r.body || "{}")));
