@@ -35,11 +35,17 @@ ensure_deb_src() {
   local list=/etc/apt/sources.list.d/kubefetch-bookworm-src.sources
   [ -f "$list" ] && return 0
   step "adding deb-src for bookworm main"
-  # apt refuses two entries for one URI with different Signed-By: match the host's.
-  local signed=""
-  if grep -rqs 'Signed-By: */usr/share/keyrings/debian-archive-keyring.gpg' /etc/apt/sources.list.d/; then
-    signed="Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+  # apt refuses two entries for one URI and suite with different Signed-By: use the keyring the
+  # host's own Debian sources name, else the one this Debian ships (.gpg up to 12, .pgp from 13).
+  local keyring signed=""
+  keyring=$(grep -rhos 'Signed-By: */usr/share/keyrings/debian-archive-keyring\.[a-z]*' /etc/apt/sources.list.d/ \
+    | head -1 | sed 's/Signed-By: *//' || true)
+  if [ -z "$keyring" ]; then
+    for k in /usr/share/keyrings/debian-archive-keyring.gpg /usr/share/keyrings/debian-archive-keyring.pgp; do
+      if [ -f "$k" ]; then keyring=$k; break; fi
+    done
   fi
+  if [ -n "$keyring" ]; then signed="Signed-By: $keyring"; fi
   printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n%s\n' "$signed" \
     | $SUDO tee "$list" >/dev/null || fail "writing $list"
   apt_ready=

@@ -136,51 +136,41 @@ const cleanup = async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 };
 
+/** A synced informer on the namespace's configmaps, through the given kubeconfig; stopped after the test. */
+async function informerFor(kubeconfig: string, ns: string) {
+  const kube = createClient(await loadConfig({ kubeconfig, env: {} }), { onWarning: () => {} });
+  const inf = createInformer(kube.core.v1.configmaps, { namespace: ns, ...fast });
+  const t = track(inf);
+  cleanups.push(
+    () => kube.close(),
+    () => inf.stop(),
+  );
+  await inf.start();
+  await inf.synced;
+  return { inf, t };
+}
+
 describe("informer under faults", () => {
   afterEach(cleanup);
   it("kube-apiserver killed and restarted mid-watch while 200 objects are created, updated and deleted", async () => {
     const ns = await namespace();
-    const kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }), {
-      onWarning: () => {},
-    });
-    const inf = createInformer(kube.core.v1.configmaps, { namespace: ns, ...fast });
-    const t = track(inf);
-    cleanups.push(
-      () => kube.close(),
-      () => inf.stop(),
-    );
-    await inf.start();
-    await inf.synced;
+    const { inf, t } = await informerFor(cluster.kubeconfigs.admin, ns);
     const did = await churn(ns, 200, "r", () => restartApiserver(cluster));
     await assertConverges(inf, ns);
     assertDelivered(t, did);
     assert.ok(t.errors.length > 0, "the outage was reported as error events");
-    await inf.stop();
-    await kube.close();
   });
 
   it("a proxy that cuts connections at random moments", async () => {
     const ns = await namespace();
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: cluster.apiPort }, { cutMs: [50, 400] });
     cleanups.push(() => proxy.close());
-    const kube = createClient(await loadConfig({ kubeconfig: kubeconfigVia(proxy.port), env: {} }), {
-      onWarning: () => {},
-    });
-    const inf = createInformer(kube.core.v1.configmaps, { namespace: ns, ...fast });
-    const t = track(inf);
-    cleanups.push(
-      () => kube.close(),
-      () => inf.stop(),
-    );
-    await inf.start();
-    await inf.synced;
+    const { inf, t } = await informerFor(kubeconfigVia(proxy.port), ns);
     // Writes spread over a few seconds, so the cuts land during them.
     const did = await churn(ns, 100, "c", undefined, 30);
     await assertConverges(inf, ns);
     assertDelivered(t, did);
     assert.ok(proxy.cuts() > 3, `only ${proxy.cuts()} cuts`);
-    await inf.stop();
-    await kube.close();
     await proxy.close();
   });
 
@@ -188,17 +178,7 @@ describe("informer under faults", () => {
     const ns = await namespace();
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: cluster.apiPort });
     cleanups.push(() => proxy.close());
-    const kube = createClient(await loadConfig({ kubeconfig: kubeconfigVia(proxy.port), env: {} }), {
-      onWarning: () => {},
-    });
-    const inf = createInformer(kube.core.v1.configmaps, { namespace: ns, ...fast });
-    const t = track(inf);
-    cleanups.push(
-      () => kube.close(),
-      () => inf.stop(),
-    );
-    await inf.start();
-    await inf.synced;
+    const { inf, t } = await informerFor(kubeconfigVia(proxy.port), ns);
     const before = await churn(ns, 10, "pre");
     proxy.pause();
     // Created and updated, not deleted, while away: an object born and gone during a gap that
@@ -215,8 +195,6 @@ describe("informer under faults", () => {
       t.errors.some((e) => e instanceof WatchExpiredError),
       "the watch got 410 Gone and relisted",
     );
-    await inf.stop();
-    await kube.close();
     await proxy.close();
   });
 });
