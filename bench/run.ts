@@ -12,7 +12,8 @@ import {
   typecheckTs7,
   typecheckTs7Libcheck,
   typecheckTs59,
-  typecheckTs59Libcheck,
+  typecheckTs59LibcheckClient,
+  typecheckTs59LibcheckPod,
 } from "./cases/typecheck.js";
 import type { Benchmark, Figure, Goal } from "./harness.js";
 import { competitorsDir, median, repoRoot } from "./harness.js";
@@ -20,7 +21,8 @@ import { competitorsDir, median, repoRoot } from "./harness.js";
 export const BENCHMARKS: Benchmark[] = [
   codegen,
   typecheckTs59,
-  typecheckTs59Libcheck,
+  typecheckTs59LibcheckPod,
+  typecheckTs59LibcheckClient,
   typecheckTs7,
   typecheckTs7Libcheck,
   coldImport,

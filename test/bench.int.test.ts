@@ -17,7 +17,8 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   for (const name of [
     "codegen",
     "typecheck-ts59",
-    "typecheck-ts59-libcheck",
+    "typecheck-ts59-libcheck-pod",
+    "typecheck-ts59-libcheck-client",
     "typecheck-ts7",
     "typecheck-ts7-libcheck",
   ]) {
