@@ -1,3 +1,4 @@
+import { refTarget } from "./errors.js";
 import type { OpenApiDocument, Parameter, PathItem, Schema } from "./openapi-types.js";
 import type { RegistryModel } from "./registry-model.js";
 
@@ -36,7 +37,7 @@ export function emitQueries(doc: OpenApiDocument, model: RegistryModel): string 
       const op = item[m as keyof PathItem] as { parameters?: (Parameter | { $ref: string })[] } | undefined;
       if (!op || Array.isArray(op)) continue;
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])]
-        .map((p) => ("$ref" in p ? doc.components.parameters?.[decode(p.$ref)] : p))
+        .map((p) => ("$ref" in p ? doc.components.parameters?.[refTarget(p.$ref)] : p))
         .filter((p): p is Parameter => p?.in === "query");
       const shape = objectType(params);
       let name = shapes.get(shape);
@@ -58,10 +59,6 @@ export function emitQueries(doc: OpenApiDocument, model: RegistryModel): string 
     "}",
     "",
   ].join("\n");
-}
-
-function decode(ref: string): string {
-  return (ref.split("/").pop() ?? "").replaceAll("~1", "/").replaceAll("~0", "~");
 }
 
 function objectType(params: Parameter[]): string {

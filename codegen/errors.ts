@@ -17,3 +17,13 @@ export class GenerateError extends Error {
 export function pointerSegment(key: string | number): string {
   return String(key).replaceAll("~", "~0").replaceAll("/", "~1");
 }
+
+/** The inverse of pointerSegment. */
+export function decodePointerSegment(segment: string): string {
+  return segment.replaceAll("~1", "/").replaceAll("~0", "~");
+}
+
+/** The name a local `$ref` points at: its last segment, decoded. */
+export function refTarget(ref: string): string {
+  return decodePointerSegment(ref.split("/").pop() ?? "");
+}

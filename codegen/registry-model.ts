@@ -1,4 +1,4 @@
-import { GenerateError } from "./errors.js";
+import { decodePointerSegment, GenerateError, refTarget } from "./errors.js";
 import type {
   GroupVersionKind,
   OpenApiDocument,
@@ -171,20 +171,16 @@ function bodyRef(op: Operation): string | undefined {
 function refName(schema: Schema | undefined): string | undefined {
   const ref = schema?.$ref;
   if (!ref?.startsWith("#/components/schemas/")) return undefined;
-  return ref.slice("#/components/schemas/".length).replaceAll("~1", "/").replaceAll("~0", "~");
+  return decodePointerSegment(ref.slice("#/components/schemas/".length));
 }
 
 function hasWatchParam(doc: OpenApiDocument, item: PathItem, op: Operation): boolean {
   const all = [...(item.parameters ?? []), ...(op.parameters ?? [])];
   return all.some((p) => {
     const param: Parameter | undefined =
-      "$ref" in p ? doc.components.parameters?.[decodeRef(p.$ref)] : (p as Parameter);
+      "$ref" in p ? doc.components.parameters?.[refTarget(p.$ref)] : (p as Parameter);
     return param?.name === "watch" && param.in === "query";
   });
-}
-
-function decodeRef(ref: string): string {
-  return (ref.split("/").pop() ?? "").replaceAll("~1", "/").replaceAll("~0", "~");
 }
 
 interface Draft extends ResourceModel {

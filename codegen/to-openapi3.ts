@@ -1,4 +1,4 @@
-import { GenerateError, pointerSegment } from "./errors.js";
+import { decodePointerSegment, GenerateError, pointerSegment } from "./errors.js";
 import type {
   GroupVersionKind,
   HttpMethod,
@@ -276,15 +276,11 @@ function schemaRef(ref: string, ctx: Ctx, ptr: string): string {
   if (!ref.startsWith(ctx.schemaRefPrefix)) {
     throw new GenerateError(at, `$ref ${ref} does not point into ${ctx.schemaRefPrefix}`);
   }
-  const name = decodeSegment(ref.slice(ctx.schemaRefPrefix.length));
+  const name = decodePointerSegment(ref.slice(ctx.schemaRefPrefix.length));
   if (!Object.hasOwn(ctx.definitions, name)) {
     throw new GenerateError(at, `$ref ${ref} resolves nowhere`);
   }
   return V3_SCHEMA + pointerSegment(name);
-}
-
-function decodeSegment(s: string): string {
-  return s.replaceAll("~1", "/").replaceAll("~0", "~");
 }
 
 function convertParameter(p: Record<string, unknown>, ctx: Ctx, ptr: string): Parameter {
@@ -331,7 +327,7 @@ function convertParameterList(
           `$ref ${raw.$ref} is not a #/parameters/ reference`,
         );
       }
-      const name = decodeSegment(raw.$ref.slice(V2_PARAMETER.length));
+      const name = decodePointerSegment(raw.$ref.slice(V2_PARAMETER.length));
       if (!Object.hasOwn(shared, name)) {
         throw new GenerateError(`${ctx.where}#${at}/$ref`, `$ref ${raw.$ref} resolves nowhere`);
       }

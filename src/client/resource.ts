@@ -58,6 +58,30 @@ const PATCH_TYPES = {
   strategic: "application/strategic-merge-patch+json",
 } as const;
 
+/** A namespaced resource's namespace: the given one, else the config's; none for cluster-scoped. */
+function namespaceFor(
+  ctx: ClientContext,
+  namespaced: boolean,
+  given: string | undefined,
+): string | undefined {
+  return namespaced ? (given ?? ctx.config.namespace) : undefined;
+}
+
+/** PATCH with the content type of a json, merge or strategic patch; used by resources and subresources. */
+async function patchAt(
+  ctx: ClientContext,
+  path: string,
+  body: unknown,
+  options: Options & { type: keyof typeof PATCH_TYPES },
+) {
+  const contentType = PATCH_TYPES[options.type];
+  if (!contentType)
+    throw new TypeError(`patch type must be json, merge or strategic, not ${String(options.type)}`);
+  const { call: c, query } = split(options);
+  const res = await call(ctx, { method: "PATCH", path, query, body, contentType, ...c });
+  return json<Obj>(res, "PATCH", path);
+}
+
 /**
  * The methods of one resource. `info` is a promise so the dynamic client can resolve it
  * through discovery on first use; `only` limits methods to the resource's verbs.
@@ -68,8 +92,7 @@ export function resourceApi(
   only?: readonly string[],
 ) {
   const has = (verb: string) => !only || only.includes(verb);
-  const ns = (info: ResourceInfo, given: string | undefined) =>
-    info.namespaced ? (given ?? ctx.config.namespace) : undefined;
+  const ns = (info: ResourceInfo, given: string | undefined) => namespaceFor(ctx, info.namespaced, given);
 
   const itemPath = async (ref: { name: string; namespace?: string }) => {
     const info = await getInfo();
@@ -156,12 +179,7 @@ export function resourceApi(
       options: Options & { type: keyof typeof PATCH_TYPES },
     ) => {
       const { path } = await itemPath(ref);
-      const { call: c, query } = split(options);
-      const contentType = PATCH_TYPES[options.type];
-      if (!contentType)
-        throw new TypeError(`patch type must be json, merge or strategic, not ${String(options.type)}`);
-      const res = await call(ctx, { method: "PATCH", path, query, body, contentType, ...c });
-      return json<Obj>(res, "PATCH", path);
+      return patchAt(ctx, path, body, options);
     };
     api.apply = async (object: Obj, options: Options & { fieldManager: string; force?: boolean }) => {
       const info = await getInfo();
@@ -227,7 +245,7 @@ export function subresourceApi(
   sub: ResourceInfo["subresources"][string],
 ): Record<string, unknown> {
   const path = (ref: { name?: string; namespace?: string }) =>
-    fillPath(sub.path, parent.namespaced ? (ref.namespace ?? ctx.config.namespace) : undefined, ref.name);
+    fillPath(sub.path, namespaceFor(ctx, parent.namespaced, ref.namespace), ref.name);
   const api: Record<string, unknown> = {};
   const fill = (o: Obj): Obj => ({
     ...o,
@@ -256,19 +274,7 @@ export function subresourceApi(
       ref: { name: string; namespace?: string },
       body: unknown,
       options: Options & { type: keyof typeof PATCH_TYPES },
-    ) => {
-      const p = path(ref);
-      const { call: c, query } = split(options);
-      const res = await call(ctx, {
-        method: "PATCH",
-        path: p,
-        query,
-        body,
-        contentType: PATCH_TYPES[options.type],
-        ...c,
-      });
-      return json<Obj>(res, "PATCH", p);
-    };
+    ) => patchAt(ctx, path(ref), body, options);
   }
   if (sub.verbs.includes("create")) {
     api.create = async (ref: { name: string; namespace?: string }, body: Obj, options?: Options) => {
@@ -288,7 +294,7 @@ export function subresourceApi(
 export function logApi(ctx: ClientContext, parent: ResourceInfo, sub: ResourceInfo["subresources"][string]) {
   // One object, as the issue's API has it: pods.log({ namespace, name, follow: true }).
   return (options: Options & { name: string; namespace?: string }) => {
-    const namespace = parent.namespaced ? (options.namespace ?? ctx.config.namespace) : undefined;
+    const namespace = namespaceFor(ctx, parent.namespaced, options.namespace);
     const path = fillPath(sub.path, namespace, options.name);
     const { name: _name, ...rest } = options;
     const { call: c, query } = split(rest);
