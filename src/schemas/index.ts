@@ -8,7 +8,12 @@ export interface Validators<Schemas> {
   validate<N extends keyof Schemas & string>(name: N, value: unknown): ValidationResult<Schemas[N]>;
   /** Every definition name this API has. */
   names(): (keyof Schemas & string)[];
+  /** The JSON Schema the validator of `name` is built from (`$ref`s point into `#/$defs/`). */
+  definition(name: string): JsonSchema | undefined;
 }
+
+/** A JSON Schema as the generator writes it: plain data. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
 
 export type ValidationResult<T> = { success: true; data: T } | { success: false; issues: ValidationIssue[] };
 
@@ -41,15 +46,28 @@ export function createValidators<Schemas>(definitionsJson: string): Validators<S
   };
   return {
     get: get as Validators<Schemas>["get"],
-    validate(name, value) {
-      const r = get(name).safeParse(value);
-      if (r.success) return { success: true, data: r.data as Schemas[typeof name] };
-      return {
-        success: false,
-        issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
-      };
-    },
+    validate: (name, value) => check(get(name), value) as ValidationResult<Schemas[typeof name]>,
     names: () => Object.keys(definitions()).sort() as (keyof Schemas & string)[],
+    definition: (name) =>
+      Object.hasOwn(definitions(), name) ? (definitions()[name] as JsonSchema) : undefined,
+  };
+}
+
+/**
+ * A validator for one standalone JSON Schema, such as a CustomResourceDefinition's
+ * `openAPIV3Schema`. Throws when zod cannot read the schema.
+ */
+export function createSchemaValidator(schema: JsonSchema): (value: unknown) => ValidationResult<unknown> {
+  const zschema = z.fromJSONSchema(schema as never);
+  return (value) => check(zschema, value);
+}
+
+function check(schema: z.ZodType, value: unknown): ValidationResult<unknown> {
+  const r = schema.safeParse(value);
+  if (r.success) return { success: true, data: r.data };
+  return {
+    success: false,
+    issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
   };
 }
 

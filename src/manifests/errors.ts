@@ -1,0 +1,41 @@
+/** One problem with one document of a manifest. */
+export interface ManifestIssue {
+  /** 1-based position of the document in the YAML stream; 0 for the YAML as a whole. */
+  index: number;
+  /** The line the document starts on. */
+  line: number;
+  kind?: string;
+  name?: string;
+  /** `spec.template.spec.containers[0].name`; empty for the document as a whole. */
+  path: string;
+  message: string;
+}
+
+/** `doc 3 Deployment web: spec.template.spec.containers[0].name: required` */
+export function formatIssue(i: ManifestIssue): string {
+  const who = [i.index ? `doc ${i.index}` : "", i.kind, i.name].filter(Boolean).join(" ");
+  return [who, i.path, i.message].filter(Boolean).join(": ");
+}
+
+const MAX_LINES = 50;
+
+/**
+ * Manifests that cannot be applied, each problem on a line of the message. Nothing was
+ * sent to the server.
+ */
+export class ManifestError extends Error {
+  override readonly name = "ManifestError";
+  readonly issues: readonly ManifestIssue[];
+  constructor(issues: ManifestIssue[]) {
+    const lines = issues.slice(0, MAX_LINES).map(formatIssue);
+    if (issues.length > MAX_LINES) lines.push(`... and ${issues.length - MAX_LINES} more`);
+    super(lines.join("\n"));
+    this.issues = issues;
+  }
+}
+
+/** zod's wording, shortened to kubectl's: a missing field is "required". */
+export function issueMessage(zodMessage: string): string {
+  if (/^Invalid input: expected \w+, received undefined$/.test(zodMessage)) return "required";
+  return zodMessage.replace(/^Invalid (input|option): /, "");
+}

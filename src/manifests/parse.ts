@@ -1,0 +1,186 @@
+import type { ApiResourceList, CallOptions, DynamicResource, KubeObject, Registry } from "../client/types.js";
+import { createSchemaValidator, type JsonSchema, type ValidationResult } from "../schemas/index.js";
+import { issueMessage, ManifestError, type ManifestIssue } from "./errors.js";
+import { createResolver, field, isCrd, type ResourceMapping } from "./resolve.js";
+import { splitYaml } from "./split-yaml.js";
+import { unknownFields } from "./unknown-fields.js";
+
+/** A generated API (`registry` from its index, `validators` from its schemas). */
+export interface ManifestApi {
+  registry: Registry;
+  validators: {
+    validate(name: never, value: unknown): ValidationResult<unknown>;
+    definition(name: string): JsonSchema | undefined;
+  };
+}
+
+/** What manifests need of a client (any `createClient()` result has it). */
+export interface ManifestClient {
+  resource(ref: { apiVersion: string; kind: string }): DynamicResource;
+  discovery: {
+    resources(groupVersion: string, options?: CallOptions): Promise<ApiResourceList>;
+    refresh(): void;
+  };
+  config: { readonly namespace: string };
+}
+
+export interface ParseOptions extends CallOptions {
+  /** The generated API to map and validate with. Default: the embedded Kubernetes 1.36. */
+  api?: ManifestApi;
+  /** Asks this client's server (discovery) about kinds the API and the YAML's CRDs do not define. */
+  kube?: ManifestClient;
+  /**
+   * The namespace of namespaced objects that name none (else the client's, else "default").
+   * As with `kubectl apply -n`, an object naming another namespace is then an error.
+   */
+  namespace?: string;
+}
+
+/** One document, mapped to its resource and valid. */
+export interface Manifest {
+  /** 1-based position of the document in the YAML stream. */
+  index: number;
+  /** The line the document starts on. */
+  line: number;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** For namespaced resources: the object's, else the default. */
+  namespace?: string;
+  plural: string;
+  namespaced: boolean;
+  /** Where the mapping came from. */
+  source: ResourceMapping["source"];
+  /** The document as written, with the defaulted namespace. */
+  object: KubeObject;
+}
+
+/**
+ * Splits a multi-document YAML, maps each document to its resource by apiVersion/kind and
+ * validates it against the API's schema (and strict fields, as the API server's). Throws one
+ * ManifestError listing every problem of every document; empty documents are skipped.
+ */
+export async function parseManifests(yamlText: string, options: ParseOptions = {}): Promise<Manifest[]> {
+  const api = options.api ?? (await embeddedApi());
+  const issues: ManifestIssue[] = [];
+  const docs: { index: number; line: number; value: Record<string, unknown> }[] = [];
+  for (const d of splitYaml(yamlText)) {
+    if (d.error) issues.push({ index: d.index, line: d.line, path: "", message: d.error });
+    else if (d.value === undefined) continue;
+    else if (typeof d.value !== "object" || d.value === null || Array.isArray(d.value))
+      issues.push({
+        index: d.index,
+        line: d.line,
+        path: "",
+        message: `expected an object, found ${describe(d.value)}`,
+      });
+    else docs.push({ index: d.index, line: d.line, value: d.value as Record<string, unknown> });
+  }
+  const resolve = createResolver(
+    api.registry,
+    docs.filter((d) => isCrd(d.value.apiVersion, d.value.kind)).map((d) => d.value),
+    options.kube && ((gv, o) => (options.kube as ManifestClient).discovery.resources(gv, o)),
+  );
+  const validateDefinition = api.validators.validate as (
+    name: string,
+    value: unknown,
+  ) => ValidationResult<unknown>;
+  const crdValidators = new Map<JsonSchema, ((v: unknown) => ValidationResult<unknown>) | undefined>();
+  const defaultNamespace = options.namespace ?? options.kube?.config.namespace ?? "default";
+  const seen = new Map<string, number>();
+  const manifests: Manifest[] = [];
+
+  for (const { index, line, value } of docs) {
+    const { apiVersion, kind } = value;
+    const metadata = field(value, "metadata");
+    const rawName = field(metadata, "name");
+    const name = typeof rawName === "string" && rawName ? rawName : undefined;
+    const at = { index, line, ...(typeof kind === "string" ? { kind } : {}), ...(name ? { name } : {}) };
+    const add = (path: string, message: string) => issues.push({ ...at, path, message });
+    if (typeof apiVersion !== "string" || !apiVersion) add("apiVersion", "required");
+    if (typeof kind !== "string" || !kind) add("kind", "required");
+    if (typeof apiVersion !== "string" || typeof kind !== "string" || !apiVersion || !kind) continue;
+    if (!name) add("metadata.name", "required");
+
+    const mapping = await resolve(apiVersion, kind, options);
+    if (!mapping) {
+      const where = options.kube
+        ? "in the API or on the server"
+        : "in the API (pass { kube } to ask the server)";
+      add("", `no resource of kind ${kind} in ${apiVersion} ${where}`);
+      continue;
+    }
+    let problems: { path: string; message: string }[] = [];
+    if (mapping.definition) {
+      const r = validateDefinition(mapping.definition, value);
+      if (!r.success) problems = r.issues;
+      for (const p of unknownFields(value, api.validators.definition(mapping.definition), (n) =>
+        api.validators.definition(n),
+      ))
+        problems.push({ path: p, message: "unknown field" });
+    } else if (mapping.schema) {
+      if (!crdValidators.has(mapping.schema))
+        crdValidators.set(mapping.schema, schemaValidator(mapping.schema));
+      const r = crdValidators.get(mapping.schema)?.(value);
+      if (r && !r.success) problems = r.issues;
+      for (const p of unknownFields(value, mapping.schema, () => undefined))
+        problems.push({ path: p, message: "unknown field" });
+    }
+    for (const p of problems) add(p.path, issueMessage(p.message));
+
+    const given = field(metadata, "namespace");
+    let namespace: string | undefined;
+    if (mapping.namespaced) {
+      if (given !== undefined && (typeof given !== "string" || !given))
+        add("metadata.namespace", "expected a name");
+      namespace = typeof given === "string" && given ? given : defaultNamespace;
+      if (options.namespace && namespace !== options.namespace)
+        add(
+          "metadata.namespace",
+          `"${namespace}" is not the namespace "${options.namespace}" given in the options`,
+        );
+    }
+    if (!name) continue;
+    const id = `${apiVersion.split("/").length > 1 ? apiVersion.split("/")[0] : ""}/${kind}/${namespace ?? ""}/${name}`;
+    const first = seen.get(id);
+    if (first !== undefined) add("", `the same object as doc ${first}`);
+    else seen.set(id, index);
+    manifests.push({
+      index,
+      line,
+      apiVersion,
+      kind,
+      name,
+      ...(namespace ? { namespace } : {}),
+      plural: mapping.plural,
+      namespaced: mapping.namespaced,
+      source: mapping.source,
+      object: (namespace
+        ? { ...value, metadata: { ...(metadata as object), namespace } }
+        : value) as unknown as KubeObject,
+    });
+  }
+  if (issues.length) throw new ManifestError(issues.sort((a, b) => a.index - b.index));
+  return manifests;
+}
+
+/** zod reads most CRD schemas; one it cannot read is left to the server to check. */
+function schemaValidator(schema: JsonSchema) {
+  try {
+    return createSchemaValidator(schema);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(v: unknown): string {
+  return Array.isArray(v) ? "a list" : v === null ? "null" : `a ${typeof v}`;
+}
+
+async function embeddedApi(): Promise<ManifestApi> {
+  const [{ registry }, { validators }] = await Promise.all([
+    import("kubefetch/generated/kubernetes-1.36/registry"),
+    import("kubefetch/generated/kubernetes-1.36/schemas"),
+  ]);
+  return { registry, validators };
+}
