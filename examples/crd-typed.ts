@@ -1,0 +1,69 @@
+// Run:  npx tsx examples/crd-typed.ts
+//
+// Installs the CronTab CustomResourceDefinition, regenerates the client from the cluster (so
+// CronTab is typed like any built-in kind), then creates and reads a CronTab through it.
+// The generated folder is examples/generated/cluster; `tsc` checks this file against it.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "kubefetch";
+import { createClient as createBuiltinClient } from "kubefetch/generated/kubernetes-1.36";
+import { applyManifests } from "kubefetch/manifests";
+import type * as Cluster from "./generated/cluster/index.js";
+
+const crd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: crontabs.stable.example.com }
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names: { plural: crontabs, singular: crontab, kind: CronTab, shortNames: [ct] }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [cronSpec, image]
+              properties:
+                cronSpec: { type: string }
+                image: { type: string }
+                replicas: { type: integer }
+`;
+
+const config = await loadConfig();
+const builtin = createBuiltinClient(config);
+try {
+  // 1. Install the CRD; applyManifests returns once the server serves the new kind.
+  await applyManifests(builtin, crd, { fieldManager: "kubefetch-example" });
+} finally {
+  await builtin.close();
+}
+
+// 2. Regenerate from the cluster: /openapi/v2 now has CronTab with its schema.
+const out = fileURLToPath(new URL("./generated/cluster", import.meta.url));
+execFileSync("npx", ["kubefetch", "generate", "--from-cluster", "--out", out], { stdio: "inherit" });
+
+// 3. The regenerated client: kube.stableExampleCom.v1.crontabs is typed from the CRD's schema.
+const { createClient }: typeof Cluster = await import("./generated/cluster/index.js");
+const kube = createClient(config);
+try {
+  const applied = await kube.stableExampleCom.v1.crontabs.apply(
+    {
+      metadata: { name: "my-crontab", namespace: "default" },
+      spec: { cronSpec: "* * * * */5", image: "my-cron-image", replicas: 1 },
+    },
+    { fieldManager: "kubefetch-example" },
+  );
+  const list = await kube.stableExampleCom.v1.crontabs.list({ namespace: "default" });
+  const tabs: Cluster.stableV1.CronTab[] = list.items;
+  for (const ct of tabs)
+    console.log(`${ct.kind} ${ct.metadata?.name}: ${ct.spec?.cronSpec} runs ${ct.spec?.image}`);
+  console.log(`applied ${applied.metadata?.name} (resourceVersion ${applied.metadata?.resourceVersion})`);
+} finally {
+  await kube.close();
+}

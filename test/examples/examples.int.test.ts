@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
+import { isNotFound, loadConfig } from "../../src/index.js";
+import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { repoRoot } from "../helpers/paths.js";
+import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
+
+// Each example is run with the command its first line gives, from the repository, with the
+// test cluster's admin kubeconfig as $KUBECONFIG: a smoke test of the public API as users see it.
+const cluster = testCluster();
+const env = clusterEnv(cluster);
+const commands = new Map(exampleCommands().map((e) => [e.file, e.command]));
+const command = (file: string) => {
+  const c = commands.get(file);
+  assert.ok(c, `examples/${file} has no command`);
+  return c;
+};
+let kube: Client;
+
+before(async () => {
+  kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }));
+});
+after(() => kube.close());
+
+describe("examples/, each run as its first line says", () => {
+  it("every example says how to run it, and this suite runs each of them", () => {
+    assert.deepEqual(
+      [...commands.keys()],
+      [
+        "apply-manifests.ts",
+        "crd-typed.ts",
+        "discovery.ts",
+        "in-cluster-pods.ts",
+        "jobs.ts",
+        "kubectl-proxy.ts",
+        "watch-deployments.ts",
+      ],
+    );
+  });
+
+  it("in-cluster-pods.ts lists its namespace's pods with the service account's folder", async () => {
+    const sa = cluster.serviceAccount;
+    const name = uniqueName("sa-pod");
+    await kube.core.v1.pods.create({
+      metadata: { name, namespace: sa.namespace },
+      spec: { containers: [{ name: "c", image: "busybox" }] },
+    });
+    const r = await sh(command("in-cluster-pods.ts"), {
+      env: {
+        ...env,
+        KUBECONFIG: "/nonexistent", // proves the kubeconfig plays no part
+        KUBERNETES_SERVICE_HOST: cluster.host,
+        KUBERNETES_SERVICE_PORT: String(cluster.apiPort),
+        SERVICE_ACCOUNT_DIR: sa.dir,
+      },
+    }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`^\\d+ pods in ${sa.namespace} \\(https://${cluster.host}:${cluster.apiPort}\\)$`, "m"),
+    );
+    assert.match(r.stdout, new RegExp(`^${name}\\tPending$`, "m"));
+  });
+
+  it("in-cluster-pods.ts says what is missing outside a pod", async () => {
+    const r = await sh(command("in-cluster-pods.ts"), { env: { ...env, KUBERNETES_SERVICE_HOST: "" } }).done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /ConfigError: .*KUBERNETES_SERVICE_HOST/);
+  });
+
+  describe("kubectl-proxy.ts", () => {
+    let proxy: ChildProcess;
+    let url = "";
+    before(async () => {
+      proxy = spawn("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, "proxy", "--port=0"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let out = "";
+      proxy.stdout?.on("data", (d: Buffer) => (out += d));
+      await waitForOutput(() => out, /Starting to serve on [\d.]+:\d+/);
+      url = `http://${/Starting to serve on ([\d.]+:\d+)/.exec(out)?.[1]}`;
+    });
+    after(() => proxy.kill());
+
+    it("reaches the cluster through kubectl proxy with no credentials in the program", async () => {
+      // Port 0 instead of the command's 8001, so a busy port on the machine cannot fail the test.
+      const cmd = command("kubectl-proxy.ts").replace("http://127.0.0.1:8001", url);
+      const r = await sh(cmd, { env: { ...env, KUBECONFIG: "/nonexistent" } }).done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(`^Kubernetes v1\\.\\d+\\.\\d+ through ${url}, no credentials here$`, "m"),
+      );
+      assert.match(r.stdout, /^namespace kube-system$/m);
+    });
+  });
+
+  it("discovery.ts prints groups and versions, then batch/v1's resources with their verbs", async () => {
+    const r = await sh(command("discovery.ts"), { env }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^core: v1$/m);
+    assert.match(r.stdout, /^apps: v1$/m);
+    assert.match(
+      r.stdout,
+      /^ {2}jobs +Job +namespaced +create,delete,deletecollection,get,list,patch,update,watch$/m,
+    );
+    assert.match(r.stdout, /^ {2}jobs\/status +Job +namespaced +get,patch,update$/m);
+  });
+
+  it("jobs.ts lists jobs in all namespaces and gets default/my-job", async () => {
+    const other = uniqueName("jobs");
+    await kube.core.v1.namespaces.create({ metadata: { name: other } });
+    const job = (namespace: string, name: string) => ({
+      metadata: { name, namespace },
+      spec: {
+        template: {
+          spec: { restartPolicy: "Never" as const, containers: [{ name: "c", image: "busybox:1.36" }] },
+        },
+      },
+    });
+    await kube.batch.v1.jobs.apply(job("default", "my-job"), { fieldManager: "kubefetch-test" });
+    await kube.batch.v1.jobs.create(job(other, "elsewhere"));
+    const r = await sh(command("jobs.ts"), { env }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^default\/my-job\tactive=0 succeeded=0 failed=0$/m);
+    assert.match(r.stdout, new RegExp(`^${other}/elsewhere\\t`, "m"));
+    assert.match(r.stdout, /^default\/my-job: image busybox:1\.36, created \d{4}-/m);
+  });
+
+  it("watch-deployments.ts prints each change until Ctrl-C, then stops cleanly", async () => {
+    const ns = uniqueName("watch");
+    await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+    const run = sh(command("watch-deployments.ts"), { env });
+    await waitForOutput(run.output, /^watching \d+ deployments from resourceVersion \d+$/m);
+    const d = {
+      metadata: { name: "w", namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "w" } },
+        template: {
+          metadata: { labels: { app: "w" } },
+          spec: { containers: [{ name: "c", image: "nginx" }] },
+        },
+      },
+    };
+    await kube.apps.v1.deployments.create(d);
+    await waitForOutput(run.output, `ADDED    ${ns}/w ready 0/2`);
+    await kube.apps.v1.deployments.patch(
+      { namespace: ns, name: "w" },
+      { spec: { replicas: 3 } },
+      { type: "merge" },
+    );
+    await waitForOutput(run.output, `MODIFIED ${ns}/w ready 0/3`);
+    await kube.apps.v1.deployments.delete({ namespace: ns, name: "w" });
+    await waitForOutput(run.output, `DELETED  ${ns}/w`);
+    run.signal("SIGINT");
+    const r = await run.done;
+    // The example ends its watch and closes the client ("stopped" is its last line, no stack on
+    // stderr); npm exec then re-raises the Ctrl-C it forwarded, as a shell sees it.
+    assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, /stopped\n$/);
+  });
+
+  it("apply-manifests.ts applies a YAML file in dependency order, and nothing of an invalid one", async () => {
+    const r = await sh(command("apply-manifests.ts"), { env }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      "doc 1 Deployment/kubefetch-example/web: applied",
+      "doc 2 Service/kubefetch-example/web: applied",
+      "doc 3 ConfigMap/kubefetch-example/web-config: applied",
+      "doc 4 Namespace/kubefetch-example: applied",
+    ]);
+    const svc = await kube.core.v1.services.get({ namespace: "kubefetch-example", name: "web" });
+    assert.equal(svc.spec?.ports?.[0]?.targetPort, "http");
+
+    const broken = await sh("npx tsx examples/apply-manifests.ts examples/manifests/broken.yaml", { env })
+      .done;
+    assert.equal(broken.code, 1);
+    assert.equal(
+      broken.stderr,
+      [
+        "examples/manifests/broken.yaml: nothing applied",
+        "doc 2 Deployment web: spec.template.spec.containers[0].name: required",
+        "doc 2 Deployment web: spec.template.spec.nodeSelectr: unknown field",
+        "",
+      ].join("\n"),
+    );
+    await assert.rejects(kube.core.v1.namespaces.get({ name: "kubefetch-broken" }), isNotFound);
+  });
+
+  it("crd-typed.ts installs a CRD, regenerates from the cluster and uses the typed client", async () => {
+    const r = await sh(command("crd-typed.ts"), { env, timeoutMs: 180_000 }).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^CronTab my-crontab: \* \* \* \* \*\/5 runs my-cron-image$/m);
+    const tab = await kube.resource({ apiVersion: "stable.example.com/v1", kind: "CronTab" }).get({
+      namespace: "default",
+      name: "my-crontab",
+    });
+    assert.deepEqual(tab.spec, { cronSpec: "* * * * */5", image: "my-cron-image", replicas: 1 });
+
+    // The example type-checks against what it generated, and those types come from the CRD's schema.
+    const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+    const ok = await sh(`node ${tsc} -p examples/tsconfig.crd-typed.json`, { env }).done;
+    assert.equal(ok.code, 0, ok.stdout);
+    const dir = join(repoRoot, "examples/generated/type-check");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "wrong.ts"),
+      'import type { stableV1 } from "../cluster/index.js";\nexport const t: stableV1.CronTab = { apiVersion: "stable.example.com/v1", kind: "CronTab", spec: { cronSpec: 5, image: "i" } };\n',
+    );
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      '{ "extends": "../../../tsconfig.json", "include": ["wrong.ts"], "exclude": [] }\n',
+    );
+    const wrong = await sh(`node ${tsc} -p examples/generated/type-check/tsconfig.json`, { env }).done;
+    assert.equal(wrong.code, 2);
+    assert.match(
+      wrong.stdout,
+      /wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
+    );
+  });
+});
