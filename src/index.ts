@@ -1,6 +1,8 @@
 // The public API of `import "kubefetch"`. Its declarations import neither zod (behind
 // `kubefetch/schemas`) nor undici (the transport is behind `kubefetch/transport`), so a
 // consumer's type-check does not pay for them.
+
+export { ConnectionError } from "./client/connection-error.js";
 export type { ClientOptions } from "./client/create-client.js";
 export { createKubeClient } from "./client/create-client.js";
 export type { Status } from "./client/kube-error.js";

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { Transport } from "../transport/transport.js";
 import { jitteredBackoff } from "./backoff.js";
+import { ConnectionError } from "./connection-error.js";
 import { KubeError, type Status } from "./kube-error.js";
 import type { CallOptions, RetryPolicy } from "./types.js";
 
@@ -121,7 +122,13 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
         !code ||
         !RETRYABLE_CODES.has(code)
       ) {
-        throw err;
+        if (signal?.aborted) throw err;
+        throw new ConnectionError({
+          method: init.method,
+          server: ctx.transport.config.server,
+          path,
+          cause: err,
+        });
       }
       await sleep(backoff(ctx.retry, attempt), signal);
       continue;
