@@ -37,10 +37,11 @@ export function sh(
     }
   };
   const timer = setTimeout(() => group("SIGKILL"), options.timeoutMs ?? 120_000);
+  // Background jobs left behind keep the pipes open: end them when bash exits.
+  child.on("exit", () => group("SIGTERM"));
   const done = new Promise<ShellRun>((resolve) =>
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      group("SIGTERM"); // background jobs left behind
       resolve({ code, signal, stdout, stderr });
     }),
   );
@@ -53,10 +54,19 @@ export function sh(
   };
 }
 
-/** The environment of a reader whose kubeconfig is the test cluster's admin. */
+/** The environment of a reader whose kubeconfig is the test cluster's admin (outside any pod, even on a CI runner that is one). */
 export function clusterEnv(cluster: TestCluster): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: cluster.kubeconfigs.admin };
-  for (const k of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NODE_OPTIONS"]) delete env[k];
+  for (const k of [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NODE_OPTIONS",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+  ])
+    delete env[k];
   return env;
 }
 
