@@ -69,4 +69,16 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
       schemas.join("\n"),
     );
   });
+
+  it("kubefetch/manifests validates against the embedded API from the built package", async () => {
+    const code = [
+      'import { parseManifests } from "kubefetch/manifests";',
+      'const [m] = await parseManifests("apiVersion: v1\\nkind: Namespace\\nmetadata: { name: x }\\n");',
+      "console.log(m.plural, m.source);",
+    ].join("\n");
+    const r = await run(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: scratchDir("manifests"),
+    });
+    assert.equal(r.stdout, "namespaces registry\n");
+  });
 });
