@@ -4,6 +4,8 @@
 // CronTab is typed like any built-in kind), then creates and reads a CronTab through it.
 // The generated folder is examples/generated/cluster; `tsc` checks this file against it.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "kubefetch";
 import { createClient as createBuiltinClient } from "kubefetch/generated/kubernetes-1.36";
@@ -38,15 +40,23 @@ spec:
 const config = await loadConfig();
 const builtin = createBuiltinClient(config);
 try {
-  // 1. Install the CRD; applyManifests returns once the server serves the new kind.
-  await applyManifests(builtin, crd, { fieldManager: "kubefetch-example" });
+  // 1. Install the CRD (force: this program owns its definition); applyManifests returns once
+  //    the server serves the new kind.
+  const results = await applyManifests(builtin, crd, { fieldManager: "kubefetch-example", force: true });
+  for (const r of results) if (r.outcome !== "applied") throw r.error ?? new Error(r.reason);
 } finally {
   await builtin.close();
 }
 
-// 2. Regenerate from the cluster: /openapi/v2 now has CronTab with its schema.
+// 2. Regenerate from the cluster. The API server adds a new CRD's schema to /openapi/v2 a
+//    moment after it serves the kind, so generate again until CronTab is there.
 const out = fileURLToPath(new URL("./generated/cluster", import.meta.url));
-execFileSync("npx", ["kubefetch", "generate", "--from-cluster", "--out", out], { stdio: "inherit" });
+for (let attempt = 1; ; attempt++) {
+  execFileSync("npx", ["kubefetch", "generate", "--from-cluster", "--out", out], { stdio: "inherit" });
+  if (readFileSync(join(out, "registry.ts"), "utf8").includes('"kind": "CronTab"')) break;
+  if (attempt === 20) throw new Error("the cluster's /openapi/v2 still has no CronTab");
+  await new Promise((r) => setTimeout(r, 500));
+}
 
 // 3. The regenerated client: kube.stableExampleCom.v1.crontabs is typed from the CRD's schema.
 const { createClient }: typeof Cluster = await import("./generated/cluster/index.js");

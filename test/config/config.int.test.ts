@@ -317,9 +317,9 @@ describe("kubefetch generate --from-cluster", () => {
     const crd = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
-      metadata: { name: "crontabs.stable.example.com" },
+      metadata: { name: "crontabs.configtest.example.com" },
       spec: {
-        group: "stable.example.com",
+        group: "configtest.example.com",
         scope: "Namespaced",
         names: { plural: "crontabs", singular: "crontab", kind: "CronTab" },
         versions: [
@@ -354,7 +354,7 @@ describe("kubefetch generate --from-cluster", () => {
     const out = join(dir, "gen");
     // The CRD's schema reaches /openapi/v2 a moment after it is established.
     let registry = "";
-    for (let i = 0; i < 40 && !registry.includes('"crontabs"'); i++) {
+    for (let i = 0; i < 40 && !registry.includes('"configtestExampleCom"'); i++) {
       const r = await runCli(
         "generate",
         "--from-cluster",
@@ -367,13 +367,13 @@ describe("kubefetch generate --from-cluster", () => {
       assert.match(r.stdout, /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)/);
       assert.match(r.stdout, /Kubernetes 1\.20/);
       registry = readFileSync(join(out, "registry.ts"), "utf8");
-      if (!registry.includes('"crontabs"')) await new Promise((r) => setTimeout(r, 500));
+      if (!registry.includes('"configtestExampleCom"')) await new Promise((r) => setTimeout(r, 500));
     }
-    assert.match(registry, /"stableExampleCom": \{\n\s+"v1": \{\n\s+"crontabs": \{/);
+    assert.match(registry, /"configtestExampleCom": \{\n\s+"v1": \{\n\s+"crontabs": \{/);
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
     assert.match(
       types,
-      /"com\.example\.stable\.v1\.CronTab": \{[\s\S]*?kind: "CronTab";[\s\S]*?cronSpec: string;/,
+      /"com\.example\.configtest\.v1\.CronTab": \{[\s\S]*?kind: "CronTab";[\s\S]*?cronSpec: string;/,
     );
   });
 

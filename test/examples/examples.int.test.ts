@@ -122,7 +122,7 @@ describe("examples/, each run as its first line says", () => {
         },
       },
     });
-    await kube.batch.v1.jobs.apply(job("default", "my-job"), { fieldManager: "kubefetch-test" });
+    await kube.batch.v1.jobs.apply(job("default", "my-job"), { fieldManager: "kubefetch-test", force: true });
     await kube.batch.v1.jobs.create(job(other, "elsewhere"));
     const r = await sh(command("jobs.ts"), { env }).done;
     assert.equal(r.code, 0, r.stderr);
