@@ -114,21 +114,11 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
+      // An abort is the caller's, not the connection's: it stays as it is.
+      if (signal?.aborted) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      if (
-        signal?.aborted ||
-        !idempotent ||
-        attempt >= ctx.retry.maxRetries ||
-        !code ||
-        !RETRYABLE_CODES.has(code)
-      ) {
-        if (signal?.aborted) throw err;
-        throw new ConnectionError({
-          method: init.method,
-          server: ctx.transport.config.server,
-          path,
-          cause: err,
-        });
+      if (!idempotent || attempt >= ctx.retry.maxRetries || !code || !RETRYABLE_CODES.has(code)) {
+        throw new ConnectionError({ method: init.method, server: ctx.transport.config.server, path, cause: err });
       }
       await sleep(backoff(ctx.retry, attempt), signal);
       continue;
