@@ -1,7 +1,7 @@
 import type { KubeObject } from "../client/types.js";
 import { ManifestError } from "./errors.js";
 import { type Manifest, type ManifestClient, type ParseOptions, parseManifests } from "./parse.js";
-import { field, isCrd } from "./resolve.js";
+import { crdKinds, field, groupOf, isCrd } from "./resolve.js";
 
 export interface ApplyManifestsOptions extends Omit<ParseOptions, "kube"> {
   /** Who owns the applied fields (server-side apply's fieldManager). */
@@ -69,11 +69,11 @@ export async function applyManifests(
   const manifests = await parseManifests(yamlText, { ...options, kube });
   if (manifests.length === 0)
     throw new ManifestError([{ index: 0, line: 1, path: "", message: "the YAML has no objects to apply" }]);
-  const order = manifests.map((m, i) => ({ m, i })).sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i);
+  const order = [...manifests].sort((a, b) => rank(a) - rank(b) || a.index - b.index);
   const results = new Map<number, ApplyResult>();
   const crds = new Map<string, Promise<string | undefined>>(); // CRD name -> why its kinds cannot be applied
 
-  for (const { m } of order) {
+  for (const m of order) {
     const base = {
       index: m.index,
       apiVersion: m.apiVersion,
@@ -82,17 +82,18 @@ export async function applyManifests(
       ...(m.namespace ? { namespace: m.namespace } : {}),
     };
     if (m.source === "crd") {
-      const crdName = `${m.plural}.${m.apiVersion.split("/")[0]}`;
-      const blocked = await (crds.get(crdName) ?? Promise.resolve(undefined));
+      const crdName = `${m.plural}.${groupOf(m.apiVersion)}`;
+      const blocked = await crds.get(crdName);
       if (blocked) {
         results.set(m.index, { ...base, outcome: "skipped", reason: blocked });
         continue;
       }
     }
+    const crd = isCrd(m.apiVersion, m.kind);
     try {
       const object = await applyOne(kube, m, options);
       results.set(m.index, { ...base, outcome: "applied", object });
-      if (isCrd(m.apiVersion, m.kind))
+      if (crd)
         crds.set(
           m.name,
           (options.dryRun ? dryRunCrd(kube, m) : established(kube, m, options)).catch(
@@ -102,8 +103,7 @@ export async function applyManifests(
         );
     } catch (e) {
       results.set(m.index, { ...base, outcome: "failed", error: e as Error });
-      if (isCrd(m.apiVersion, m.kind))
-        crds.set(m.name, Promise.resolve(`its CustomResourceDefinition (doc ${m.index}) failed`));
+      if (crd) crds.set(m.name, Promise.resolve(`its CustomResourceDefinition (doc ${m.index}) failed`));
     }
   }
   // An applied CRD is ready for use when this returns, even if no object of it was in the YAML.
@@ -162,15 +162,9 @@ async function ready(kube: ManifestClient, crd: unknown, call: { signal?: AbortS
     !conditions.some((c) => c?.type === "Established" && c?.status === "True")
   )
     return false;
-  const spec = field(crd, "spec");
-  const kind = field(field(spec, "names"), "kind");
-  const versions = field(spec, "versions");
   kube.discovery.refresh(); // cached discovery predates the new kind
-  for (const v of Array.isArray(versions) ? versions : []) {
-    if (field(v, "served") === false) continue;
-    const list = await kube.discovery
-      .resources(`${field(spec, "group")}/${field(v, "name")}`, call)
-      .catch(() => undefined);
+  for (const { apiVersion, kind } of crdKinds(crd)) {
+    const list = await kube.discovery.resources(apiVersion, call).catch(() => undefined);
     if (!list?.resources.some((r) => r.kind === kind)) return false;
   }
   return true;

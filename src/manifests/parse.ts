@@ -1,7 +1,7 @@
 import type { ApiResourceList, CallOptions, DynamicResource, KubeObject, Registry } from "../client/types.js";
 import { createSchemaValidator, type JsonSchema, type ValidationResult } from "../schemas/index.js";
 import { issueMessage, ManifestError, type ManifestIssue } from "./errors.js";
-import { createResolver, field, isCrd, type ResourceMapping } from "./resolve.js";
+import { createResolver, field, groupOf, isCrd, type ResourceMapping } from "./resolve.js";
 import { splitYaml } from "./split-yaml.js";
 import { unknownFields } from "./unknown-fields.js";
 
@@ -141,7 +141,7 @@ export async function parseManifests(yamlText: string, options: ParseOptions = {
         );
     }
     if (!name) continue;
-    const id = `${apiVersion.split("/").length > 1 ? apiVersion.split("/")[0] : ""}/${kind}/${namespace ?? ""}/${name}`;
+    const id = `${groupOf(apiVersion)}/${kind}/${namespace ?? ""}/${name}`;
     const first = seen.get(id);
     if (first !== undefined) add("", `the same object as doc ${first}`);
     else seen.set(id, index);

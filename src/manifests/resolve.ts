@@ -12,8 +12,6 @@ export interface ResourceMapping {
   definition?: string;
   /** The CRD's `openAPIV3Schema` for this version. */
   schema?: JsonSchema;
-  /** The CRD's name (`<plural>.<group>`), when source is "crd". */
-  crd?: string;
 }
 
 export type DiscoveryLookup = (groupVersion: string, options?: CallOptions) => Promise<ApiResourceList>;
@@ -27,7 +25,8 @@ export function createResolver(registry: Registry, crdDocs: unknown[], discovery
     for (const plurals of Object.values(versions))
       for (const e of Object.values(plurals)) fromRegistry.set(key(e.apiVersion, e.kind), e);
   const fromCrds = new Map<string, ResourceMapping>();
-  for (const doc of crdDocs) for (const [k, m] of crdMappings(doc)) fromCrds.set(k, m);
+  for (const doc of crdDocs)
+    for (const c of crdKinds(doc)) fromCrds.set(key(c.apiVersion, c.kind), c.mapping);
 
   return async (
     apiVersion: string,
@@ -51,9 +50,16 @@ export function createResolver(registry: Registry, crdDocs: unknown[], discovery
   };
 }
 
-/** The kinds one CRD document defines: one per served version. Malformed CRDs define none. */
-function crdMappings(doc: unknown): [string, ResourceMapping][] {
-  const spec = field(doc, "spec");
+/** A kind a CustomResourceDefinition defines, in one served version. */
+export interface CrdKind {
+  apiVersion: string;
+  kind: string;
+  mapping: ResourceMapping;
+}
+
+/** The kinds one CRD defines: one per served version. A malformed CRD defines none. */
+export function crdKinds(crd: unknown): CrdKind[] {
+  const spec = field(crd, "spec");
   const group = field(spec, "group");
   const names = field(spec, "names");
   const kind = field(names, "kind");
@@ -61,23 +67,29 @@ function crdMappings(doc: unknown): [string, ResourceMapping][] {
   const versions = field(spec, "versions");
   if (typeof group !== "string" || typeof kind !== "string" || typeof plural !== "string") return [];
   if (!Array.isArray(versions)) return [];
-  const out: [string, ResourceMapping][] = [];
+  const out: CrdKind[] = [];
   for (const v of versions) {
     const name = field(v, "name");
     if (typeof name !== "string" || field(v, "served") === false) continue;
     const schema = field(field(v, "schema"), "openAPIV3Schema");
-    out.push([
-      key(`${group}/${name}`, kind),
-      {
+    out.push({
+      apiVersion: `${group}/${name}`,
+      kind,
+      mapping: {
         plural,
         namespaced: field(spec, "scope") !== "Cluster",
         source: "crd",
-        crd: `${plural}.${group}`,
         ...(schema && typeof schema === "object" ? { schema: schema as JsonSchema } : {}),
       },
-    ]);
+    });
   }
   return out;
+}
+
+/** `apps/v1` -> `apps`; the core group's `v1` -> "". */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
 export function field(obj: unknown, name: string): unknown {
