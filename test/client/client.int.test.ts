@@ -16,8 +16,9 @@ import {
   type KubeObject,
   loadConfig,
 } from "../../src/index.js";
-import { runCli } from "../helpers/cli.js";
+import { generateFromClusterUntil } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { crdFor } from "../helpers/crd.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const run = promisify(execFile);
@@ -242,56 +243,23 @@ describe("discovery equals kubectl get --raw", () => {
 });
 
 describe("a CRD: generated from the cluster, typed, and through the dynamic client", () => {
-  const crd = {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: "widgets.shop.example.com" },
+  const crd = crdFor({
+    group: "shop.example.com",
+    kind: "Widget",
+    plural: "widgets",
     spec: {
-      group: "shop.example.com",
-      scope: "Namespaced",
-      names: { plural: "widgets", singular: "widget", kind: "Widget" },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              properties: {
-                spec: {
-                  type: "object",
-                  required: ["size"],
-                  properties: { size: { type: "integer" }, color: { type: "string", enum: ["red", "blue"] } },
-                },
-              },
-            },
-          },
-        },
-      ],
+      required: ["size"],
+      properties: { size: { type: "integer" }, color: { type: "string", enum: ["red", "blue"] } },
     },
-  };
+  });
 
   it("generate --from-cluster, typed CRUD through that client, and the same objects via kube.resource()", async () => {
     await kube.apiextensions.v1.customresourcedefinitions.create(crd as never).catch((e: unknown) => {
       if (!isAlreadyExists(e)) throw e;
     });
     const out = join(scratchDir("crd"), "client");
-    let ready = false;
-    for (let i = 0; i < 40 && !ready; i++) {
-      const r = await runCli(
-        "generate",
-        "--from-cluster",
-        "--kubeconfig",
-        cluster.kubeconfigs.admin,
-        "--out",
-        out,
-      );
-      assert.equal(r.code, 0, r.stderr);
-      ready = (await import("node:fs")).readFileSync(join(out, "registry.ts"), "utf8").includes('"widgets"');
-      if (!ready) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.ok(ready, "the CRD reached /openapi/v2");
+    const registry = await generateFromClusterUntil(cluster.kubeconfigs.admin, out, '"widgets"');
+    assert.ok(registry.includes('"widgets"'), "the CRD reached /openapi/v2");
 
     // The CRD's schema fields are typed: a consumer with a wrong field type does not compile.
     writeFileSync(

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,9 +7,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type KubeConfig, loadConfig } from "../../src/index.js";
 import { createTransport } from "../../src/transport/index.js";
-import { runCli } from "../helpers/cli.js";
+import { generateFromClusterUntil, runCli } from "../helpers/cli.js";
 import { testCluster } from "../helpers/cluster.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
+import { crdFor } from "../helpers/crd.js";
+import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
 import { repoRoot } from "../helpers/paths.js";
 
 const cluster = testCluster();
@@ -237,24 +238,13 @@ describe("basic auth and oidc id-token reach the server as kubectl sends them", 
 });
 
 describe("kubectl proxy: plain HTTP, no credentials in the program", () => {
-  let proxy: ChildProcess;
+  let proxy: Awaited<ReturnType<typeof startKubectlProxy>>;
   let server = "";
   before(async () => {
-    proxy = spawn("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, "proxy", "--port=0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("kubectl proxy did not start")), 20_000);
-      proxy.stdout?.on("data", (d: Buffer) => {
-        const m = /Starting to serve on ([\d.]+:\d+)/.exec(d.toString());
-        if (m) {
-          clearTimeout(t);
-          resolve(`http://${m[1]}`);
-        }
-      });
-    });
+    proxy = await startKubectlProxy(cluster.kubeconfigs.admin);
+    server = proxy.url;
   });
-  after(() => proxy.kill());
+  after(() => proxy.stop());
 
   it("an explicit http:// server reaches the cluster through kubectl proxy", async () => {
     const cfg = await loadConfig({ server, env });
@@ -314,35 +304,15 @@ describe("credentials that change", () => {
 
 describe("kubefetch generate --from-cluster", () => {
   it("types the cluster's CRDs", async () => {
-    const crd = {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "crontabs.configtest.example.com" },
+    const crd = crdFor({
+      group: "configtest.example.com",
+      kind: "CronTab",
+      plural: "crontabs",
       spec: {
-        group: "configtest.example.com",
-        scope: "Namespaced",
-        names: { plural: "crontabs", singular: "crontab", kind: "CronTab" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: "object",
-                properties: {
-                  spec: {
-                    type: "object",
-                    required: ["cronSpec"],
-                    properties: { cronSpec: { type: "string" }, replicas: { type: "integer" } },
-                  },
-                },
-              },
-            },
-          },
-        ],
+        required: ["cronSpec"],
+        properties: { cronSpec: { type: "string" }, replicas: { type: "integer" } },
       },
-    };
+    });
     const t = createTransport(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env }));
     const res = await t.request("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
       method: "POST",
@@ -352,23 +322,15 @@ describe("kubefetch generate --from-cluster", () => {
     assert.ok([201, 409].includes(res.statusCode), `${res.statusCode}`);
     await res.body.dump();
     const out = join(dir, "gen");
-    // The CRD's schema reaches /openapi/v2 a moment after it is established.
-    let registry = "";
-    for (let i = 0; i < 40 && !registry.includes('"configtestExampleCom"'); i++) {
-      const r = await runCli(
-        "generate",
-        "--from-cluster",
-        "--kubeconfig",
-        cluster.kubeconfigs.admin,
-        "--out",
-        out,
-      );
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)/);
-      assert.match(r.stdout, /Kubernetes 1\.20/);
-      registry = readFileSync(join(out, "registry.ts"), "utf8");
-      if (!registry.includes('"configtestExampleCom"')) await new Promise((r) => setTimeout(r, 500));
-    }
+    const registry = await generateFromClusterUntil(
+      cluster.kubeconfigs.admin,
+      out,
+      '"configtestExampleCom"',
+      (r) => {
+        assert.match(r.stdout, /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)/);
+        assert.match(r.stdout, /Kubernetes 1\.20/);
+      },
+    );
     assert.match(registry, /"configtestExampleCom": \{\n\s+"v1": \{\n\s+"crontabs": \{/);
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
     assert.match(

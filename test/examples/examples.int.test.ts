@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
 import { repoRoot } from "../helpers/paths.js";
 import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
 
@@ -73,18 +73,13 @@ describe("examples/, each run as its first line says", () => {
   });
 
   describe("kubectl-proxy.ts", () => {
-    let proxy: ChildProcess;
+    let proxy: Awaited<ReturnType<typeof startKubectlProxy>>;
     let url = "";
     before(async () => {
-      proxy = spawn("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, "proxy", "--port=0"], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      let out = "";
-      proxy.stdout?.on("data", (d: Buffer) => (out += d));
-      await waitForOutput(() => out, /Starting to serve on [\d.]+:\d+/);
-      url = `http://${/Starting to serve on ([\d.]+:\d+)/.exec(out)?.[1]}`;
+      proxy = await startKubectlProxy(cluster.kubeconfigs.admin);
+      url = proxy.url;
     });
-    after(() => proxy.kill());
+    after(() => proxy.stop());
 
     it("reaches the cluster through kubectl proxy with no credentials in the program", async () => {
       // Port 0 instead of the command's 8001, so a busy port on the machine cannot fail the test.

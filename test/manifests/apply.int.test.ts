@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { applyManifests, ManifestError } from "kubefetch/manifests";
+import { stringify } from "yaml";
 import { isConflict, isNotFound, KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { crdFor } from "../helpers/crd.js";
 
 const cluster = testCluster();
 let kube: Client;
@@ -33,23 +35,15 @@ function crd(scope: "Namespaced" | "Cluster" = "Namespaced") {
   crds.push(`gadgets.${group}`);
   return {
     group,
-    yaml: `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: gadgets.${group} }
-spec:
-  group: ${group}
-  scope: ${scope}
-  names: { kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec: { type: object, properties: { size: { type: integer } } }
-`,
+    yaml: stringify(
+      crdFor({
+        group,
+        kind: "Gadget",
+        plural: "gadgets",
+        scope,
+        spec: { properties: { size: { type: "integer" } } },
+      }),
+    ),
   };
 }
 

@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { registry } from "kubefetch/generated/kubernetes-1.36";
 import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { ManifestError, parseManifests } from "kubefetch/manifests";
+import { stringify } from "yaml";
+import { crdFor } from "../helpers/crd.js";
 
 const deployment = (containers: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -32,29 +34,14 @@ async function rejection(
   assert.fail("parseManifests accepted the YAML");
 }
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size]
-              properties:
-                size: { type: integer }
-                color: { type: string }
-`;
+const CRD = stringify(
+  crdFor({
+    group: "example.com",
+    kind: "Widget",
+    plural: "widgets",
+    spec: { required: ["size"], properties: { size: { type: "integer" }, color: { type: "string" } } },
+  }),
+);
 
 describe("parseManifests: YAML to objects mapped and validated", () => {
   it("maps each document to its resource and defaults the namespace of namespaced ones", async () => {
