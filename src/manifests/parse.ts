@@ -86,6 +86,19 @@ export async function parseManifests(yamlText: string, options: ParseOptions = {
     value: unknown,
   ) => ValidationResult<unknown>;
   const crdValidators = new Map<JsonSchema, ((v: unknown) => ValidationResult<unknown>) | undefined>();
+  /** The schema a mapping is checked against: a registry definition, or a CRD's own. */
+  const checker = (m: ResourceMapping) => {
+    const def = m.definition;
+    if (def)
+      return {
+        schema: api.validators.definition(def),
+        resolveRef: (n: string) => api.validators.definition(n),
+        validate: (v: unknown) => validateDefinition(def, v),
+      };
+    if (!m.schema) return undefined;
+    if (!crdValidators.has(m.schema)) crdValidators.set(m.schema, schemaValidator(m.schema));
+    return { schema: m.schema, resolveRef: () => undefined, validate: crdValidators.get(m.schema) };
+  };
   const defaultNamespace = options.namespace ?? options.kube?.config.namespace ?? "default";
   const seen = new Map<string, number>();
   const manifests: Manifest[] = [];
@@ -110,23 +123,14 @@ export async function parseManifests(yamlText: string, options: ParseOptions = {
       add("", `no resource of kind ${kind} in ${apiVersion} ${where}`);
       continue;
     }
-    let problems: { path: string; message: string }[] = [];
-    if (mapping.definition) {
-      const r = validateDefinition(mapping.definition, value);
-      if (!r.success) problems = r.issues;
-      for (const p of unknownFields(value, api.validators.definition(mapping.definition), (n) =>
-        api.validators.definition(n),
-      ))
-        problems.push({ path: p, message: "unknown field" });
-    } else if (mapping.schema) {
-      if (!crdValidators.has(mapping.schema))
-        crdValidators.set(mapping.schema, schemaValidator(mapping.schema));
-      const r = crdValidators.get(mapping.schema)?.(value);
-      if (r && !r.success) problems = r.issues;
-      for (const p of unknownFields(value, mapping.schema, () => undefined))
-        problems.push({ path: p, message: "unknown field" });
+    const check = checker(mapping);
+    if (check) {
+      const r = check.validate?.(value);
+      const problems = r && !r.success ? r.issues : [];
+      for (const path of unknownFields(value, check.schema, check.resolveRef))
+        problems.push({ path, message: "unknown field" });
+      for (const p of problems) add(p.path, issueMessage(p.message));
     }
-    for (const p of problems) add(p.path, issueMessage(p.message));
 
     const given = field(metadata, "namespace");
     let namespace: string | undefined;
