@@ -118,7 +118,12 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
       if (signal?.aborted) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (!idempotent || attempt >= ctx.retry.maxRetries || !code || !RETRYABLE_CODES.has(code)) {
-        throw new ConnectionError({ method: init.method, server: ctx.transport.config.server, path, cause: err });
+        throw new ConnectionError({
+          method: init.method,
+          server: ctx.transport.config.server,
+          path,
+          cause: err,
+        });
       }
       await sleep(backoff(ctx.retry, attempt), signal);
       continue;
