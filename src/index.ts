@@ -17,6 +17,7 @@ export {
   isUnauthorized,
   KubeError,
 } from "./client/kube-error.js";
+export { InvalidRequestError } from "./client/request.js";
 export type {
   ApiGroup,
   ApiResource,
@@ -45,6 +46,12 @@ export type {
 } from "./client/types.js";
 export { WatchError, WatchExpiredError } from "./client/watch-errors.js";
 export { ConfigError } from "./config/errors.js";
-export type { Impersonation, KubeConfig, LoadConfigOptions, TlsSettings } from "./config/load-config.js";
-export { loadConfig } from "./config/load-config.js";
+export type {
+  CreateConfigOptions,
+  Impersonation,
+  KubeConfig,
+  LoadConfigOptions,
+  TlsSettings,
+} from "./config/load-config.js";
+export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
 export const version = "0.1.0";

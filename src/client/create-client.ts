@@ -3,7 +3,8 @@ import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
-import { type ClientContext, logApi, type ResourceInfo, resourceApi, subresourceApi } from "./resource.js";
+import type { ClientContext, ResourceInfo } from "./request.js";
+import { logApi, resourceApi, subresourceApi } from "./resource.js";
 import type { KubeClient, Registry, RetryPolicy } from "./types.js";
 
 export interface ClientOptions {
@@ -45,10 +46,10 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       for (const [plural, entry] of Object.entries(plurals)) {
         const info: ResourceInfo = entry;
         const ready = Promise.resolve(info);
-        const api = resourceApi(ctx, () => ready, entry.verbs);
+        const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
-          if (name === "log") api.log = logApi(ctx, info, sub);
-          else if (sub.schema) api[name] = subresourceApi(ctx, info, sub);
+          if (name === "log") api.log = logApi(ctx, info);
+          else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
         v[plural] = api;
       }
@@ -69,7 +70,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       });
       return info;
     };
-    const api = resourceApi(ctx, getInfo);
+    const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
     api.info = async () => {
       const i = await getInfo();
       return {

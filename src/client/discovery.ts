@@ -1,6 +1,13 @@
 import { call, json } from "./http.js";
-import type { ClientContext, ResourceInfo } from "./resource.js";
+import { type ClientContext, pathSegmentProblem, type ResourceInfo } from "./request.js";
 import type { ApiGroup, ApiResourceList, Discovery } from "./types.js";
+
+/** Group and version names are path segments too: the same rule as names (request.ts). */
+function segment(verb: string, field: string, value: unknown, problem: string | undefined) {
+  if (problem) {
+    throw new TypeError(`discovery.${verb}: ${field} ${JSON.stringify(value)} ${problem}; nothing was sent`);
+  }
+}
 
 /** Discovery as `kubectl get --raw` walks it, each answer cached per client until refresh(). */
 export function createDiscovery(
@@ -17,13 +24,21 @@ export function createDiscovery(
     }
     return p;
   };
-  const resources = (groupVersion: string, opts?: { signal?: AbortSignal; timeoutMs?: number }) =>
-    get<ApiResourceList>(groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`, opts);
+  const resources = async (groupVersion: string, opts?: { signal?: AbortSignal; timeoutMs?: number }) => {
+    const parts = String(groupVersion).split("/");
+    if (parts.length > 2)
+      segment("resources", "groupVersion", groupVersion, 'may not hold more than one "/"');
+    for (const p of parts) segment("resources", "groupVersion", groupVersion, pathSegmentProblem(p));
+    return get<ApiResourceList>(parts.length === 2 ? `/apis/${groupVersion}` : `/api/${groupVersion}`, opts);
+  };
   return {
     version: (o) => get("/version", o),
     api: (o) => get("/api", o),
     groups: (o) => get("/apis", o),
-    group: (name, o) => get<ApiGroup>(`/apis/${name}`, o),
+    group: async (name, o) => {
+      segment("group", "name", name, pathSegmentProblem(name));
+      return get<ApiGroup>(`/apis/${name}`, o);
+    },
     resources,
     refresh: () => cache.clear(),
     /** apiVersion + kind -> the resource serving it (not a subresource), for the dynamic client. */

@@ -1,15 +1,10 @@
-import { type CallOptions, call, type HttpContext } from "./http.js";
 import { lines } from "./lines.js";
+import { type ClientContext, type RequestSpec, send } from "./request.js";
 import type { LogStream } from "./types.js";
 
 /** A pod log: `for await` yields lines as they arrive (follow), `text()` the whole of it. */
-export function logStream(
-  ctx: HttpContext,
-  path: string,
-  query: Record<string, unknown>,
-  opts: CallOptions,
-): LogStream {
-  const open = () => call(ctx, { method: "GET", path, query, accept: "text/plain", ...opts });
+export function logStream(ctx: ClientContext, spec: RequestSpec): LogStream {
+  const open = async () => (await send(ctx, spec)).res;
   return {
     async *[Symbol.asyncIterator]() {
       const res = await open();

@@ -1,55 +1,37 @@
-import type { KubeConfig } from "../config/load-config.js";
-import { type CallOptions, call, type HttpContext, json } from "./http.js";
+import type { CallOptions } from "./http.js";
 import { logStream } from "./log.js";
+import { type ClientContext, checkEarly, type RequestSpec, type ResourceInfo, sendJson } from "./request.js";
 import type { KubeList, KubeObject } from "./types.js";
 import { watchStream } from "./watch.js";
 
-/** What the runtime needs to know of a resource: from the registry, or found by discovery. */
-export interface ResourceInfo {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-  verbs: readonly string[];
-  paths: { collection?: string; item?: string; allNamespaces?: string };
-  subresources: Readonly<
-    Record<
-      string,
-      { apiVersion: string; kind: string; verbs: readonly string[]; path: string; schema?: string }
-    >
-  >;
-}
-
-export interface ClientContext extends HttpContext {
-  config: KubeConfig;
-}
+export type { ClientContext, ResourceInfo };
 
 type Options = CallOptions & Record<string, unknown>;
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } & Record<
   string,
   unknown
 >;
+type Ref = { name: string; namespace?: string };
 
-const CALL_KEYS = new Set(["signal", "timeoutMs", "namespace", "type"]);
+const CALL_KEYS = new Set(["signal", "timeoutMs", "namespace", "allNamespaces", "type"]);
 
-/** Splits call options (signal, timeout, namespace, patch type) from the query; dryRun: true -> "All". */
-function split(options: Options | undefined): { call: CallOptions; query: Record<string, unknown> } {
-  const callOpts: CallOptions = {};
+/** Splits call options (signal, timeout, scope, patch type) from the query; dryRun: true -> "All". */
+function split(options: Options | undefined): {
+  call: CallOptions & { namespace?: string; allNamespaces?: boolean };
+  query: Record<string, unknown>;
+} {
+  const callOpts: CallOptions & { namespace?: string; allNamespaces?: boolean } = {};
   const query: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options ?? {})) {
     if (k === "signal") callOpts.signal = v as AbortSignal;
     else if (k === "timeoutMs") callOpts.timeoutMs = v as number;
+    else if (k === "namespace") callOpts.namespace = v as string;
+    else if (k === "allNamespaces") callOpts.allNamespaces = v === true;
     else if (CALL_KEYS.has(k)) continue;
     else if (k === "dryRun") query.dryRun = v === true ? "All" : v === false ? undefined : v;
     else query[k] = v;
   }
   return { call: callOpts, query };
-}
-
-export function fillPath(template: string, namespace: string | undefined, name: string | undefined): string {
-  return template
-    .replace("{namespace}", encodeURIComponent(namespace ?? ""))
-    .replace("{name}", encodeURIComponent(name ?? ""));
 }
 
 const PATCH_TYPES = {
@@ -58,53 +40,50 @@ const PATCH_TYPES = {
   strategic: "application/strategic-merge-patch+json",
 } as const;
 
-/** A namespaced resource's namespace: the given one, else the config's; none for cluster-scoped. */
-function namespaceFor(
-  ctx: ClientContext,
-  namespaced: boolean,
-  given: string | undefined,
-): string | undefined {
-  return namespaced ? (given ?? ctx.config.namespace) : undefined;
+function patchContentType(type: unknown): string {
+  const contentType = PATCH_TYPES[type as keyof typeof PATCH_TYPES];
+  if (!contentType) throw new TypeError(`patch type must be json, merge or strategic, not ${String(type)}`);
+  return contentType;
 }
 
-/** PATCH with the content type of a json, merge or strategic patch; used by resources and subresources. */
-async function patchAt(
-  ctx: ClientContext,
-  path: string,
-  body: unknown,
-  options: Options & { type: keyof typeof PATCH_TYPES },
-) {
-  const contentType = PATCH_TYPES[options.type];
-  if (!contentType)
-    throw new TypeError(`patch type must be json, merge or strategic, not ${String(options.type)}`);
-  const { call: c, query } = split(options);
-  const res = await call(ctx, { method: "PATCH", path, query, body, contentType, ...c });
-  return json<Obj>(res, "PATCH", path);
+/**
+ * The namespace an object names, checked against the call's: both given and different is a
+ * mistake kubectl refuses too ("the namespace from the provided object does not match").
+ */
+function objectNamespace(verb: string, info: ResourceInfo, object: Obj, given: string | undefined) {
+  const own = object.metadata?.namespace;
+  if (info.namespaced && own !== undefined && given !== undefined && own !== given) {
+    throw new TypeError(
+      `${info.plural}.${verb}: the object's namespace "${own}" does not match the namespace option "${given}"; nothing was sent`,
+    );
+  }
+  return own ?? given;
+}
+
+function withKind(info: { apiVersion: string; kind: string }, obj: Obj): Obj {
+  return { ...obj, apiVersion: obj.apiVersion ?? info.apiVersion, kind: obj.kind ?? info.kind };
 }
 
 /**
  * The methods of one resource. `info` is a promise so the dynamic client can resolve it
- * through discovery on first use; `only` limits methods to the resource's verbs.
+ * through discovery on first use; `only` limits methods to the resource's verbs. Every method
+ * describes its request and hands it to the request layer (request.ts).
  */
 export function resourceApi(
   ctx: ClientContext,
+  label: string,
   getInfo: () => Promise<ResourceInfo>,
   only?: readonly string[],
 ) {
   const has = (verb: string) => !only || only.includes(verb);
-  const ns = (info: ResourceInfo, given: string | undefined) => namespaceFor(ctx, info.namespaced, given);
-
-  const itemPath = async (ref: { name: string; namespace?: string }) => {
+  const request = async <T>(
+    describe: (info: ResourceInfo) => Omit<RequestSpec, "resource">,
+    early?: { verb: string; name?: unknown; namespace?: unknown; hasName: boolean },
+  ): Promise<{ info: ResourceInfo; out: T }> => {
+    if (early) checkEarly(early.verb, label, early);
     const info = await getInfo();
-    if (!info.paths.item) throw new TypeError(`${info.kind} has no item path`);
-    return { info, path: fillPath(info.paths.item, ns(info, ref.namespace), ref.name) };
+    return { info, out: await sendJson<T>(ctx, { ...describe(info), resource: info }) };
   };
-
-  const withKind = (info: ResourceInfo, obj: Obj): Obj => ({
-    ...obj,
-    apiVersion: obj.apiVersion ?? info.apiVersion,
-    kind: obj.kind ?? info.kind,
-  });
 
   /** Items of a list arrive without apiVersion/kind; the types promise them, so fill them in. */
   const fillItems = (info: ResourceInfo, list: KubeList<Obj>) => {
@@ -115,190 +94,259 @@ export function resourceApi(
     return list;
   };
 
-  const listPath = (info: ResourceInfo, namespace: string | undefined) => {
-    if (info.namespaced && namespace === undefined) {
-      if (!info.paths.allNamespaces) throw new TypeError(`${info.kind} cannot be listed across namespaces`);
-      return info.paths.allNamespaces;
-    }
-    if (!info.paths.collection) throw new TypeError(`${info.kind} has no collection path`);
-    return fillPath(info.paths.collection, namespace, undefined);
-  };
-
   const list = async (options?: Options) => {
-    const info = await getInfo();
-    const { call: c, query } = split(options);
-    const path = listPath(info, info.namespaced ? (options?.namespace as string | undefined) : undefined);
-    const res = await call(ctx, { method: "GET", path, query, ...c });
-    return fillItems(info, await json<KubeList<Obj>>(res, "GET", path));
+    const { call, query } = split(options);
+    const { info, out } = await request<KubeList<Obj>>(
+      () => ({
+        verb: "list",
+        target: "collection",
+        method: "GET",
+        query,
+        ...call,
+      }),
+      { verb: "list", namespace: call.namespace, hasName: false },
+    );
+    return fillItems(info, out);
   };
 
   const api: Record<string, unknown> = {};
   if (has("get")) {
-    api.get = async (ref: { name: string; namespace?: string }, options?: Options) => {
-      const { info, path } = await itemPath(ref);
-      const { call: c, query } = split(options);
-      const res = await call(ctx, { method: "GET", path, query, ...c });
-      return withKind(info, await json<Obj>(res, "GET", path));
+    api.get = async (ref: Ref, options?: Options) => {
+      const { call, query } = split(options);
+      const { info, out } = await request<Obj>(
+        () => ({
+          verb: "get",
+          target: "item",
+          method: "GET",
+          name: ref?.name,
+          namespace: ref?.namespace,
+          query,
+          ...call,
+        }),
+        { verb: "get", name: ref?.name, namespace: ref?.namespace, hasName: true },
+      );
+      return withKind(info, out);
     };
   }
   if (has("list")) {
     api.list = list;
-    api.listAll = async function* listAll(options?: Options) {
-      let token: string | undefined;
-      do {
-        const page = await list({ ...options, ...(token ? { continue: token } : {}) });
-        yield* page.items;
-        token = page.metadata?.continue || undefined;
-      } while (token);
-    };
+    api.listAll = (options?: Options) => pages(list, options);
   }
   if (has("create")) {
     api.create = async (object: Obj, options?: Options) => {
-      const info = await getInfo();
-      const { call: c, query } = split(options);
-      const namespace = ns(info, object.metadata?.namespace ?? (options?.namespace as string | undefined));
-      const path = fillPath(info.paths.collection ?? "", namespace, undefined);
-      const res = await call(ctx, { method: "POST", path, query, body: withKind(info, object), ...c });
-      return json<Obj>(res, "POST", path);
+      const { call, query } = split(options);
+      return (
+        await request<Obj>(
+          (info) => ({
+            verb: "create",
+            target: "collection",
+            method: "POST",
+            ...call,
+            namespace: objectNamespace("create", info, object, call.namespace),
+            query,
+            body: withKind(info, object),
+          }),
+          { verb: "create", name: undefined, namespace: call.namespace, hasName: false },
+        )
+      ).out;
     };
   }
   if (has("update")) {
     api.replace = async (object: Obj, options?: Options) => {
-      const info = await getInfo();
-      const { call: c, query } = split(options);
-      const namespace = ns(info, object.metadata?.namespace ?? (options?.namespace as string | undefined));
-      const path = fillPath(info.paths.item ?? "", namespace, object.metadata?.name);
-      const res = await call(ctx, { method: "PUT", path, query, body: withKind(info, object), ...c });
-      return json<Obj>(res, "PUT", path);
+      const { call, query } = split(options);
+      return (
+        await request<Obj>(
+          (info) => ({
+            verb: "replace",
+            target: "item",
+            method: "PUT",
+            ...call,
+            namespace: objectNamespace("replace", info, object, call.namespace),
+            name: object.metadata?.name,
+            query,
+            body: withKind(info, object),
+          }),
+          { verb: "replace", name: object.metadata?.name, namespace: call.namespace, hasName: true },
+        )
+      ).out;
     };
   }
   if (has("patch")) {
-    api.patch = async (
-      ref: { name: string; namespace?: string },
-      body: unknown,
-      options: Options & { type: keyof typeof PATCH_TYPES },
-    ) => {
-      const { path } = await itemPath(ref);
-      return patchAt(ctx, path, body, options);
+    api.patch = async (ref: Ref, body: unknown, options: Options & { type: keyof typeof PATCH_TYPES }) => {
+      const contentType = patchContentType(options?.type);
+      const { call, query } = split(options);
+      return (
+        await request<Obj>(
+          () => ({
+            verb: "patch",
+            target: "item",
+            method: "PATCH",
+            ...call,
+            name: ref?.name,
+            namespace: ref?.namespace,
+            query,
+            body,
+            contentType,
+          }),
+          { verb: "patch", name: ref?.name, namespace: ref?.namespace, hasName: true },
+        )
+      ).out;
     };
     api.apply = async (object: Obj, options: Options & { fieldManager: string; force?: boolean }) => {
-      const info = await getInfo();
       if (!options?.fieldManager) throw new TypeError("apply needs a fieldManager");
-      const namespace = ns(info, object.metadata?.namespace ?? (options.namespace as string | undefined));
-      const path = fillPath(info.paths.item ?? "", namespace, object.metadata?.name);
-      const { call: c, query } = split(options);
-      // JSON is YAML: the apply patch content type takes it as is.
-      const body = withKind(info, object);
-      const res = await call(ctx, {
-        method: "PATCH",
-        path,
-        query,
-        body,
-        contentType: "application/apply-patch+yaml",
-        ...c,
-      });
-      return json<Obj>(res, "PATCH", path);
+      const { call, query } = split(options);
+      return (
+        await request<Obj>(
+          (info) => ({
+            verb: "apply",
+            target: "item",
+            method: "PATCH",
+            ...call,
+            namespace: objectNamespace("apply", info, object, call.namespace),
+            name: object.metadata?.name,
+            query,
+            // JSON is YAML: the apply patch content type takes it as is.
+            body: withKind(info, object),
+            contentType: "application/apply-patch+yaml",
+          }),
+          { verb: "apply", name: object.metadata?.name, namespace: call.namespace, hasName: true },
+        )
+      ).out;
     };
   }
   if (has("delete")) {
-    api.delete = async (ref: { name: string; namespace?: string }, options?: Options) => {
-      const { path } = await itemPath(ref);
-      const { call: c, query } = split(options);
-      const res = await call(ctx, { method: "DELETE", path, query, ...c });
-      return json<unknown>(res, "DELETE", path);
+    api.delete = async (ref: Ref, options?: Options) => {
+      const { call, query } = split(options);
+      return (
+        await request<unknown>(
+          () => ({
+            verb: "delete",
+            target: "item",
+            method: "DELETE",
+            ...call,
+            name: ref?.name,
+            namespace: ref?.namespace,
+            query,
+          }),
+          { verb: "delete", name: ref?.name, namespace: ref?.namespace, hasName: true },
+        )
+      ).out;
     };
   }
   if (has("deletecollection")) {
     api.deleteCollection = async (options?: Options) => {
-      const info = await getInfo();
-      const { call: c, query } = split(options);
-      const path = fillPath(
-        info.paths.collection ?? "",
-        ns(info, options?.namespace as string | undefined),
-        undefined,
-      );
-      const res = await call(ctx, { method: "DELETE", path, query, ...c });
-      return json<unknown>(res, "DELETE", path);
+      const { call, query } = split(options);
+      if (call.allNamespaces)
+        throw new TypeError("deleteCollection acts in one namespace; allNamespaces is refused");
+      return (
+        await request<unknown>(
+          () => ({
+            verb: "deleteCollection",
+            target: "collection",
+            method: "DELETE",
+            ...call,
+            query,
+          }),
+          { verb: "deleteCollection", namespace: call.namespace, hasName: false },
+        )
+      ).out;
     };
   }
   if (has("watch")) {
-    api.watch = (options?: Options) =>
-      watchStream(
+    api.watch = (options?: Options) => {
+      const { call, query } = split(options);
+      return watchStream(
         ctx,
-        async () => {
-          const info = await getInfo();
-          return {
-            info,
-            path: listPath(info, info.namespaced ? (options?.namespace as string | undefined) : undefined),
-          };
-        },
-        options ?? {},
+        async () => ({
+          verb: "watch",
+          resource: await getInfo(),
+          target: "collection",
+          method: "GET",
+          namespace: call.namespace,
+          allNamespaces: call.allNamespaces,
+        }),
+        { ...query, ...(call.signal ? { signal: call.signal } : {}) },
       );
+    };
   }
   return api;
+}
+
+/** listAll: every object, page by page. */
+async function* pages(list: (o?: Options) => Promise<KubeList<Obj>>, options?: Options) {
+  let token: string | undefined;
+  do {
+    const page = await list({ ...options, ...(token ? { continue: token } : {}) });
+    yield* page.items;
+    token = page.metadata?.continue || undefined;
+  } while (token);
 }
 
 /** A subresource's methods by its verbs: status and scale (get/replace/patch), eviction (create), ... */
 export function subresourceApi(
   ctx: ClientContext,
   parent: ResourceInfo,
-  sub: ResourceInfo["subresources"][string],
+  name: string,
 ): Record<string, unknown> {
-  const path = (ref: { name?: string; namespace?: string }) =>
-    fillPath(sub.path, namespaceFor(ctx, parent.namespaced, ref.namespace), ref.name);
+  const sub = parent.subresources[name] as ResourceInfo["subresources"][string];
   const api: Record<string, unknown> = {};
-  const fill = (o: Obj): Obj => ({
-    ...o,
-    apiVersion: o.apiVersion ?? sub.apiVersion,
-    kind: o.kind ?? sub.kind,
-  });
+  const fill = (o: Obj): Obj => withKind(sub, o);
+  const at = (
+    verb: string,
+    method: RequestSpec["method"],
+    ref: Partial<Ref> | undefined,
+    options?: Options,
+  ) => {
+    const { call, query } = split(options);
+    return {
+      verb: `${name}.${verb}`,
+      resource: parent,
+      target: "item",
+      subresource: name,
+      method,
+      ...call,
+      name: ref?.name,
+      namespace: ref?.namespace ?? call.namespace,
+      query,
+    } satisfies RequestSpec;
+  };
   if (sub.verbs.includes("get")) {
-    api.get = async (ref: { name: string; namespace?: string }, options?: Options) => {
-      const p = path(ref);
-      return json<Obj>(await call(ctx, { method: "GET", path: p, ...split(options).call }), "GET", p);
-    };
+    api.get = (ref: Ref, options?: Options) => sendJson<Obj>(ctx, at("get", "GET", ref, options));
   }
   if (sub.verbs.includes("update")) {
-    api.replace = async (object: Obj, options?: Options) => {
-      const p = path(object.metadata ?? {});
-      const { call: c, query } = split(options);
-      return json<Obj>(
-        await call(ctx, { method: "PUT", path: p, query, body: fill(object), ...c }),
-        "PUT",
-        p,
-      );
-    };
+    api.replace = (object: Obj, options?: Options) =>
+      sendJson<Obj>(ctx, { ...at("replace", "PUT", object.metadata, options), body: fill(object) });
   }
   if (sub.verbs.includes("patch")) {
-    api.patch = async (
-      ref: { name: string; namespace?: string },
-      body: unknown,
-      options: Options & { type: keyof typeof PATCH_TYPES },
-    ) => patchAt(ctx, path(ref), body, options);
+    api.patch = async (ref: Ref, body: unknown, options: Options & { type: keyof typeof PATCH_TYPES }) => {
+      const contentType = patchContentType(options?.type);
+      return sendJson<Obj>(ctx, { ...at("patch", "PATCH", ref, options), body, contentType });
+    };
   }
   if (sub.verbs.includes("create")) {
-    api.create = async (ref: { name: string; namespace?: string }, body: Obj, options?: Options) => {
-      const p = path(ref);
-      const { call: c, query } = split(options);
-      return json<unknown>(
-        await call(ctx, { method: "POST", path: p, query, body: fill(body), ...c }),
-        "POST",
-        p,
-      );
-    };
+    api.create = (ref: Ref, body: Obj, options?: Options) =>
+      sendJson<unknown>(ctx, { ...at("create", "POST", ref, options), body: fill(body) });
   }
   return api;
 }
 
 /** The log subresource: lines as they come (follow), or the whole text. */
-export function logApi(ctx: ClientContext, parent: ResourceInfo, sub: ResourceInfo["subresources"][string]) {
+export function logApi(ctx: ClientContext, parent: ResourceInfo) {
   // One object, as the issue's API has it: pods.log({ namespace, name, follow: true }).
   return (options: Options & { name: string; namespace?: string }) => {
-    const namespace = namespaceFor(ctx, parent.namespaced, options.namespace);
-    const path = fillPath(sub.path, namespace, options.name);
-    const { name: _name, ...rest } = options;
-    const { call: c, query } = split(rest);
-    return logStream(ctx, path, query, c);
+    const { name, ...rest } = options ?? ({} as Options & Ref);
+    const { call, query } = split(rest);
+    return logStream(ctx, {
+      verb: "log",
+      resource: parent,
+      target: "item",
+      subresource: "log",
+      method: "GET",
+      accept: "text/plain",
+      ...call,
+      name,
+      query,
+    });
   };
 }
 

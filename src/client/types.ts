@@ -100,8 +100,16 @@ type Namespaced<E> = E extends { readonly namespaced: false } ? false : true;
 /** Which object: a name, and a namespace for namespaced kinds only (default: the config's). */
 export type Ref<E> =
   Namespaced<E> extends true ? { name: string; namespace?: string } : { name: string; namespace?: never };
-/** Where to list: a namespace (omitted: all namespaces) for namespaced kinds only. */
+/** Where a collection verb acts: a namespace (omitted: the config's), for namespaced kinds only. */
 type Scope<E> = Namespaced<E> extends true ? { namespace?: string } : { namespace?: never };
+/**
+ * Where list and watch look: a namespace (omitted: the config's), or every namespace with
+ * `allNamespaces: true`, never both (as `kubectl get -n x` and `kubectl get -A`).
+ */
+type ListScope<E> =
+  Namespaced<E> extends true
+    ? { namespace?: string; allNamespaces?: false } | { allNamespaces: true; namespace?: never }
+    : { namespace?: never; allNamespaces?: never };
 
 /** What create and replace take: the object, apiVersion and kind optional (filled in). */
 export type Input<T> = Omit<T, "apiVersion" | "kind"> &
@@ -164,10 +172,10 @@ type GetMethods<E, S, P> =
 type ListMethods<E, S, P> =
   Has<E, "list"> extends true
     ? {
-        list(options?: CallOptions & Scope<E> & ListQuery<E, P>): Promise<KubeList<ObjectOf<E, S>>>;
+        list(options?: CallOptions & ListScope<E> & ListQuery<E, P>): Promise<KubeList<ObjectOf<E, S>>>;
         /** Every object, page by page (`limit` is the page size). */
         listAll(
-          options?: CallOptions & Scope<E> & Omit<ListQuery<E, P>, "continue">,
+          options?: CallOptions & ListScope<E> & Omit<ListQuery<E, P>, "continue">,
         ): AsyncIterable<ObjectOf<E, S>>;
       }
     : unknown;
@@ -230,7 +238,7 @@ type WatchMethods<E, S, P> =
         /** Resumes from the last resourceVersion after a dropped connection; 410 throws WatchExpiredError. */
         watch(
           options?: CallOptions &
-            Scope<E> &
+            ListScope<E> &
             Omit<ListQuery<E, P>, "limit" | "continue"> & {
               onReconnect?: (cause: unknown) => void;
               reconnectBackoff?: { minMs?: number; maxMs?: number };

@@ -3,7 +3,7 @@ import type { CallOptions } from "./http.js";
 import { call } from "./http.js";
 import { KubeError, type Status } from "./kube-error.js";
 import { LineSplitter, LineTooLongError } from "./lines.js";
-import type { ClientContext, ResourceInfo } from "./resource.js";
+import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "./request.js";
 import type { WatchEvent } from "./types.js";
 import { WatchError, WatchExpiredError } from "./watch-errors.js";
 
@@ -14,7 +14,6 @@ export interface WatchOptions extends CallOptions {
   onReconnect?: (cause: unknown) => void;
   /** Backoff between reconnects (ms): first wait and cap; default 500 and 30000. */
   reconnectBackoff?: { minMs?: number; maxMs?: number };
-  namespace?: string;
   resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -43,19 +42,11 @@ const DEFAULT_TUNING: WatchTuning = { minBackoffMs: 500, maxBackoffMs: 30_000, h
  */
 export async function* watchStream(
   ctx: ClientContext,
-  resolve: () => Promise<{ info: ResourceInfo; path: string }>,
+  describe: () => Promise<RequestSpec>,
   options: WatchOptions,
   tuning: WatchTuning = DEFAULT_TUNING,
 ): AsyncGenerator<WatchEvent<never>> {
-  const {
-    signal,
-    timeoutMs: _t,
-    namespace: _n,
-    resourceVersion,
-    onReconnect,
-    reconnectBackoff,
-    ...rest
-  } = options;
+  const { signal, timeoutMs: _t, resourceVersion, onReconnect, reconnectBackoff, ...rest } = options;
   if (reconnectBackoff) {
     tuning = {
       ...tuning,
@@ -63,7 +54,10 @@ export async function* watchStream(
       maxBackoffMs: reconnectBackoff.maxMs ?? tuning.maxBackoffMs,
     };
   }
-  const { info, path } = await resolve();
+  const spec = await describe();
+  // The path is built (and its namespace checked) once, before the first request.
+  const path = requestPath(ctx, spec);
+  const info = spec.resource;
   let rv = resourceVersion;
   let failures = 0;
   while (!signal?.aborted) {

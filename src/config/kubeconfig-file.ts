@@ -77,7 +77,8 @@ export async function readKubeconfigFile(path: string): Promise<KubeconfigFile |
   return parseKubeconfig(text, path);
 }
 
-export function parseKubeconfig(text: string, path: string): KubeconfigFile {
+/** `base`: the folder relative paths resolve against (default: the file's own). */
+export function parseKubeconfig(text: string, path: string, base = dirname(resolve(path))): KubeconfigFile {
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: false, uniqueKeys: false });
@@ -100,7 +101,6 @@ export function parseKubeconfig(text: string, path: string): KubeconfigFile {
   const r = new Reader(path);
   const root = r.object(doc, "");
   file.currentContext = r.optString(root, "current-context", "");
-  const base = dirname(resolve(path));
   for (const [name, value, field] of r.namedList(root, "clusters", "cluster")) {
     file.clusters.set(name, { value: r.cluster(value, field, base), file: path, field });
   }

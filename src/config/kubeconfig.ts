@@ -6,6 +6,7 @@ import {
   type ContextEntry,
   type KubeconfigFile,
   type NamedEntry,
+  parseKubeconfig,
   readKubeconfigFile,
   type UserEntry,
 } from "./kubeconfig-file.js";
@@ -13,6 +14,8 @@ import {
 export interface KubeconfigOptions {
   /** One file (must exist) or a list (merged like KUBECONFIG). Default: $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string | string[];
+  /** A kubeconfig held in memory instead of files; relative paths resolve against the cwd. */
+  text?: string;
   /** Overrides current-context, as `kubectl --context`. */
   context?: string;
   env?: NodeJS.ProcessEnv;
@@ -72,8 +75,34 @@ function dedupe(files: string[]): string[] {
   return [...new Set(files)];
 }
 
+/**
+ * What the default rules find ($KUBECONFIG, else ~/.kube/config): the files that exist and
+ * whether they name a current-context. A missing or context-less kubeconfig is "empty", and
+ * client-go's deferred loading then tries in-cluster.
+ */
+export async function defaultKubeconfigFiles(
+  env: NodeJS.ProcessEnv,
+): Promise<{ files: string[]; hasContext: boolean; describe: string }> {
+  const p = precedence({}, env);
+  const loaded: KubeconfigFile[] = [];
+  for (const f of p.files) {
+    const file = await readKubeconfigFile(f);
+    if (file) loaded.push(file);
+  }
+  return {
+    files: loaded.map((f) => f.path),
+    hasContext: loaded.some((f) => Boolean(f.currentContext)),
+    describe: p.describe,
+  };
+}
+
 export async function loadKubeconfig(opts: KubeconfigOptions = {}): Promise<KubeconfigSelection> {
   const env = opts.env ?? process.env;
+  if (opts.text !== undefined) {
+    if (typeof opts.text !== "string") throw new ConfigError("kubeconfigText must be a string");
+    const file = parseKubeconfig(opts.text, "kubeconfigText", process.cwd());
+    return select(merge([file]), opts.context, [file.path]);
+  }
   const p = precedence(opts, env);
   const loaded: KubeconfigFile[] = [];
   for (const f of p.files) {

@@ -1,26 +1,25 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import {
-  type Authenticator,
-  basicAuth,
-  execAuth,
-  noAuth,
-  staticToken,
-  tokenFile,
-} from "../transport/auth.js";
+import { type AuthSpec, type Credentials, sealConfig } from "./credentials.js";
 import { ConfigError, fsReason } from "./errors.js";
 import { validateExec } from "./exec-credential.js";
-import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterAvailable, requireInCluster } from "./in-cluster.js";
-import { loadKubeconfig } from "./kubeconfig.js";
+import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
+import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from "./kubeconfig.js";
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
+import { proxyFromEnv } from "./proxy-env.js";
 
 export interface LoadConfigOptions {
-  /** auto: in-cluster when its environment and token exist, else kubeconfig. */
+  /**
+   * Which source to use. Default "auto", client-go's deferred loading (kubectl's rule): the
+   * kubeconfig the default rules find when it names a context, else in-cluster, else an error.
+   */
   mode?: "auto" | "in-cluster" | "kubeconfig";
-  /** One file (must exist) or a list merged like KUBECONFIG. Default: $KUBECONFIG, else ~/.kube/config. */
+  /** One file (must exist) or a list merged like KUBECONFIG. Always wins over in-cluster. */
   kubeconfig?: string | string[];
-  /** Overrides the kubeconfig's current-context. */
+  /** A kubeconfig held in memory (a secret, a test); relative paths resolve against the cwd. */
+  kubeconfigText?: string;
+  /** Overrides the kubeconfig's current-context. Always means a kubeconfig. */
   context?: string;
   /** Default /var/run/secrets/kubernetes.io/serviceaccount. */
   serviceAccountDir?: string;
@@ -28,7 +27,7 @@ export interface LoadConfigOptions {
   server?: string;
   /** With `server`: the namespace to use (default "default"). */
   namespace?: string;
-  /** Environment to read (default process.env): KUBECONFIG, KUBERNETES_SERVICE_*, HTTPS_PROXY, ... */
+  /** Environment to read (default process.env): KUBECONFIG, HOME, KUBERNETES_SERVICE_*, HTTPS_PROXY, NO_PROXY. */
   env?: NodeJS.ProcessEnv;
   /** Kill an exec credential plugin that has not answered after this long (default 60 s). */
   execTimeoutMs?: number;
@@ -54,7 +53,10 @@ export interface Impersonation {
   extra: Record<string, string[]>;
 }
 
-/** A resolved configuration. It holds no secret: credentials live with the transport. */
+/**
+ * A resolved configuration: a plain value. Its credentials travel with it, hidden (see
+ * credentials.ts), so `{ ...config, namespace: "x" }` or withNamespace() is a working copy.
+ */
 export interface KubeConfig {
   readonly source: "in-cluster" | "kubeconfig" | "explicit";
   readonly server: string;
@@ -65,121 +67,267 @@ export interface KubeConfig {
   /** The kubeconfig files that were read, in precedence order. */
   readonly files?: string[];
   readonly tls: TlsSettings;
-  /** The cluster's proxy-url (userinfo removed); HTTPS_PROXY is applied by the transport. */
+  /** The proxy requests go through (password removed), if any. */
   readonly proxy?: string;
   readonly impersonate?: Impersonation;
   /** How requests authenticate: for display and diagnostics. */
-  readonly auth: Authenticator["kind"] | "client-certificate";
+  readonly auth: AuthSpec["kind"] | "client-certificate";
 }
 
-/** What the transport needs and the config must not show. */
-export interface ConfigSecrets {
-  auth: Authenticator;
-  clientCert?: { cert: string; key: string };
-  proxyUrl?: string;
+function finish(cfg: KubeConfig, c: Credentials): KubeConfig {
+  return sealConfig(cfg, c);
 }
 
-const secrets = new WeakMap<KubeConfig, ConfigSecrets>();
-
-/** Internal: the credentials of a config made by loadConfig. */
-export function configSecrets(cfg: KubeConfig): ConfigSecrets {
-  const s = secrets.get(cfg);
-  if (!s) throw new ConfigError("this config was not made by loadConfig()");
-  return s;
-}
-
-function finish(cfg: KubeConfig, s: ConfigSecrets): KubeConfig {
-  const frozen = Object.freeze(cfg);
-  secrets.set(frozen, s);
-  return frozen;
-}
-
-/** explicit server > in-cluster > kubeconfig > a clear error. */
+/**
+ * Which source, as client-go's deferred loading (kubectl, client-node's loadFromDefault):
+ *   1. explicit options: `server`, `kubeconfigText`, `mode`, `kubeconfig`, `context`;
+ *   2. the kubeconfig the default rules find ($KUBECONFIG, else ~/.kube/config) when it names a
+ *      current-context (an empty or missing one is not a choice);
+ *   3. in-cluster, when KUBERNETES_SERVICE_HOST/PORT and the service-account token are there;
+ *   4. else a ConfigError that lists what was looked at.
+ */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<KubeConfig> {
   const env = options.env ?? process.env;
   const mode = options.mode ?? "auto";
   const saDir = options.serviceAccountDir ?? DEFAULT_SERVICE_ACCOUNT_DIR;
-  const refresh = options.tokenRefreshMs ?? 60_000;
   if (options.server !== undefined) {
-    const server = checkServer(options.server, { field: "server (option)" });
-    return finish(
+    return createConfig({
+      server: options.server,
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      env,
+    });
+  }
+  if (mode === "in-cluster") return fromInCluster(options, env, saDir);
+  const explicit =
+    options.kubeconfigText !== undefined || options.kubeconfig !== undefined || options.context !== undefined;
+  if (mode === "kubeconfig" || explicit)
+    return fromKubeconfig(options, env, await loadKubeconfig(kcOptions(options, env)));
+
+  const found = await defaultKubeconfigFiles(env);
+  if (found.hasContext) return fromKubeconfig(options, env, await loadKubeconfig(kcOptions(options, env)));
+  const loc = inClusterLocation(env, saDir);
+  const tokenThere = loc
+    ? await access(loc.tokenFile).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  if (loc && tokenThere) return fromInCluster(options, env, saDir);
+  const looked = [
+    `${found.describe} (${found.files.length ? "no current-context" : "not found"})`,
+    loc
+      ? `in-cluster (no token at ${loc.tokenFile})`
+      : "in-cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
+  ];
+  throw new ConfigError(`no configuration found; looked at: ${looked.join("; ")}`);
+}
+
+function kcOptions(options: LoadConfigOptions, env: NodeJS.ProcessEnv) {
+  return {
+    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.kubeconfigText !== undefined ? { text: options.kubeconfigText } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    env,
+  };
+}
+
+async function fromInCluster(options: LoadConfigOptions, env: NodeJS.ProcessEnv, saDir: string) {
+  const loc = inClusterLocation(env, saDir);
+  if (!loc) {
+    throw new ConfigError(
+      "not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set",
       {
-        source: "explicit",
-        server,
-        namespace: options.namespace ?? "default",
-        tls: { insecureSkipTlsVerify: false, clientCertificate: false },
-        auth: "none",
+        field: "in-cluster",
       },
-      { auth: noAuth },
     );
   }
-  if (mode === "in-cluster" || (mode === "auto" && (await inClusterAvailable(env, saDir)))) {
-    const loc = requireInCluster(env, saDir);
-    const ca = await readPem(loc.caFile, "certificate", { file: loc.caFile, field: "ca.crt" });
-    const namespace = (await readFile(loc.namespaceFile, "utf8").catch(() => "")).trim() || "default";
-    const auth = tokenFile(loc.tokenFile, { periodMs: refresh, field: "token", file: loc.tokenFile });
-    // Fail now, not on the first request, when the token is unreadable.
-    await auth.headers();
-    return finish(
-      {
-        source: "in-cluster",
-        server: loc.server,
-        namespace,
-        tls: { ca, insecureSkipTlsVerify: false, clientCertificate: false },
-        auth: auth.kind,
-      },
-      { auth },
-    );
+  const ca = await readPem(loc.caFile, "certificate", { file: loc.caFile, field: "ca.crt" });
+  const namespace = (await readFile(loc.namespaceFile, "utf8").catch(() => "")).trim() || "default";
+  // Fail now, not on the first request, when the token is unreadable or empty.
+  let token = "";
+  try {
+    token = (await readFile(loc.tokenFile, "utf8")).trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read token file ${loc.tokenFile} (${fsReason(err)})`, {
+      file: loc.tokenFile,
+      field: "token",
+      cause: err,
+    });
   }
-  return fromKubeconfig(options, env, refresh);
+  if (!token)
+    throw new ConfigError(`token file ${loc.tokenFile} is empty`, { file: loc.tokenFile, field: "token" });
+  const auth: AuthSpec = {
+    kind: "token-file",
+    path: loc.tokenFile,
+    periodMs: options.tokenRefreshMs ?? 60_000,
+    file: loc.tokenFile,
+    field: "token",
+  };
+  const proxyUrl = proxyFromEnv(loc.server, env);
+  return finish(
+    {
+      source: "in-cluster",
+      server: loc.server,
+      namespace,
+      tls: { ca, insecureSkipTlsVerify: false, clientCertificate: false },
+      ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
+      auth: auth.kind,
+    },
+    { auth, ...(proxyUrl ? { proxyUrl } : {}) },
+  );
+}
+
+export interface CreateConfigOptions {
+  /** https://host:port, or http:// for loopback (kubectl proxy). */
+  server: string;
+  /** PEM CA bundle to trust (default: the system's). */
+  ca?: string;
+  /** A bearer token. */
+  token?: string;
+  /** A bearer token file, re-read as it rotates (as a service-account token). */
+  tokenFile?: string;
+  /** PEM client certificate and key. */
+  clientCert?: string;
+  clientKey?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  /** Default "default". */
+  namespace?: string;
+  impersonate?: { user: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  /** http://, https:// or socks5:// proxy; default HTTPS_PROXY/HTTP_PROXY/NO_PROXY of `env`. */
+  proxyUrl?: string;
+  /** Environment for the proxy variables (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** How often a token file is re-read at most (default 60 s). */
+  tokenRefreshMs?: number;
+}
+
+/**
+ * A config from credentials a program already has: no files, no environment but the proxy
+ * variables. Checked as a kubeconfig is: PEM shapes, the key matching the certificate, no
+ * credentials over plain http to a non-loopback server.
+ */
+export function createConfig(o: CreateConfigOptions): KubeConfig {
+  const where = (field: string) => ({ field: `createConfig: ${field}` });
+  if (o === null || typeof o !== "object" || typeof o.server !== "string") {
+    throw new ConfigError("server is required", where("server"));
+  }
+  const server = checkServer(o.server, where("server"), true);
+  if (o.token !== undefined && o.tokenFile !== undefined) {
+    throw new ConfigError("token and tokenFile cannot both be set", where("token"));
+  }
+  const ca = o.ca !== undefined ? checkPem(o.ca, "certificate", where("ca")) : undefined;
+  if (o.insecureSkipTlsVerify && ca) {
+    throw new ConfigError("ca and insecureSkipTlsVerify cannot both be set", where("insecureSkipTlsVerify"));
+  }
+  const clientCert = pairCert(
+    o.clientCert !== undefined ? checkPem(o.clientCert, "certificate", where("clientCert")) : undefined,
+    o.clientKey !== undefined ? checkPem(o.clientKey, "key", where("clientKey")) : undefined,
+    { cert: where("clientCert"), key: where("clientKey"), pair: where("clientCert") },
+  );
+  const auth: AuthSpec =
+    o.tokenFile !== undefined
+      ? {
+          kind: "token-file",
+          path: o.tokenFile,
+          periodMs: o.tokenRefreshMs ?? 60_000,
+          field: "createConfig: tokenFile",
+        }
+      : o.token !== undefined
+        ? { kind: "token", token: o.token }
+        : { kind: "none" };
+  refuseCleartext(server, auth.kind !== "none", where("server"));
+  const proxyUrl =
+    o.proxyUrl !== undefined
+      ? checkProxy(o.proxyUrl, where("proxyUrl"))
+      : proxyFromEnv(server, o.env ?? process.env);
+  const impersonate = o.impersonate
+    ? impersonation(
+        {
+          as: o.impersonate.user,
+          ...(o.impersonate.uid ? { asUid: o.impersonate.uid } : {}),
+          ...(o.impersonate.groups ? { asGroups: o.impersonate.groups } : {}),
+          ...(o.impersonate.extra ? { asUserExtra: o.impersonate.extra } : {}),
+        },
+        { file: "", field: "createConfig: impersonate" },
+      )
+    : undefined;
+  return finish(
+    {
+      source: "explicit",
+      server,
+      namespace: o.namespace ?? "default",
+      tls: {
+        ...(ca ? { ca } : {}),
+        ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}),
+        insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
+        clientCertificate: clientCert !== undefined,
+      },
+      ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
+      ...(impersonate ? { impersonate } : {}),
+      auth: auth.kind === "none" && clientCert ? "client-certificate" : auth.kind,
+    },
+    { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) },
+  );
+}
+
+/** The same cluster and credentials, another default namespace. */
+export function withNamespace(config: KubeConfig, namespace: string): KubeConfig {
+  if (typeof namespace !== "string" || namespace === "") {
+    throw new TypeError(`withNamespace: namespace ${JSON.stringify(namespace)} must be a non-empty string`);
+  }
+  return Object.freeze({ ...config, namespace });
 }
 
 async function fromKubeconfig(
   options: LoadConfigOptions,
   env: NodeJS.ProcessEnv,
-  refresh: number,
+  sel: KubeconfigSelection,
 ): Promise<KubeConfig> {
-  const sel = await loadKubeconfig({
-    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
-    ...(options.context !== undefined ? { context: options.context } : {}),
-    env,
-  });
+  const refresh = options.tokenRefreshMs ?? 60_000;
   const c: ClusterEntry = sel.cluster.value;
   const cw = { file: sel.cluster.file, field: sel.cluster.field };
-  const server = checkServer(c.server as string, { ...cw, field: `${cw.field}.server` });
+  const u: UserEntry = sel.user?.value ?? {};
+  const uw = sel.user ? { file: sel.user.file, field: sel.user.field } : { file: cw.file, field: "user" };
+  // As client-go's DefaultServerURL: a server without a scheme is https only when the
+  // connection has TLS settings (a CA, a client certificate, insecure-skip-tls-verify).
+  const tlsSettings = Boolean(
+    c.certificateAuthority ||
+      c.certificateAuthorityData ||
+      c.insecureSkipTlsVerify ||
+      u.clientCertificate ||
+      u.clientCertificateData,
+  );
+  const server = checkServer(c.server as string, { ...cw, field: `${cw.field}.server` }, tlsSettings);
+  // kubectl never reads TLS material for a plain http:// server; neither do we (it may be a placeholder).
+  const usesTls = server.startsWith("https:");
   const insecure = c.insecureSkipTlsVerify === true;
   let ca: string | undefined;
-  if (c.certificateAuthorityData) {
+  if (usesTls && c.certificateAuthorityData) {
     ca = checkPem(c.certificateAuthorityData.toString("utf8"), "certificate", {
       ...cw,
       field: `${cw.field}.certificate-authority-data`,
     });
-  } else if (c.certificateAuthority) {
+  } else if (usesTls && c.certificateAuthority) {
     ca = await readPem(c.certificateAuthority, "certificate", {
       ...cw,
       field: `${cw.field}.certificate-authority`,
     });
   }
-  if (insecure && ca && server.startsWith("https:")) {
+  if (insecure && ca && usesTls) {
     // As client-go: a CA with insecure-skip-tls-verify is a contradiction, not a choice.
     throw new ConfigError("certificate-authority and insecure-skip-tls-verify cannot both be set", {
       ...cw,
       field: `${cw.field}.insecure-skip-tls-verify`,
     });
   }
-  let proxyUrl: string | undefined;
-  if (c.proxyUrl) proxyUrl = checkProxy(c.proxyUrl, { ...cw, field: `${cw.field}.proxy-url` });
+  const proxyUrl = c.proxyUrl
+    ? checkProxy(c.proxyUrl, { ...cw, field: `${cw.field}.proxy-url` })
+    : proxyFromEnv(server, env);
 
-  const u: UserEntry = sel.user?.value ?? {};
-  const uw = sel.user ? { file: sel.user.file, field: sel.user.field } : { file: cw.file, field: "user" };
-  const clientCert = await loadClientCert(u, uw);
+  const clientCert = usesTls ? await loadClientCert(u, uw) : undefined;
   const auth = userAuth(u, uw, c, server, refresh, options.execTimeoutMs ?? 60_000);
-  if (server.startsWith("http:") && auth.kind !== "none" && !isLoopback(new URL(server).hostname)) {
-    throw new ConfigError("refusing to send credentials over plain http:// to a non-loopback server", {
-      ...cw,
-      field: `${cw.field}.server`,
-    });
-  }
+  refuseCleartext(server, auth.kind !== "none", { ...cw, field: `${cw.field}.server` });
   const impersonate = impersonation(u, uw);
   const cfg: KubeConfig = {
     source: "kubeconfig",
@@ -202,6 +350,13 @@ async function fromKubeconfig(
   return finish(cfg, { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) });
 }
 
+/** Credentials over plain http:// only to loopback (kubectl proxy); anywhere else they would leak. */
+function refuseCleartext(server: string, hasCredentials: boolean, where: { file?: string; field: string }) {
+  if (server.startsWith("http:") && hasCredentials && !isLoopback(new URL(server).hostname)) {
+    throw new ConfigError("refusing to send credentials over plain http:// to a non-loopback server", where);
+  }
+}
+
 function userAuth(
   u: UserEntry,
   where: { file: string; field: string },
@@ -209,7 +364,7 @@ function userAuth(
   server: string,
   refresh: number,
   execTimeoutMs: number,
-): Authenticator {
+): AuthSpec {
   const hasToken = u.token !== undefined || u.tokenFile !== undefined;
   const hasBasic = u.username !== undefined || u.password !== undefined;
   if (hasToken && hasBasic) {
@@ -220,21 +375,25 @@ function userAuth(
   }
   if (u.exec) {
     validateExec(u.exec, { ...where, field: `${where.field}.exec` });
-    return execAuth(u.exec, {
-      file: where.file,
-      field: `${where.field}.exec`,
-      timeoutMs: execTimeoutMs,
-      cluster: {
-        server,
-        ...(c.tlsServerName ? { "tls-server-name": c.tlsServerName } : {}),
-        ...(c.insecureSkipTlsVerify ? { "insecure-skip-tls-verify": true } : {}),
-        ...(c.certificateAuthorityData
-          ? { "certificate-authority-data": c.certificateAuthorityData.toString("base64") }
-          : {}),
-        ...(c.proxyUrl ? { "proxy-url": c.proxyUrl } : {}),
-        ...(c.execExtension !== undefined ? { config: c.execExtension } : {}),
+    return {
+      kind: "exec",
+      exec: u.exec,
+      context: {
+        file: where.file,
+        field: `${where.field}.exec`,
+        timeoutMs: execTimeoutMs,
+        cluster: {
+          server,
+          ...(c.tlsServerName ? { "tls-server-name": c.tlsServerName } : {}),
+          ...(c.insecureSkipTlsVerify ? { "insecure-skip-tls-verify": true } : {}),
+          ...(c.certificateAuthorityData
+            ? { "certificate-authority-data": c.certificateAuthorityData.toString("base64") }
+            : {}),
+          ...(c.proxyUrl ? { "proxy-url": c.proxyUrl } : {}),
+          ...(c.execExtension !== undefined ? { config: c.execExtension } : {}),
+        },
       },
-    });
+    };
   }
   if (u.authProvider) {
     const { name, config } = u.authProvider;
@@ -251,14 +410,21 @@ function userAuth(
         field: `${where.field}.auth-provider.config`,
       });
     }
-    return staticToken(idToken);
+    return { kind: "token", token: idToken };
   }
   // A token file rotates; it wins over a static token, which client-go only uses until the first read.
-  if (u.tokenFile)
-    return tokenFile(u.tokenFile, { periodMs: refresh, file: where.file, field: `${where.field}.tokenFile` });
-  if (u.token) return staticToken(u.token);
-  if (hasBasic) return basicAuth(u.username ?? "", u.password ?? "");
-  return noAuth;
+  if (u.tokenFile) {
+    return {
+      kind: "token-file",
+      path: u.tokenFile,
+      periodMs: refresh,
+      file: where.file,
+      field: `${where.field}.tokenFile`,
+    };
+  }
+  if (u.token) return { kind: "token", token: u.token };
+  if (hasBasic) return { kind: "basic", username: u.username ?? "", password: u.password ?? "" };
+  return { kind: "none" };
 }
 
 async function loadClientCert(
@@ -276,19 +442,33 @@ async function loadClientCert(
     : u.clientKey
       ? await readPem(u.clientKey, "key", f("client-key"))
       : undefined;
+  return pairCert(cert, key, {
+    cert: f("client-certificate"),
+    key: f(u.clientKeyData ? "client-key-data" : "client-key"),
+    pair: where,
+  });
+}
+
+/** A client certificate and its key: both or neither, and the key must be the certificate's. */
+function pairCert(
+  cert: string | undefined,
+  key: string | undefined,
+  where: {
+    cert: { file?: string; field: string };
+    key: { file?: string; field: string };
+    pair: { file?: string; field: string };
+  },
+): { cert: string; key: string } | undefined {
   if (!cert && !key) return undefined;
-  if (!cert) throw new ConfigError("client-key is set without client-certificate", f("client-certificate"));
-  if (!key) throw new ConfigError("client-certificate is set without client-key", f("client-key"));
+  if (!cert) throw new ConfigError("client-key is set without client-certificate", where.cert);
+  if (!key) throw new ConfigError("client-certificate is set without client-key", where.key);
   let matches = false;
   try {
     matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
   } catch {
-    throw new ConfigError(
-      "client key cannot be read as a private key",
-      f(u.clientKeyData ? "client-key-data" : "client-key"),
-    );
+    throw new ConfigError("client key cannot be read as a private key", where.key);
   }
-  if (!matches) throw new ConfigError("client certificate and client key do not match", where);
+  if (!matches) throw new ConfigError("client certificate and client key do not match", where.pair);
   return { cert, key };
 }
 
@@ -322,14 +502,21 @@ function checkPem(
   return text;
 }
 
-function checkServer(server: string, where: { file?: string; field: string }): string {
-  // As client-go: a server without a scheme is https.
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `https://${server}`;
+/**
+ * The server URL. Without a scheme it is https only when the connection has TLS settings, as
+ * client-go's DefaultServerURL (kubectl reads `server: host` of a cluster with no CA as
+ * http://host). Messages never echo userinfo.
+ */
+function checkServer(server: string, where: { file?: string; field: string }, tlsSettings: boolean): string {
+  const shown = withoutUserinfo(server);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server)
+    ? server
+    : `${tlsSettings ? "https" : "http"}://${server}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError(`server "${server}" is not a URL`, where);
+    throw new ConfigError(`server "${shown}" is not a URL`, where);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigError(`server scheme ${url.protocol} is not http or https`, where);
@@ -338,15 +525,27 @@ function checkServer(server: string, where: { file?: string; field: string }): s
   return withScheme;
 }
 
-function checkProxy(proxy: string, where: { file: string; field: string }): string {
+/** "scheme://user:pass@rest" -> "scheme://***@rest", also for text that does not parse as a URL. */
+function withoutUserinfo(text: string): string {
+  return text.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i,
+    (_m, scheme: string | undefined) => `${scheme ?? ""}***@`,
+  );
+}
+
+/** http, https and socks5 proxies, as kubectl's proxy-url (client-go's SOCKS5 dialer). */
+function checkProxy(proxy: string, where: { file?: string; field: string }): string {
   let url: URL;
   try {
     url = new URL(proxy);
   } catch {
     throw new ConfigError("proxy-url is not a URL", where);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`proxy-url scheme ${url.protocol} is not supported (use http or https)`, where);
+  if (!["http:", "https:", "socks5:"].includes(url.protocol)) {
+    throw new ConfigError(
+      `proxy-url scheme ${url.protocol} is not supported (use http, https or socks5)`,
+      where,
+    );
   }
   return proxy;
 }
@@ -372,7 +571,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The URL as written, its password (if any) replaced. */
-function redactUrl(u: string): string {
+export function redactUrl(u: string): string {
   const url = new URL(u);
   if (!url.password) return u;
   url.password = "***";

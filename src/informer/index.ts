@@ -8,29 +8,37 @@ interface Meta {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
+/** A namespace (omitted: the config's) or every namespace, as list and watch take it. */
+type ListScope = { namespace?: string; allNamespaces?: false } | { allNamespaces: true; namespace?: never };
+
 /** What an informer needs of a resource: its typed `list` and `watch` (any kube.<group>.<v>.<plural>). */
 export interface ListWatch<T> {
-  list(options: {
-    namespace?: string;
-    labelSelector?: string;
-    fieldSelector?: string;
-    limit?: number;
-    continue?: string;
-    signal?: AbortSignal;
-  }): Promise<KubeList<T>>;
-  watch(options: {
-    namespace?: string;
-    labelSelector?: string;
-    fieldSelector?: string;
-    resourceVersion?: string;
-    signal?: AbortSignal;
-    onReconnect?: (cause: unknown) => void;
-    reconnectBackoff?: { minMs?: number; maxMs?: number };
-  }): AsyncIterable<WatchEvent<T>>;
+  list(
+    options: ListScope & {
+      labelSelector?: string;
+      fieldSelector?: string;
+      limit?: number;
+      continue?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<KubeList<T>>;
+  watch(
+    options: ListScope & {
+      labelSelector?: string;
+      fieldSelector?: string;
+      resourceVersion?: string;
+      signal?: AbortSignal;
+      onReconnect?: (cause: unknown) => void;
+      reconnectBackoff?: { minMs?: number; maxMs?: number };
+    },
+  ): AsyncIterable<WatchEvent<T>>;
 }
 
 export interface InformerOptions<T> {
+  /** Omitted: the client config's namespace, as every namespaced call. */
   namespace?: string;
+  /** Every namespace (never with `namespace`). */
+  allNamespaces?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
   /** Emit `update` (old === new) for every cached object this often; off by default. */
@@ -96,8 +104,16 @@ export function createInformer<T extends Meta>(
   const synced = new Promise<void>((r) => {
     markSynced = r;
   });
+  if (options.allNamespaces && options.namespace !== undefined) {
+    throw new TypeError("createInformer: allNamespaces cannot be combined with a namespace");
+  }
+  const where: ListScope = options.allNamespaces
+    ? { allNamespaces: true }
+    : options.namespace !== undefined
+      ? { namespace: options.namespace }
+      : {};
   const scope = {
-    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...where,
     ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
     ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
   };

@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
+import type { AuthSpec } from "../config/credentials.js";
 import { ConfigError, fsReason } from "../config/errors.js";
-import {
-  dropExecCredential,
-  type ExecContext,
-  type ExecCredential,
-  execCredential,
-} from "../config/exec-credential.js";
+import type { ExecContext, ExecCredential } from "../config/exec-credential.js";
 import type { ExecEntry } from "../config/kubeconfig-file.js";
+import { dropExecCredential, execCredential } from "./exec-plugin.js";
 
 /** Where a request's credentials come from; one per resolved config. */
 export interface Authenticator {
@@ -110,4 +107,24 @@ export function execAuth(exec: ExecEntry, ctx: ExecContext): Authenticator {
         : undefined;
     },
   };
+}
+
+/** The authenticator a config's credentials describe; one per transport. */
+export function authenticator(spec: AuthSpec): Authenticator {
+  switch (spec.kind) {
+    case "none":
+      return noAuth;
+    case "token":
+      return staticToken(spec.token);
+    case "basic":
+      return basicAuth(spec.username, spec.password);
+    case "token-file":
+      return tokenFile(spec.path, {
+        periodMs: spec.periodMs,
+        field: spec.field,
+        ...(spec.file !== undefined ? { file: spec.file } : {}),
+      });
+    case "exec":
+      return execAuth(spec.exec, spec.context);
+  }
 }

@@ -6,10 +6,12 @@ import {
   ProxyAgent,
   type RequestInit,
   Response,
+  Socks5ProxyAgent,
   request as undiciRequest,
 } from "undici";
-import { type ConfigSecrets, configSecrets, type KubeConfig } from "../config/load-config.js";
-import { proxyFromEnv } from "./proxy-env.js";
+import { type Credentials, credentialsOf } from "../config/credentials.js";
+import type { KubeConfig } from "../config/load-config.js";
+import { authenticator } from "./auth.js";
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
   method?: Dispatcher.HttpMethod;
@@ -31,22 +33,19 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-const transports = new WeakMap<KubeConfig, Transport>();
-
-/** One transport, and so one keep-alive pool, per resolved config. */
-export function createTransport(config: KubeConfig, env: NodeJS.ProcessEnv = process.env): Transport {
-  let t = transports.get(config);
-  if (!t) {
-    t = makeTransport(config, configSecrets(config), env);
-    transports.set(config, t);
-  }
-  return t;
+/**
+ * A new transport with its own keep-alive pool: each client owns one, so closing a client
+ * never touches another's connections, and a config can serve any number of clients.
+ */
+export function createTransport(config: KubeConfig): Transport {
+  return makeTransport(config, credentialsOf(config));
 }
 
-function makeTransport(config: KubeConfig, s: ConfigSecrets, env: NodeJS.ProcessEnv): Transport {
+function makeTransport(config: KubeConfig, c: Credentials): Transport {
   const base = config.server.replace(/\/+$/, "");
-  // A cluster's proxy-url wins over the environment, as in client-go.
-  const proxy = s.proxyUrl ?? proxyFromEnv(config.server, env);
+  const s = { auth: authenticator(c.auth), clientCert: c.clientCert };
+  // The loader chose the proxy: the cluster's proxy-url, else its environment's (client-go's rule).
+  const proxy = c.proxyUrl;
   const staticHeaders = impersonationHeaders(config);
   let current: { dispatcher: Dispatcher; identity: string } | undefined;
   let closed = false;
@@ -59,13 +58,21 @@ function makeTransport(config: KubeConfig, s: ConfigSecrets, env: NodeJS.Process
       rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
     };
     const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64 };
-    return proxy
-      ? new ProxyAgent({ uri: proxy, requestTls: tls, ...pool })
-      : new Agent({ connect: tls, ...pool });
+    if (!proxy) return new Agent({ connect: tls, ...pool });
+    if (proxy.startsWith("socks5:")) {
+      // requestTls (TLS to the server through the tunnel) is read at run time; undici 7's types omit it.
+      const options = { requestTls: tls, ...pool } as Socks5ProxyAgent.Options;
+      return new Socks5ProxyAgent(proxy, options);
+    }
+    return new ProxyAgent({ uri: proxy, requestTls: tls, ...pool });
   };
 
   const dispatcher = async (): Promise<Dispatcher> => {
-    if (closed) throw new Error("transport is closed");
+    if (closed) {
+      throw Object.assign(new Error("this client was closed; make a new client from the config"), {
+        code: "KUBEFETCH_CLIENT_CLOSED",
+      });
+    }
     const identity = s.clientCert ?? (await s.auth.tlsIdentity?.());
     const key = identity ? identity.cert : "";
     if (!current || current.identity !== key) {
@@ -149,7 +156,6 @@ function makeTransport(config: KubeConfig, s: ConfigSecrets, env: NodeJS.Process
     },
     async close() {
       closed = true;
-      transports.delete(config);
       if (current) await current.dispatcher.close();
     },
   };

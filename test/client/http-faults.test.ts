@@ -251,7 +251,7 @@ describe("requests as the server sees them", () => {
     await s.close();
   });
 
-  it("list without a namespace lists all namespaces, and its items get their kind", async () => {
+  it("list with allNamespaces lists all namespaces, and its items get their kind", async () => {
     const s = await fakeApiserver((_r, res) =>
       json(res, 200, {
         kind: "JobList",
@@ -261,7 +261,7 @@ describe("requests as the server sees them", () => {
       }),
     );
     const kube = await clientFor(s.url);
-    const jobs = await kube.batch.v1.jobs.list();
+    const jobs = await kube.batch.v1.jobs.list({ allNamespaces: true });
     assert.equal(s.seen[0]?.url, "/apis/batch/v1/jobs");
     assert.equal(jobs.items[0]?.kind, "Job");
     assert.equal(jobs.items[0]?.apiVersion, "batch/v1");

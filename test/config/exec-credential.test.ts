@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { execCredential, runExecPlugin } from "../../src/config/exec-credential.js";
+import { credentialsOf } from "../../src/config/credentials.js";
 import type { ExecEntry } from "../../src/config/kubeconfig-file.js";
-import { configSecrets } from "../../src/config/load-config.js";
 import { ConfigError, loadConfig } from "../../src/index.js";
+import { authenticator } from "../../src/transport/auth.js";
+import { execCredential, runExecPlugin } from "../../src/transport/exec-plugin.js";
 import { repoRoot } from "../helpers/paths.js";
 import { b64, makePki } from "../helpers/pki.js";
 
@@ -79,7 +80,7 @@ current-context: x
 `,
     );
     const cfg = await loadConfig({ kubeconfig: kc, env: {} });
-    assert.deepEqual(await configSecrets(cfg).auth.headers(), { authorization: "Bearer t2" });
+    assert.deepEqual(await authenticator(credentialsOf(cfg).auth).headers(), { authorization: "Bearer t2" });
     assert.deepEqual(runs(log)[0]?.info, {
       apiVersion: "client.authentication.k8s.io/v1beta1",
       kind: "ExecCredential",
@@ -126,7 +127,7 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `,
     );
-    const auth = configSecrets(await loadConfig({ kubeconfig: kc, env: {} })).auth;
+    const auth = authenticator(credentialsOf(await loadConfig({ kubeconfig: kc, env: {} })).auth);
     await auth.headers();
     await auth.headers();
     assert.equal(runs(log).length, 1);

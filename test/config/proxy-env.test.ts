@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { proxyFromEnv } from "../../src/transport/proxy-env.js";
+import { proxyFromEnv } from "../../src/config/proxy-env.js";
 
 // Go's http.ProxyFromEnvironment, which kubectl uses when a cluster has no proxy-url.
 describe("HTTPS_PROXY / NO_PROXY as kubectl honours them", () => {

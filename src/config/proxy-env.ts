@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { isLoopback } from "../config/load-config.js";
+import { isLoopback } from "./load-config.js";
 
 /**
  * The proxy for a server URL from the environment, as Go's http.ProxyFromEnvironment (which

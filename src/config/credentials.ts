@@ -1,0 +1,63 @@
+import { inspect } from "node:util";
+import { ConfigError } from "./errors.js";
+import type { ExecContext } from "./exec-credential.js";
+import type { ExecEntry } from "./kubeconfig-file.js";
+
+/**
+ * How requests authenticate, as plain data: the config describes it, the transport acts on it
+ * (reads and re-reads the token file, runs the exec plugin).
+ */
+export type AuthSpec =
+  | { kind: "none" }
+  | { kind: "token"; token: string }
+  | { kind: "token-file"; path: string; periodMs: number; file?: string | undefined; field: string }
+  | { kind: "basic"; username: string; password: string }
+  | { kind: "exec"; exec: ExecEntry; context: ExecContext };
+
+/** What the transport needs and the config must not show. */
+export interface Credentials {
+  auth: AuthSpec;
+  clientCert?: { cert: string; key: string };
+  /** The proxy in use (the cluster's proxy-url, else HTTPS_PROXY/HTTP_PROXY of the loader's env). */
+  proxyUrl?: string;
+}
+
+/**
+ * Credentials travel with the config under a symbol key, so a spread copy
+ * (`{ ...config, namespace: "x" }`) keeps them; inside a sealed box with a private field, so
+ * JSON.stringify, console.log and util.inspect never show them.
+ */
+const CREDENTIALS = Symbol("kubefetch.credentials");
+
+class Sealed {
+  readonly #credentials: Credentials;
+  constructor(c: Credentials) {
+    this.#credentials = c;
+  }
+  static open(s: Sealed): Credentials {
+    return s.#credentials;
+  }
+  toJSON() {
+    return "[credentials]";
+  }
+  [inspect.custom]() {
+    return "[credentials]";
+  }
+}
+
+/** The config, frozen, with its credentials attached. */
+export function sealConfig<T extends object>(cfg: T, credentials: Credentials): Readonly<T> {
+  Object.defineProperty(cfg, CREDENTIALS, { value: new Sealed(credentials), enumerable: true });
+  return Object.freeze(cfg);
+}
+
+/** Internal: the credentials of a config made by loadConfig or createConfig (or a copy of one). */
+export function credentialsOf(cfg: object): Credentials {
+  const s = (cfg as { [CREDENTIALS]?: unknown })[CREDENTIALS];
+  if (!(s instanceof Sealed)) {
+    throw new ConfigError(
+      "this config carries no credentials: make it with loadConfig() or createConfig(), or copy one with withNamespace() or a spread",
+    );
+  }
+  return Sealed.open(s);
+}
