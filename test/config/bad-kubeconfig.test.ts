@@ -152,13 +152,13 @@ const cases: BadCase[] = [
     field: /insecure-skip-tls-verify: certificate-authority and insecure-skip-tls-verify cannot both be set/,
   },
   {
-    name: "a socks5 proxy-url",
+    name: "a socks4 proxy-url (kubectl supports http, https and socks5)",
     yaml: kc({
       clusters: clusterWith(
-        "server: https://h:1\ninsecure-skip-tls-verify: true\nproxy-url: socks5://p:1080",
+        "server: https://h:1\ninsecure-skip-tls-verify: true\nproxy-url: socks4://p:1080",
       ),
     }),
-    field: /proxy-url: proxy-url scheme socks5: is not supported/,
+    field: /proxy-url: proxy-url scheme socks4: is not supported/,
   },
   {
     name: "a server with an ftp scheme",

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type KubeConfig, loadConfig } from "../../src/index.js";
-import { createTransport } from "../../src/transport/index.js";
+import { createTransport, type Transport } from "../../src/transport/index.js";
 import { generateFromClusterUntil, runCli } from "../helpers/cli.js";
 import { testCluster } from "../helpers/cluster.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
@@ -44,8 +44,19 @@ current-context: test
   return file;
 }
 
+// One transport per config, as one client has: rotation and keep-alive are per transport.
+const transports = new Map<KubeConfig, Transport>();
+after(async () => {
+  for (const t of transports.values()) await t.close();
+});
+function transportFor(cfg: KubeConfig): Transport {
+  let t = transports.get(cfg);
+  if (!t) transports.set(cfg, (t = createTransport(cfg)));
+  return t;
+}
+
 async function listNamespaces(cfg: KubeConfig) {
-  const t = createTransport(cfg);
+  const t = transportFor(cfg);
   const res = await t.fetch("/api/v1/namespaces");
   const body = (await res.json()) as { items?: { metadata: { name: string } }[]; message?: string };
   return {
@@ -157,7 +168,6 @@ describe("every credential kind lists namespaces on the real cluster", () => {
       // Raw undici against this apiserver opens a second connection at the second request,
       // then reuses both; kubefetch matches it. Without keep-alive this would be 10.
       assert.ok(proxy.tunnels() >= 1 && proxy.tunnels() <= 2, `${proxy.tunnels()} tunnels`);
-      await createTransport(cfg).close();
     } finally {
       await proxy.close();
     }
