@@ -212,7 +212,7 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
   if (o === null || typeof o !== "object" || typeof o.server !== "string") {
     throw new ConfigError("server is required", where("server"));
   }
-  const server = checkServer(o.server, where("server"), true);
+  const server = checkServer(o.server, where("server"));
   if (o.token !== undefined && o.tokenFile !== undefined) {
     throw new ConfigError("token and tokenFile cannot both be set", where("token"));
   }
@@ -289,16 +289,7 @@ async function fromKubeconfig(
   const cw = { file: sel.cluster.file, field: sel.cluster.field };
   const u: UserEntry = sel.user?.value ?? {};
   const uw = sel.user ? { file: sel.user.file, field: sel.user.field } : { file: cw.file, field: "user" };
-  // As client-go's DefaultServerURL: a server without a scheme is https only when the
-  // connection has TLS settings (a CA, a client certificate, insecure-skip-tls-verify).
-  const tlsSettings = Boolean(
-    c.certificateAuthority ||
-      c.certificateAuthorityData ||
-      c.insecureSkipTlsVerify ||
-      u.clientCertificate ||
-      u.clientCertificateData,
-  );
-  const server = checkServer(c.server as string, { ...cw, field: `${cw.field}.server` }, tlsSettings);
+  const server = checkServer(c.server as string, { ...cw, field: `${cw.field}.server` });
   // kubectl never reads TLS material for a plain http:// server; neither do we (it may be a placeholder).
   const usesTls = server.startsWith("https:");
   const insecure = c.insecureSkipTlsVerify === true;
@@ -503,15 +494,13 @@ function checkPem(
 }
 
 /**
- * The server URL. Without a scheme it is https only when the connection has TLS settings, as
- * client-go's DefaultServerURL (kubectl reads `server: host` of a cluster with no CA as
- * http://host). Messages never echo userinfo.
+ * The server URL. Without a scheme it is http://, as kubectl reads it whatever the cluster's
+ * TLS settings (measured with kubectl 1.32: `server: host:6443` with a CA and a client
+ * certificate is requested as http://host:6443). Messages never echo userinfo.
  */
-function checkServer(server: string, where: { file?: string; field: string }, tlsSettings: boolean): string {
+function checkServer(server: string, where: { file?: string; field: string }): string {
   const shown = withoutUserinfo(server);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server)
-    ? server
-    : `${tlsSettings ? "https" : "http"}://${server}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
   let url: URL;
   try {
     url = new URL(withScheme);

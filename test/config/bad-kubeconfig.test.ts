@@ -20,6 +20,8 @@ interface BadCase {
   field: RegExp;
   /** The failure shows on the first request (exec plugins run lazily). */
   atRequest?: boolean;
+  /** The exec plugin's time limit (a plugin that hangs is ended this soon). */
+  execTimeoutMs?: number;
 }
 
 const ok = {
@@ -161,6 +163,11 @@ const cases: BadCase[] = [
     field: /proxy-url: proxy-url scheme socks4: is not supported/,
   },
   {
+    name: "a server URL that does not parse, with a password in it",
+    yaml: kc({ clusters: clusterWith('server: "https://admin:pw-SECRET-2@[::1"') }),
+    field: /server: server "https:\/\/\*\*\*@\[::1" is not a URL/,
+  },
+  {
     name: "a server with an ftp scheme",
     yaml: kc({ clusters: clusterWith("server: ftp://h:1") }),
     field: /server: server scheme ftp: is not http or https/,
@@ -241,6 +248,7 @@ const cases: BadCase[] = [
     yaml: kc({ users: execUser({ PLUGIN_MODE: "hang" }) }),
     field: /exec: exec plugin ".*" timed out after 700 ms/,
     atRequest: true,
+    execTimeoutMs: 700,
   },
   {
     name: "an exec plugin that answers with another apiVersion",
@@ -282,7 +290,12 @@ describe("broken kubeconfigs give a ConfigError naming the file and field", () =
       writeFileSync(file, yaml);
       let error: unknown;
       try {
-        const cfg = await loadConfig({ mode: "kubeconfig", kubeconfig: file, env: {}, execTimeoutMs: 700 });
+        const cfg = await loadConfig({
+          mode: "kubeconfig",
+          kubeconfig: file,
+          env: {},
+          execTimeoutMs: c.execTimeoutMs ?? 20_000,
+        });
         assert.ok(c.atRequest, `${c.name}: loadConfig accepted it`);
         const t2 = createTransport(cfg);
         try {

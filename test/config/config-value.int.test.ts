@@ -110,7 +110,8 @@ describe("loadConfig({ kubeconfigText }): a kubeconfig held in memory", () => {
     await assert.rejects(
       loadConfig({ kubeconfigText: text, env: {} }),
       (err: unknown) =>
-        err instanceof ConfigError && /kubeconfigText: .*cannot read \S*\/pki\/ca\.crt \(ENOENT\)/.test(err.message),
+        err instanceof ConfigError &&
+        /kubeconfigText: .*cannot read \S*\/pki\/ca\.crt \(ENOENT\)/.test(err.message),
     );
     const cwd = process.cwd();
     process.chdir(cluster.dir);

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { proxyFromEnv } from "../../src/config/proxy-env.js";
+import { loadConfig } from "../../src/index.js";
 
 // Go's http.ProxyFromEnvironment, which kubectl uses when a cluster has no proxy-url.
 describe("HTTPS_PROXY / NO_PROXY as kubectl honours them", () => {
@@ -39,4 +43,35 @@ describe("HTTPS_PROXY / NO_PROXY as kubectl honours them", () => {
       assert.equal(proxyFromEnv(server, { ...env, NO_PROXY: noProxy }) !== undefined, proxied);
     });
   }
+});
+
+describe("loadConfig's env option governs the proxy variables too", () => {
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), "kubefetch-proxyenv-")), "kc");
+  writeFileSync(
+    kubeconfig,
+    "clusters: [{name: c, cluster: {server: https://kube.example:6443, insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+  );
+  it("HTTPS_PROXY from the given env, never from process.env", async () => {
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = "http://from-process-env:1";
+    try {
+      assert.equal((await loadConfig({ kubeconfig, env: {} })).proxy, undefined);
+      const cfg = await loadConfig({ kubeconfig, env: { HTTPS_PROXY: "http://from-option:3128" } });
+      assert.equal(cfg.proxy, "http://from-option:3128");
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+    }
+  });
+  it("NO_PROXY from the given env", async () => {
+    const cfg = await loadConfig({
+      kubeconfig,
+      env: { HTTPS_PROXY: "http://p:3128", NO_PROXY: ".example" },
+    });
+    assert.equal(cfg.proxy, undefined);
+  });
+  it("a proxy's password is not shown on the config", async () => {
+    const cfg = await loadConfig({ kubeconfig, env: { HTTPS_PROXY: "http://u:SECRET@p:3128" } });
+    assert.equal(cfg.proxy, "http://u:***@p:3128/");
+  });
 });
