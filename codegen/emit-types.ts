@@ -1,6 +1,42 @@
 import type { GlobalContext } from "openapi-typescript";
 import { astToString, resolveRef, scanDiscriminators, transformSchema } from "openapi-typescript";
+import ts from "typescript";
 import type { OpenApiDocument } from "./openapi-types.js";
+
+/** Members every object literal has through Object.prototype (lib.es5's `interface Object`). */
+const OBJECT_MEMBERS = new Set([
+  "constructor",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+]);
+
+/**
+ * A field named like a member of Object (a CRD's `constructor: string`) would make every
+ * object literal without it fail to type-check: TypeScript compares the literal's apparent
+ * `constructor` (a Function) with the field's type. Optional such fields also accept
+ * Object's own member, so a literal that omits them type-checks; a literal that sets them
+ * is still checked against the field's type.
+ */
+function allowObjectMember(property: ts.PropertySignature): ts.PropertySignature {
+  const name = property.name;
+  const text = ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
+  if (!text || !OBJECT_MEMBERS.has(text) || !property.questionToken || !property.type) return property;
+  const own = ts.factory.createIndexedAccessTypeNode(
+    ts.factory.createTypeReferenceNode("Object"),
+    ts.factory.createLiteralTypeNode(ts.factory.createStringLiteral(text)),
+  );
+  return ts.factory.updatePropertySignature(
+    property,
+    property.modifiers,
+    property.name,
+    property.questionToken,
+    ts.factory.createUnionTypeNode([property.type, own]),
+  );
+}
 
 const DEPRECATED_WATCH = /^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//;
 
@@ -48,7 +84,7 @@ export function emitTypes(full: OpenApiDocument): EmittedTypes {
     rootTypesKeepCasing: false,
     silent: true,
     transform: undefined,
-    transformProperty: undefined,
+    transformProperty: allowObjectMember,
     makePathsEnum: false,
     generatePathParams: false,
     readWriteMarkers: false,
