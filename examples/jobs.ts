@@ -7,7 +7,7 @@ import { createClient } from "kubefetch/generated/kubernetes-1.36";
 const kube = createClient(await loadConfig());
 try {
   let n = 0;
-  for await (const job of kube.batch.v1.jobs.listAll({ limit: 100 })) {
+  for await (const job of kube.batch.v1.jobs.listAll({ allNamespaces: true, limit: 100 })) {
     const { succeeded = 0, failed = 0, active = 0 } = job.status ?? {};
     console.log(
       `${job.metadata?.namespace}/${job.metadata?.name}\tactive=${active} succeeded=${succeeded} failed=${failed}`,

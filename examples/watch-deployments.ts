@@ -14,13 +14,14 @@ const namespace = process.argv[2];
 
 try {
   while (!stop.signal.aborted) {
-    const list = await kube.apps.v1.deployments.list(namespace ? { namespace } : {});
+    const scope = namespace ? { namespace } : { allNamespaces: true as const };
+    const list = await kube.apps.v1.deployments.list(scope);
     console.log(
       `watching ${list.items.length} deployments from resourceVersion ${list.metadata?.resourceVersion}`,
     );
     try {
       const events = kube.apps.v1.deployments.watch({
-        ...(namespace ? { namespace } : {}),
+        ...scope,
         resourceVersion: list.metadata?.resourceVersion,
         signal: stop.signal,
       });
