@@ -51,7 +51,10 @@ after(async () => {
 });
 function transportFor(cfg: KubeConfig): Transport {
   let t = transports.get(cfg);
-  if (!t) transports.set(cfg, (t = createTransport(cfg)));
+  if (!t) {
+    t = createTransport(cfg);
+    transports.set(cfg, t);
+  }
   return t;
 }
 
