@@ -16,6 +16,7 @@ export {
   isTooManyRequests,
   isUnauthorized,
   KubeError,
+  ListExpiredError,
 } from "./client/kube-error.js";
 export { InvalidRequestError } from "./client/request.js";
 export type {

@@ -11,6 +11,11 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Called with each Warning header's text. Default: printed once per distinct message. */
   onWarning?: (message: string) => void;
+  /**
+   * Unary calls: the longest silence while reading an answer (default 300 s). Watches and log
+   * follows have no body timeout; a watch has `idleTimeoutMs` instead.
+   */
+  bodyTimeoutMs?: number;
 }
 
 function defaultWarnings(): (message: string) => void {
@@ -31,7 +36,10 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
   registry: R,
   options: ClientOptions = {},
 ): KubeClient<R, S, P> {
-  const transport = createTransport(config);
+  const transport = createTransport(
+    config,
+    options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {},
+  );
   const ctx: ClientContext = {
     config,
     transport,

@@ -20,6 +20,8 @@ export interface CallInit extends CallOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** A watch or a log follow: its own pool, no body timeout. */
+  stream?: boolean;
 }
 
 /** `?a=1&b=x`: undefined skipped, booleans and numbers as text, arrays repeated. */
@@ -112,6 +114,7 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(signal ? { signal } : {}),
+        ...(init.stream ? { stream: true } : {}),
       });
     } catch (err) {
       // An abort is the caller's, not the connection's: it stays as it is.

@@ -68,3 +68,19 @@ export const isUnauthorized = is(401);
 export const isInvalid = is(422);
 export const isGone = is(410);
 export const isTooManyRequests = is(429);
+
+/**
+ * listAll's snapshot expired (410 on a later page's continue token) after some items were
+ * handed out: the list is incomplete, list again (client-go's pager says the same).
+ */
+export class ListExpiredError extends Error {
+  override readonly name = "ListExpiredError";
+  /** How many items were handed out before the snapshot expired. */
+  readonly items: number;
+  constructor(items: number, cause: KubeError) {
+    super(`the list's snapshot expired after ${items} items (410 on a continue token): list again`, {
+      cause,
+    });
+    this.items = items;
+  }
+}

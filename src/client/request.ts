@@ -45,6 +45,8 @@ export interface RequestSpec extends CallOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** A long-lived stream (log follow, watch). */
+  stream?: boolean;
 }
 
 /** A request refused before anything was sent: an unusable name or namespace, or a scope conflict. */
@@ -169,6 +171,7 @@ export async function send(ctx: ClientContext, spec: RequestSpec) {
     ...(spec.body !== undefined ? { body: spec.body } : {}),
     ...(spec.contentType ? { contentType: spec.contentType } : {}),
     ...(spec.accept ? { accept: spec.accept } : {}),
+    ...(spec.stream ? { stream: true } : {}),
     ...(spec.signal ? { signal: spec.signal } : {}),
     ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
   });

@@ -1,4 +1,5 @@
 import type { CallOptions } from "./http.js";
+import { KubeError, ListExpiredError } from "./kube-error.js";
 import { logStream } from "./log.js";
 import { type ClientContext, checkEarly, type RequestSpec, type ResourceInfo, sendJson } from "./request.js";
 import type { KubeList, KubeObject } from "./types.js";
@@ -269,15 +270,33 @@ export function resourceApi(
       );
     };
   }
+  // The informer reports an unheard error through the client's warning handler.
+  Object.defineProperty(api, Symbol.for("kubefetch.onWarning"), { value: ctx.onWarning });
   return api;
 }
 
-/** listAll: every object, page by page. */
+/**
+ * listAll: every object, page by page, as client-go's pager. A continue token expires with
+ * its snapshot (410 on a later page): with nothing handed out yet, one full list replaces the
+ * pages; after that, a ListExpiredError says how far it got (the caller lists again).
+ */
 async function* pages(list: (o?: Options) => Promise<KubeList<Obj>>, options?: Options) {
   let token: string | undefined;
+  let handedOut = 0;
   do {
-    const page = await list({ ...options, ...(token ? { continue: token } : {}) });
-    yield* page.items;
+    let page: KubeList<Obj>;
+    try {
+      page = await list({ ...options, ...(token ? { continue: token } : {}) });
+    } catch (err) {
+      if (!(token && err instanceof KubeError && err.status === 410)) throw err;
+      if (handedOut > 0) throw new ListExpiredError(handedOut, err);
+      const { limit: _l, ...whole } = options ?? {};
+      page = await list(whole);
+    }
+    for (const item of page.items) {
+      handedOut++;
+      yield item;
+    }
     token = page.metadata?.continue || undefined;
   } while (token);
 }
@@ -343,6 +362,8 @@ export function logApi(ctx: ClientContext, parent: ResourceInfo) {
       subresource: "log",
       method: "GET",
       accept: "text/plain",
+      // A followed log may be quiet for hours: no body timeout, it ends with the container.
+      stream: query.follow === true,
       ...call,
       name,
       query,

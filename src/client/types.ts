@@ -242,6 +242,8 @@ type WatchMethods<E, S, P> =
             Omit<ListQuery<E, P>, "limit" | "continue"> & {
               onReconnect?: (cause: unknown) => void;
               reconnectBackoff?: { minMs?: number; maxMs?: number };
+              /** No event or bookmark for this long: the stream is taken for dead and resumed (default 90 s). */
+              idleTimeoutMs?: number;
             },
         ): AsyncIterable<WatchEvent<ObjectOf<E, S>>>;
       }

@@ -14,6 +14,12 @@ export interface WatchOptions extends CallOptions {
   onReconnect?: (cause: unknown) => void;
   /** Backoff between reconnects (ms): first wait and cap; default 500 and 30000. */
   reconnectBackoff?: { minMs?: number; maxMs?: number };
+  /**
+   * A stream that brings neither an event nor a bookmark for this long is taken for dead (a
+   * NAT or load balancer that dropped it silently) and resumed from the last resourceVersion.
+   * Default 90 s: a little over the server's bookmark interval (about a minute).
+   */
+  idleTimeoutMs?: number;
   resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -27,16 +33,30 @@ export interface WatchTuning {
   maxBackoffMs: number;
   /** A connection that lived this long resets the backoff. */
   healthyMs: number;
+  /** A watch that ends sooner than this with no event is "very short": it backs off. */
+  shortMs: number;
+  idleMs: number;
 }
 
-const DEFAULT_TUNING: WatchTuning = { minBackoffMs: 500, maxBackoffMs: 30_000, healthyMs: 60_000 };
+const DEFAULT_TUNING: WatchTuning = {
+  minBackoffMs: 500,
+  maxBackoffMs: 30_000,
+  healthyMs: 60_000,
+  shortMs: 1_000,
+  idleMs: 90_000,
+};
+
+/** Why a stream is resumed rather than ended: the watch backs off, then reconnects. */
+class Resume extends Error {}
 
 /**
- * The watch state machine (as client-go's reflector, without the list):
- *   connect(rv) -> streaming -> [server timeout | stream end] -> connect(rv)
- *                            -> [dropped connection, 5xx] -> backoff -> connect(rv)
+ * The watch state machine (as client-go's reflector and RetryWatcher, without the list):
+ *   connect(rv) -> streaming -> [server timeout: stream end after events] -> connect(rv)
+ *                            -> [very short watch: ended within 1 s, no event] -> backoff -> connect(rv)
+ *                            -> [silent for idleTimeoutMs] -> backoff -> connect(rv)
+ *                            -> [dropped connection, 5xx, ERROR 500/504, Timeout] -> backoff -> connect(rv)
  *                            -> [410 / ERROR 410] -> WatchExpiredError (the caller relists)
- *                            -> [ERROR event, malformed line] -> WatchError
+ *                            -> [other ERROR event, malformed line] -> WatchError
  *                            -> [abort] -> done, socket closed
  * rv is the last resourceVersion seen (events and bookmarks), so a resumed watch misses nothing.
  */
@@ -46,20 +66,32 @@ export async function* watchStream(
   options: WatchOptions,
   tuning: WatchTuning = DEFAULT_TUNING,
 ): AsyncGenerator<WatchEvent<never>> {
-  const { signal, timeoutMs: _t, resourceVersion, onReconnect, reconnectBackoff, ...rest } = options;
-  if (reconnectBackoff) {
-    tuning = {
-      ...tuning,
-      minBackoffMs: reconnectBackoff.minMs ?? tuning.minBackoffMs,
-      maxBackoffMs: reconnectBackoff.maxMs ?? tuning.maxBackoffMs,
-    };
-  }
+  const {
+    signal,
+    timeoutMs: _t,
+    resourceVersion,
+    onReconnect,
+    reconnectBackoff,
+    idleTimeoutMs,
+    ...rest
+  } = options;
+  tuning = {
+    ...tuning,
+    minBackoffMs: reconnectBackoff?.minMs ?? tuning.minBackoffMs,
+    maxBackoffMs: reconnectBackoff?.maxMs ?? tuning.maxBackoffMs,
+    idleMs: idleTimeoutMs ?? tuning.idleMs,
+  };
   const spec = await describe();
   // The path is built (and its namespace checked) once, before the first request.
   const path = requestPath(ctx, spec);
   const info = spec.resource;
   let rv = resourceVersion;
   let failures = 0;
+  const retry = async (cause: unknown, started: number) => {
+    if (Date.now() - started > tuning.healthyMs) failures = 0;
+    onReconnect?.(cause);
+    await pause(backoff(tuning, failures++), signal);
+  };
   while (!signal?.aborted) {
     // Randomised 5-10 min server-side timeout, as the reflector does: the server ends the
     // watch cleanly and we resume, instead of a client abort killing a healthy stream.
@@ -74,44 +106,77 @@ export async function* watchStream(
     const started = Date.now();
     let res: Awaited<ReturnType<typeof call>>;
     try {
-      res = await call(ctx, { method: "GET", path, query, ...(signal ? { signal } : {}) });
+      res = await call(ctx, { method: "GET", path, query, stream: true, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) return;
       if (err instanceof KubeError && err.status === 410) {
         throw new WatchExpiredError(`${path}: resourceVersion ${rv} is too old (410 Gone)`, { cause: err });
       }
       if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
-      onReconnect?.(err);
-      await pause(backoff(tuning, failures++), signal);
+      await retry(err, started);
       continue;
     }
+    const body = res.body;
+    let events = 0;
+    // Liveness: no event and no bookmark for idleMs means a connection that went silent.
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => body.destroy(new Resume(`${path}: no event or bookmark for ${tuning.idleMs} ms`)),
+        tuning.idleMs,
+      );
+      idle.unref?.();
+    };
     try {
+      arm();
       const splitter = new LineSplitter();
-      for await (const chunk of res.body) {
+      for await (const chunk of body) {
+        arm();
         for (const raw of splitter.push(chunk)) {
           const ev = decode(raw, info, path);
+          events++;
           // Resume from the last version seen, bookmarks included.
           rv = (ev.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? rv;
           yield ev;
         }
       }
       // A last line without "\n" is a truncated object: decode() says so.
-      const rest = splitter.end();
-      if (rest) yield decode(rest, info, path);
-      // The server ended the watch (its timeout): resume at once.
-      if (Date.now() - started > tuning.healthyMs) failures = 0;
+      const last = splitter.end();
+      if (last) yield decode(last, info, path);
+      clearTimeout(idle);
+      // A watch that ends at once with nothing (an empty 200) would loop: client-go's reflector
+      // calls it a "very short watch" and backs off as after an error.
+      if (events === 0 && Date.now() - started < tuning.shortMs) {
+        await retry(new Resume(`${path}: very short watch (ended with no event)`), started);
+      } else if (Date.now() - started > tuning.healthyMs) {
+        // The server ended a healthy watch (its timeout): resume at once.
+        failures = 0;
+      }
     } catch (err) {
+      clearTimeout(idle);
       if (signal?.aborted) return;
       if (err instanceof WatchError) throw err;
       if (err instanceof LineTooLongError) throw new WatchError(`${path}: ${err.message}`, { cause: err });
-      // A dropped connection: back off, then resume from the last resourceVersion.
-      if (Date.now() - started > tuning.healthyMs) failures = 0;
-      onReconnect?.(err);
-      await pause(backoff(tuning, failures++), signal);
+      // A dropped or silent connection, or an ERROR the server may recover from: back off and
+      // resume from the last resourceVersion.
+      await retry(err, started);
     } finally {
-      res.body.destroy();
+      clearTimeout(idle);
+      body.destroy();
     }
   }
+}
+
+/** ERROR events client-go's RetryWatcher resumes after: the server's, not the request's, trouble. */
+function resumable(status: Status): boolean {
+  return (
+    status.code === 500 ||
+    status.code === 504 ||
+    status.reason === "Timeout" ||
+    status.reason === "InternalError" ||
+    status.reason === "ServerTimeout"
+  );
 }
 
 /** One watch line -> a typed event; ERROR events and malformed lines throw. */
@@ -144,10 +209,9 @@ function decode(raw: Buffer, info: ResourceInfo, path: string): WatchEvent<never
       const status = ev.object as Status;
       if (status.code === 410)
         throw new WatchExpiredError(`${path}: ${status.message ?? "410 Gone"}`, { status });
-      throw new WatchError(
-        `${path}: watch error ${status.code ?? ""} ${status.reason ?? ""}: ${status.message ?? ""}`,
-        { status },
-      );
+      const text = `${path}: watch error ${status.code ?? ""} ${status.reason ?? ""}: ${status.message ?? ""}`;
+      if (resumable(status)) throw new Resume(text);
+      throw new WatchError(text, { status });
     }
     default:
       throw new WatchError(`${path}: unknown watch event type ${JSON.stringify(ev.type)}`);

@@ -1,6 +1,7 @@
 // `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
 
 import { jitteredBackoff, pause } from "../client/backoff.js";
+import { KubeError } from "../client/kube-error.js";
 import type { KubeList, WatchEvent } from "../client/types.js";
 import { WatchExpiredError } from "../client/watch-errors.js";
 
@@ -50,6 +51,13 @@ export interface InformerOptions<T> {
   /** Backoff after a failure (ms), doubled each time with jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** The watch's liveness limit: no event or bookmark for this long resumes it (default 90 s). */
+  idleTimeoutMs?: number;
+  /**
+   * Where an `error` with no listener goes, once: default the client's warning handler (the
+   * resource's), else console.warn.
+   */
+  onWarning?: (message: string) => void;
 }
 
 type Handlers<T> = {
@@ -61,9 +69,17 @@ type Handlers<T> = {
 
 export interface Informer<T> {
   on<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): this;
+  off<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): this;
   /** Starts listing and watching; `synced` resolves once the first list is in the cache. */
   start(): Promise<void>;
+  /**
+   * Resolves once the first list is in the cache. Rejects with the KubeError when the first
+   * list fails in a way retrying cannot fix (401 after a credential refresh, 403, 404): the
+   * informer has then stopped. Retryable failures keep retrying as `error` events.
+   */
   readonly synced: Promise<void>;
+  /** Whether the first list is in the cache. */
+  hasSynced(): boolean;
   list(): T[];
   get(ref: { namespace?: string; name: string }): T | undefined;
   byIndex(index: string, value: string): T[];
@@ -101,9 +117,22 @@ export function createInformer<T extends Meta>(
   let running: Promise<void> | undefined;
   let resync: ReturnType<typeof setInterval> | undefined;
   let markSynced: () => void = () => {};
-  const synced = new Promise<void>((r) => {
-    markSynced = r;
+  let failSync: (err: unknown) => void = () => {};
+  let isSynced = false;
+  const synced = new Promise<void>((resolve, reject) => {
+    markSynced = () => {
+      isSynced = true;
+      resolve();
+    };
+    failSync = reject;
   });
+  // A program that never awaits `synced` must not die of an unhandled rejection.
+  synced.catch(() => {});
+  const warn =
+    options.onWarning ??
+    (resource as { [ON_WARNING]?: (m: string) => void })[ON_WARNING] ??
+    ((m: string) => console.warn(`Warning: ${m}`));
+  let warnedUnheard = false;
   if (options.allNamespaces && options.namespace !== undefined) {
     throw new TypeError("createInformer: allNamespaces cannot be combined with a namespace");
   }
@@ -119,6 +148,14 @@ export function createInformer<T extends Meta>(
   };
 
   const emit = <E extends keyof Handlers<T>>(event: E, ...args: Parameters<Handlers<T>[E]>) => {
+    if (event === "error" && handlers.error.length === 0) {
+      // An error nobody listens to is said once, not lost and not repeated every backoff.
+      if (!warnedUnheard) {
+        warnedUnheard = true;
+        warn(`informer: ${String(args[0])} (add an "error" listener to see every failure)`);
+      }
+      return;
+    }
     for (const h of handlers[event]) {
       try {
         (h as (...a: unknown[]) => void)(...args);
@@ -197,12 +234,21 @@ export function createInformer<T extends Meta>(
           signal: abort.signal,
           onReconnect: (cause) => emit("error", cause),
           reconnectBackoff: { minMs: options.minBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 },
+          ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
         })) {
           if (ev.type === "DELETED") remove(ev.object);
           else if (ev.type !== "BOOKMARK") put(ev.object);
         }
       } catch (err) {
         if (abort.signal.aborted) return;
+        if (!isSynced && permanent(err)) {
+          // Retrying cannot fix RBAC or a missing resource: say so instead of hanging `synced`.
+          abort.abort();
+          if (resync) clearInterval(resync);
+          failSync(err);
+          emit("error", err);
+          return;
+        }
         emit("error", err);
         // 410: the cache is behind what etcd keeps; list again at once, others back off.
         if (!(err instanceof WatchExpiredError)) await pause(backoff(options, failures++), abort.signal);
@@ -215,6 +261,13 @@ export function createInformer<T extends Meta>(
       (handlers[event] as unknown[]).push(handler);
       return informer;
     },
+    off(event, handler) {
+      const list = handlers[event] as unknown[];
+      const i = list.indexOf(handler);
+      if (i >= 0) list.splice(i, 1);
+      return informer;
+    },
+    hasSynced: () => isSynced,
     async start() {
       if (running) return;
       running = loop();
@@ -240,6 +293,14 @@ export function createInformer<T extends Meta>(
     },
   };
   return informer;
+}
+
+/** Where the client's warning handler rides on its resources (set by the client). */
+export const ON_WARNING = Symbol.for("kubefetch.onWarning");
+
+/** A first-list failure retrying cannot fix: 401 (the transport already refreshed once), 403, 404. */
+function permanent(err: unknown): boolean {
+  return err instanceof KubeError && (err.status === 401 || err.status === 403 || err.status === 404);
 }
 
 function backoff(o: { minBackoffMs?: number; maxBackoffMs?: number }, failures: number): number {

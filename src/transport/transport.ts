@@ -15,7 +15,17 @@ import { authenticator } from "./auth.js";
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
   method?: Dispatcher.HttpMethod;
+  /**
+   * A long-lived stream (watch, log follow): sent on the streaming pool, so streams never take
+   * the connections unary calls need, and with no body timeout (liveness is the caller's).
+   */
+  stream?: boolean;
 };
+
+export interface TransportOptions {
+  /** Unary calls: the longest silence while reading an answer (default 300 s, undici's). */
+  bodyTimeoutMs?: number;
+}
 
 /** HTTP to one cluster: its TLS, proxy, credentials and impersonation, on one connection pool. */
 export interface Transport {
@@ -37,28 +47,37 @@ export interface Transport {
  * A new transport with its own keep-alive pool: each client owns one, so closing a client
  * never touches another's connections, and a config can serve any number of clients.
  */
-export function createTransport(config: KubeConfig): Transport {
-  return makeTransport(config, credentialsOf(config));
+export function createTransport(config: KubeConfig, options: TransportOptions = {}): Transport {
+  return makeTransport(config, credentialsOf(config), options);
 }
 
-function makeTransport(config: KubeConfig, c: Credentials): Transport {
+function makeTransport(config: KubeConfig, c: Credentials, options: TransportOptions): Transport {
   const base = config.server.replace(/\/+$/, "");
   const s = { auth: authenticator(c.auth), clientCert: c.clientCert };
   // The loader chose the proxy: the cluster's proxy-url, else its environment's (client-go's rule).
   const proxy = c.proxyUrl;
   const staticHeaders = impersonationHeaders(config);
-  let current: { dispatcher: Dispatcher; identity: string } | undefined;
+  let current: { dispatcher: Dispatcher; streams: Dispatcher; identity: string } | undefined;
   let closed = false;
 
-  const build = (identity: { cert: string; key: string } | undefined): Dispatcher => {
+  const build = (identity: { cert: string; key: string } | undefined, streams: boolean): Dispatcher => {
     const tls = {
       ...(config.tls.ca ? { ca: config.tls.ca } : {}),
       ...(identity ? { cert: identity.cert, key: identity.key } : {}),
       ...(config.tls.serverName ? { servername: config.tls.serverName } : {}),
       rejectUnauthorized: !config.tls.insecureSkipTlsVerify,
     };
-    const pool = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64 };
-    if (!proxy) return new Agent({ connect: tls, ...pool });
+    // TCP keep-alive on every connection (probes after 30 s idle, as Go's dialer): a peer that
+    // vanished without a FIN is noticed by the kernel, not only by a timeout.
+    const connect = { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 };
+    const pool = {
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      // Unary calls share 64 connections; every stream holds one of its own pool's.
+      connections: streams ? null : 64,
+      bodyTimeout: streams ? 0 : (options.bodyTimeoutMs ?? 300_000),
+    };
+    if (!proxy) return new Agent({ connect, ...pool });
     if (proxy.startsWith("socks5:")) {
       // requestTls (TLS to the server through the tunnel) is read at run time; undici 7's types omit it.
       const options = { requestTls: tls, ...pool } as Socks5ProxyAgent.Options;
@@ -67,7 +86,7 @@ function makeTransport(config: KubeConfig, c: Credentials): Transport {
     return new ProxyAgent({ uri: proxy, requestTls: tls, ...pool });
   };
 
-  const dispatcher = async (): Promise<Dispatcher> => {
+  const dispatchers = async (): Promise<{ dispatcher: Dispatcher; streams: Dispatcher }> => {
     if (closed) {
       throw Object.assign(new Error("this client was closed; make a new client from the config"), {
         code: "KUBEFETCH_CLIENT_CLOSED",
@@ -77,12 +96,16 @@ function makeTransport(config: KubeConfig, c: Credentials): Transport {
     const key = identity ? identity.cert : "";
     if (!current || current.identity !== key) {
       const old = current;
-      current = { dispatcher: build(identity), identity: key };
-      // Let requests in flight on the old pool finish.
-      if (old) void old.dispatcher.close().catch(() => {});
+      current = { dispatcher: build(identity, false), streams: build(identity, true), identity: key };
+      // Let requests in flight on the old pools finish.
+      if (old) {
+        void old.dispatcher.close().catch(() => {});
+        void old.streams.close().catch(() => {});
+      }
     }
-    return current.dispatcher;
+    return current;
   };
+  const dispatcher = async () => (await dispatchers()).dispatcher;
 
   type HeaderMap = Record<string, string | string[]>;
   const headersFor = async (given: HeaderMap | undefined): Promise<HeaderMap> => ({
@@ -94,14 +117,17 @@ function makeTransport(config: KubeConfig, c: Credentials): Transport {
   const replayable = (body: unknown) =>
     body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
 
-  const request = async (path: string, options: RequestOptions = {}) => {
+  const request = async (path: string, { stream, ...options }: RequestOptions = {}) => {
     const given = (options.headers ?? {}) as HeaderMap;
-    const attempt = async () =>
-      undiciRequest(`${base}${path}`, {
+    const attempt = async () => {
+      const d = await dispatchers();
+      return undiciRequest(`${base}${path}`, {
         ...options,
+        ...(stream ? { bodyTimeout: 0 } : {}),
         headers: await headersFor(given),
-        dispatcher: await dispatcher(),
+        dispatcher: stream ? d.streams : d.dispatcher,
       });
+    };
     const res = await attempt();
     // After a 401, fresh credentials (a re-read token, a re-run plugin) get one more try.
     if (res.statusCode === 401 && replayable(options.body) && (await s.auth.unauthorized())) {
@@ -156,7 +182,7 @@ function makeTransport(config: KubeConfig, c: Credentials): Transport {
     },
     async close() {
       closed = true;
-      if (current) await current.dispatcher.close();
+      if (current) await Promise.all([current.dispatcher.close(), current.streams.close()]);
     },
   };
 }
