@@ -65,7 +65,13 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
     const byId = new Map(entries(out).map((e) => [`${e.group}/${e.version}/${e.plural}`, e]));
     let served = 0;
     for (const crd of crds) {
-      const spec = crd.value.spec as Record<string, any>;
+      const spec = crd.value.spec as {
+        group: string;
+        scope: string;
+        version?: string;
+        versions?: { name: string; served: boolean }[];
+        names: { kind: string; plural: string; listKind?: string };
+      };
       const versions: { name: string; served: boolean }[] = spec.versions ?? [
         { name: spec.version, served: true },
       ];
