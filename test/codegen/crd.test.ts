@@ -73,7 +73,7 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
         names: { kind: string; plural: string; listKind?: string };
       };
       const versions: { name: string; served: boolean }[] = spec.versions ?? [
-        { name: spec.version, served: true },
+        { name: spec.version ?? "", served: true },
       ];
       for (const v of versions) {
         const e = byId.get(`${spec.group}/${v.name}/${spec.names.plural}`);
