@@ -54,6 +54,8 @@ export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<Cluster
     const version = JSON.parse((await get("/version")).toString("utf8")) as { gitVersion?: string };
     const label = `cluster ${config.server}${config.context ? ` (context ${config.context})` : ""}`;
     let spec: LoadedSpec | undefined;
+    // Without --openapi v3, any refusal of /openapi/v3 (404 before 1.27) falls back to v2,
+    // whose error is the one to report if that fails too.
     if (opts.openapi !== "v2") {
       const index = await fetch("/openapi/v3");
       if (index.status === 200) {
@@ -65,7 +67,7 @@ export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<Cluster
           { kind: "cluster", label: `${label}, /openapi/v3` },
           opts.onDocuments,
         );
-      } else if (index.status !== 404 || opts.openapi === "v3") {
+      } else if (opts.openapi === "v3") {
         throw new GenerateError(
           `${config.server}/openapi/v3`,
           `HTTP ${index.status}${statusMessage(index.body)}`,

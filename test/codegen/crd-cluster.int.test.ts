@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { runCli } from "../helpers/cli.js";
 import { testCluster } from "../helpers/cluster.js";
+import { definitionNames, readRegistry } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -32,11 +33,7 @@ const files = [
 ].map((f) => join(corpus, f));
 const groups = ["veleroIo", "kedaSh", "eventingKedaSh", "crewTestprojectOrg", "snapshotStorage"];
 
-type Registry = Record<string, Record<string, Record<string, unknown>>>;
-function readRegistry(dir: string): Registry {
-  const text = readFileSync(join(dir, "registry.ts"), "utf8");
-  return JSON.parse(text.slice(text.indexOf("= {") + 2, text.lastIndexOf("} as const;") + 1));
-}
+type Registry = ReturnType<typeof readRegistry>;
 const plurals = (r: Registry) =>
   groups.flatMap((g) => Object.values(r[g] ?? {}).flatMap((ps) => Object.keys(ps).map((p) => `${g}/${p}`)));
 
@@ -104,9 +101,7 @@ describe("--crd gives what the server publishes for the same CRDs (/openapi/v2 o
     // null, so only the --crd types are exact there (tested in crd.test.ts).
     const exact = files.filter((f) => !readFileSync(f, "utf8").includes("nullable: true"));
     assert.ok(exact.length >= 6);
-    const names = readFileSync(join(fromCrd, "index.ts"), "utf8");
-    const defs = [...names.matchAll(/ = S\["([^"]+)"\];/g)]
-      .map((m) => m[1] as string)
+    const defs = definitionNames(fromCrd)
       .filter((d) => !d.startsWith("io.k8s."))
       .filter((d) =>
         exact.some((f) => {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadCrdFiles } from "../../codegen/crd-files.js";
 import { definitionName } from "../../codegen/crd-merge.js";
-import { createValidators } from "../../src/schemas/index.js";
 import { runCli } from "../helpers/cli.js";
+import { readRegistry as readEntries, readValidators } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -26,12 +26,7 @@ type Entry = {
   subresources: Record<string, { apiVersion: string; kind: string; verbs: string[] }>;
 };
 
-/** registry.ts's object, read back as data. */
-function readRegistry(dir: string): Record<string, Record<string, Record<string, Entry>>> {
-  const text = readFileSync(join(dir, "registry.ts"), "utf8");
-  const json = text.slice(text.indexOf("= {") + 2, text.lastIndexOf("} as const;") + 1);
-  return JSON.parse(json);
-}
+const readRegistry = (dir: string) => readEntries<Entry>(dir);
 
 function entries(dir: string): Entry[] {
   return Object.values(readRegistry(dir)).flatMap((vs) =>
@@ -43,11 +38,7 @@ function entries(dir: string): Entry[] {
 const has = (text: string, re: RegExp) => assert.ok(re.test(text), `expected ${re}`);
 const lacks = (text: string, re: RegExp) => assert.ok(!re.test(text), `unexpected ${re}`);
 
-function validatorsOf(dir: string) {
-  const text = readFileSync(join(dir, "schemas.ts"), "utf8");
-  const line = text.split("\n").find((l) => l.startsWith("const DEFINITIONS = ")) as string;
-  return createValidators<Record<string, unknown>>(JSON.parse(line.slice(20, -1)));
-}
+const validatorsOf = readValidators;
 
 describe("generate --crd: the corpus onto the embedded spec", () => {
   const out = join(base, "corpus");

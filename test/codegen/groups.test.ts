@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
+import { definitionNames, readRegistry } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -10,15 +11,8 @@ const base = scratchDir("groups");
 after(() => rmSync(base, { recursive: true, force: true }));
 
 const size = (dir: string) => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-const registryGroups = (dir: string) => {
-  const text = readFileSync(join(dir, "registry.ts"), "utf8");
-  const json = text.slice(text.indexOf("= {") + 2, text.lastIndexOf("} as const;") + 1);
-  return Object.keys(JSON.parse(json)).sort();
-};
-const definitions = (dir: string) => {
-  const text = readFileSync(join(dir, "index.ts"), "utf8");
-  return new Set([...text.matchAll(/ = S\["([^"]+)"\];/g)].map((m) => m[1]));
-};
+const registryGroups = (dir: string) => Object.keys(readRegistry(dir)).sort();
+const definitions = (dir: string) => new Set(definitionNames(dir));
 
 describe("generate --groups / --exclude-groups", () => {
   const full = join(base, "full");

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { after, before, it } from "node:test";
 import { stringify } from "yaml";
-import { createValidators } from "../../src/schemas/index.js";
 import { generateFromClusterUntil } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
+import { readRegistry, readValidators } from "../helpers/generated.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const cluster = testCluster();
@@ -82,14 +81,8 @@ type Entry = {
 };
 
 it("every object of every listable resource the cluster returns validates against its generated schema", async () => {
-  const registryText = readFileSync(join(out, "registry.ts"), "utf8");
-  const registry = JSON.parse(
-    registryText.slice(registryText.indexOf("= {") + 2, registryText.lastIndexOf("} as const;") + 1),
-  ) as Record<string, Record<string, Record<string, Entry>>>;
-  const schemasLine = readFileSync(join(out, "schemas.ts"), "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("const DEFINITIONS = ")) as string;
-  const validators = createValidators<Record<string, unknown>>(JSON.parse(schemasLine.slice(20, -1)));
+  const registry = readRegistry<Entry>(out);
+  const validators = readValidators(out);
 
   const failures: string[] = [];
   let objects = 0;

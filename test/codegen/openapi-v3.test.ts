@@ -4,8 +4,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createValidators } from "../../src/schemas/index.js";
 import { runCli } from "../helpers/cli.js";
+import { fakeApiserver, json } from "../helpers/fake-apiserver.js";
+import { readValidators } from "../helpers/generated.js";
+import { miniSpec } from "../helpers/mini-spec.js";
 import { specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -245,14 +247,99 @@ describe("--from-url of a server's /openapi/v3", () => {
     ]) {
       assert.ok(cronTab.slice(0, 1500).includes(line), `CronTab lacks ${line}`);
     }
-    const text = readFileSync(join(out, "schemas.ts"), "utf8");
-    const line = text.split("\n").find((l) => l.startsWith("const DEFINITIONS = ")) as string;
-    const v = createValidators<Record<string, unknown>>(JSON.parse(line.slice(20, -1)));
+    const v = readValidators(out);
     const tab = (spec: object) => ({ apiVersion: "stable.example.com/v1", kind: "CronTab", spec });
     assert.equal(
       v.validate("com.example.stable.v1.CronTab", tab({ image: null, policy: "Allow" })).success,
       true,
     );
     assert.equal(v.validate("com.example.stable.v1.CronTab", tab({ policy: "Maybe" })).success, false);
+  });
+});
+
+describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v2", () => {
+  // Our loopback server stands in for a 1.27+ API server (the test cluster is 1.20: v2 only).
+  const v1 = readFileSync(join(specsDir, "1.35/v3/api__v1_openapi.json"));
+  const kubeconfig = (url: string) => {
+    const p = join(base, `kubeconfig-${url.split(":").pop()}`);
+    writeFileSync(
+      p,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: c, cluster: {server: "${url}"}}]`,
+        "users: [{name: u, user: {}}]",
+        "contexts: [{name: x, context: {cluster: c, user: u}}]",
+        "current-context: x",
+        "",
+      ].join("\n"),
+    );
+    return p;
+  };
+
+  it("fetches every group-version document the v3 index lists, with a progress line", async () => {
+    const server = await fakeApiserver((req, res) => {
+      if (req.url === "/version") return json(res, 200, { gitVersion: "v1.35.0" });
+      if (req.url === "/openapi/v3")
+        return json(res, 200, { paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=1" } } });
+      if (req.url === "/openapi/v3/api/v1?hash=1") return res.writeHead(200).end(v1);
+      json(res, 404, {});
+    });
+    try {
+      const out = join(base, "cluster-v3");
+      const r = await runCli(
+        "generate",
+        "--from-cluster",
+        "--kubeconfig",
+        kubeconfig(server.url),
+        "--out",
+        out,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /fetching OpenAPI v3 documents: 1 of 1/);
+      assert.match(r.stdout, /source: +cluster http:\/\/127\.0\.0\.1:\d+ \(context x\), \/openapi\/v3/);
+      assert.match(r.stdout, /Kubernetes 1\.35/);
+      assert.ok(!server.seen.some((s) => s.url === "/openapi/v2"));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("falls back to /openapi/v2 where v3 is not served; --openapi v3 then fails naming the URL", async () => {
+    const server = await fakeApiserver((req, res) => {
+      if (req.url === "/version") return json(res, 200, { gitVersion: "v1.20.2" });
+      if (req.url === "/openapi/v2") return json(res, 200, miniSpec());
+      json(res, 404, { kind: "Status", message: "the server could not find the requested resource" });
+    });
+    try {
+      const config = kubeconfig(server.url);
+      let r = await runCli(
+        "generate",
+        "--from-cluster",
+        "--kubeconfig",
+        config,
+        "--out",
+        join(base, "cluster-v2"),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        server.seen.map((s) => s.url),
+        ["/version", "/openapi/v3", "/openapi/v2"],
+      );
+      r = await runCli(
+        "generate",
+        "--from-cluster",
+        "--kubeconfig",
+        config,
+        "--openapi",
+        "v3",
+        "--out",
+        join(base, "c3"),
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /http:\/\/127\.0\.0\.1:\d+\/openapi\/v3: HTTP 404: the server could not find/);
+    } finally {
+      await server.close();
+    }
   });
 });
