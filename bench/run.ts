@@ -6,6 +6,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
+import { codegenGroups } from "./cases/codegen-groups.js";
 import { footprint } from "./cases/footprint.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
@@ -20,6 +21,7 @@ import { competitorsDir, median, repoRoot } from "./harness.js";
 
 export const BENCHMARKS: Benchmark[] = [
   codegen,
+  codegenGroups,
   typecheckTs59,
   typecheckTs59LibcheckPod,
   typecheckTs59LibcheckClient,

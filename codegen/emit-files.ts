@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import type { LoadedCrds } from "./crd-files.js";
 import type { OpenApiDocument, Schema } from "./openapi-types.js";
 import type { RegistryModel } from "./registry-model.js";
 
@@ -9,19 +11,27 @@ export interface HeaderInfo {
   source: string;
   specVersion: string;
   sha256: string;
+  crds?: LoadedCrds;
 }
 
 /** Every generated file starts with this: what made it, from what, and that it is generated. */
 export function header(h: HeaderInfo): string {
-  return [
+  const lines = [
     `${GENERATED_MARK} Do not edit: regenerate instead.`,
     `// command: ${h.command}`,
     `// source:  ${h.source}`,
     `// spec:    info.version ${h.specVersion}`,
     `// sha256:  ${h.sha256}`,
-    "",
-    "",
-  ].join("\n");
+  ];
+  if (h.crds) {
+    // One digest over the CRD documents read, in order, so a changed CRD shows here.
+    const digest = createHash("sha256");
+    for (const c of h.crds.crds) digest.update(`${c.where}\n${JSON.stringify(c.value)}\n`);
+    lines.push(
+      `// crds:    ${h.crds.crds.length} CustomResourceDefinitions from ${h.crds.files.length} files, sha256 ${digest.digest("hex")}`,
+    );
+  }
+  return [...lines, "", ""].join("\n");
 }
 
 export function emitRegistry(model: RegistryModel): string {

@@ -4,6 +4,7 @@ import { createTransport } from "../src/transport/transport.js";
 import { GenerateError } from "./errors.js";
 import { kubernetesVersionOf } from "./generate.js";
 import { type LoadedSpec, parseSpecBytes } from "./load-spec.js";
+import { fetchV3Documents } from "./openapi-v3.js";
 
 export interface ClusterSpec {
   spec: LoadedSpec;
@@ -11,11 +12,21 @@ export interface ClusterSpec {
   config: KubeConfig;
 }
 
+export interface ClusterSpecOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** Which OpenAPI endpoint; default: v3 when the server serves it (1.27+), else v2. */
+  openapi?: "v2" | "v3";
+  /** Called as each v3 group-version document arrives. */
+  onDocuments?: (done: number, total: number) => void;
+}
+
 /**
- * The cluster's /openapi/v2 (built-in APIs and its CRDs) through the runtime's own loaders
- * and transport, so "works with my kubeconfig" means the same at build time and run time.
+ * The cluster's OpenAPI (built-in APIs and its CRDs) through the runtime's own loaders and
+ * transport, so "works with my kubeconfig" means the same at build time and run time. v3
+ * keeps what v2 loses of a CRD's schema (nullable, oneOf/anyOf), so it is preferred.
  */
-export async function loadClusterSpec(opts: { kubeconfig?: string; context?: string }): Promise<ClusterSpec> {
+export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<ClusterSpec> {
   let config: KubeConfig;
   try {
     config = await loadConfig({
@@ -26,22 +37,46 @@ export async function loadClusterSpec(opts: { kubeconfig?: string; context?: str
     if (err instanceof ConfigError) throw new GenerateError("kubeconfig", err.message, { cause: err });
     throw err;
   }
-  const where = `${config.server}/openapi/v2`;
+  const where = `${config.server}/openapi`;
   const transport = createTransport(config);
   try {
-    const get = async (path: string) => {
+    const fetch = async (path: string) => {
       const res = await transport.request(path, { headers: { accept: "application/json" } });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode !== 200) {
-        throw new GenerateError(`${config.server}${path}`, `HTTP ${res.statusCode}${statusMessage(body)}`);
+      return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+    };
+    const get = async (path: string) => {
+      const { status, body } = await fetch(path);
+      if (status !== 200) {
+        throw new GenerateError(`${config.server}${path}`, `HTTP ${status}${statusMessage(body)}`);
       }
       return body;
     };
     const version = JSON.parse((await get("/version")).toString("utf8")) as { gitVersion?: string };
-    const bytes = await get("/openapi/v2");
     const label = `cluster ${config.server}${config.context ? ` (context ${config.context})` : ""}`;
+    let spec: LoadedSpec | undefined;
+    // Without --openapi v3, any refusal of /openapi/v3 (404 before 1.27) falls back to v2,
+    // whose error is the one to report if that fails too.
+    if (opts.openapi !== "v2") {
+      const index = await fetch("/openapi/v3");
+      if (index.status === 200) {
+        const doc = parseSpecBytes(index.body, { kind: "cluster", label: `${config.server}/openapi/v3` });
+        spec = await fetchV3Documents(
+          doc.document,
+          get,
+          (rel) => `${config.server}${rel}`,
+          { kind: "cluster", label: `${label}, /openapi/v3` },
+          opts.onDocuments,
+        );
+      } else if (opts.openapi === "v3") {
+        throw new GenerateError(
+          `${config.server}/openapi/v3`,
+          `HTTP ${index.status}${statusMessage(index.body)}`,
+        );
+      }
+    }
+    spec ??= parseSpecBytes(await get("/openapi/v2"), { kind: "cluster", label });
     return {
-      spec: parseSpecBytes(bytes, { kind: "cluster", label }),
+      spec,
       kubernetesVersion: kubernetesVersionOf(version.gitVersion ?? ""),
       config,
     };

@@ -1,9 +1,12 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import type { LoadedCrds } from "./crd-files.js";
+import { mergeCrds } from "./crd-merge.js";
 import { emitIndex, emitRaw, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
 import { emitQueries } from "./emit-queries.js";
 import { emitTypes } from "./emit-types.js";
 import { GenerateError } from "./errors.js";
+import { filterGroups, type GroupFilter } from "./group-filter.js";
 import type { LoadedSpec } from "./load-spec.js";
 import { buildRegistryModel } from "./registry-model.js";
 import { toOpenApi3 } from "./to-openapi3.js";
@@ -16,6 +19,10 @@ export interface GenerateOptions {
   command: string;
   /** "1.36"; when omitted, read from the spec's info.version. */
   kubernetesVersion?: string;
+  /** CustomResourceDefinitions added to the spec as if the server published them. */
+  crds?: LoadedCrds;
+  /** Only (or all but) these API groups, and the definitions they reach. */
+  groups?: GroupFilter;
 }
 
 export interface GenerateResult {
@@ -37,7 +44,9 @@ export function kubernetesVersionOf(infoVersion: string): string | undefined {
 /** Spec in, typed client folder out. Pure but for the final write, which is atomic. */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const where = opts.spec.source.label;
-  const doc = toOpenApi3(opts.spec.document, where);
+  let doc = toOpenApi3(opts.spec.document, where);
+  if (opts.crds) doc = mergeCrds(doc, opts.crds.crds, where);
+  if (opts.groups?.groups || opts.groups?.exclude) doc = filterGroups(doc, opts.groups, where);
   const specVersion = doc.info.version;
   const kubernetesVersion = opts.kubernetesVersion ?? kubernetesVersionOf(specVersion) ?? "unversioned";
   const model = buildRegistryModel(doc, where);
@@ -47,6 +56,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     source: opts.spec.source.label,
     specVersion,
     sha256: opts.spec.sha256,
+    ...(opts.crds ? { crds: opts.crds } : {}),
   });
   const files: Record<string, string> = {
     "components.d.ts": head + types.components,

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { GenerateError } from "./errors.js";
+import { fetchV3Documents, isV3Index, loadV3Folder } from "./openapi-v3.js";
 
 /** Where a spec came from, as the generated headers and the CLI summary name it. */
 export interface SpecSource {
@@ -43,7 +44,9 @@ export function parseSpecBytes(bytes: Uint8Array, source: SpecSource): LoadedSpe
   return { source, document: document as Record<string, unknown>, sha256 };
 }
 
+/** A spec file, or a folder of OpenAPI v3 documents as a server serves them. */
 export async function loadSpecFile(path: string): Promise<LoadedSpec> {
+  if (await isFolder(path)) return loadV3Folder(path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -57,7 +60,36 @@ export async function loadSpecFile(path: string): Promise<LoadedSpec> {
 /** Reports progress as bytes arrive; the CLI turns it into one updating line. */
 export type Progress = (received: number, total: number | undefined) => void;
 
-export async function loadSpecUrl(url: string, onProgress?: Progress): Promise<LoadedSpec> {
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // readFile reports it
+  }
+}
+
+/**
+ * A spec over http(s). A server's `/openapi/v3` index is followed: its group-version
+ * documents are fetched in parallel (`onDocuments` counts them) and merged.
+ */
+export async function loadSpecUrl(
+  url: string,
+  onProgress?: Progress,
+  onDocuments?: (done: number, total: number) => void,
+): Promise<LoadedSpec> {
+  const spec = parseSpecBytes(await fetchBytes(url, onProgress), { kind: "url", label: url });
+  if (!isV3Index(spec.document)) return spec;
+  const base = new URL(url);
+  return fetchV3Documents(
+    spec.document,
+    (rel) => fetchBytes(new URL(rel, base).href),
+    (rel) => new URL(rel, base).href,
+    { kind: "url", label: url },
+    onDocuments,
+  );
+}
+
+async function fetchBytes(url: string, onProgress?: Progress): Promise<Uint8Array> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -96,5 +128,5 @@ export async function loadSpecUrl(url: string, onProgress?: Progress): Promise<L
     const reason = e.code ? `${e.code}${e.message ? ` ${e.message}` : ""}` : e.message;
     throw new GenerateError(url, `unreachable: ${reason}`, { cause: err });
   }
-  return parseSpecBytes(body, { kind: "url", label: url });
+  return body;
 }

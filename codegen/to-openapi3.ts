@@ -162,10 +162,33 @@ function convertDefinitions(
   return out;
 }
 
+/**
+ * OpenAPI 3 definitions added to a document (CRDs), converted as the document's own are:
+ * `$ref`s must point at `#/components/schemas/` names in `known`.
+ */
+export function convertDefinitionsV3(
+  definitions: Record<string, Schema>,
+  known: Set<string>,
+  where: string,
+): Record<string, Schema> {
+  const names: Record<string, true> = {};
+  for (const n of known) names[n] = true;
+  return convertDefinitions(
+    definitions,
+    { where, schemaRefPrefix: V3_SCHEMA, definitions: names },
+    "/components/schemas",
+  );
+}
+
 /** Definitions whose published schema is wrong for clients, replaced whole. */
 function definitionOverride(name: string, def: Schema): Schema | undefined {
   const description = def.description;
   const desc = description === undefined ? {} : { description };
+  // Go writes a zero metav1.Time or MicroTime as null (`creationTimestamp: null` in a Job's
+  // pod template), so null is part of these types on the wire.
+  if (name.endsWith(".pkg.apis.meta.v1.Time") || name.endsWith(".pkg.apis.meta.v1.MicroTime")) {
+    return { ...def, nullable: true };
+  }
   // Quantity is published as a plain string, but the API server accepts and sometimes
   // returns numbers (`cpu: 1`).
   if (name.endsWith(".pkg.api.resource.Quantity")) {

@@ -14752,7 +14752,7 @@ export interface components {
          * Format: date-time
          * @description MicroTime is version of Time with microsecond level precision.
          */
-        "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": string | null;
         /** @description ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create. */
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {
             /** @description Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. They are not queryable and should be preserved when modifying objects. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations */
@@ -14927,7 +14927,7 @@ export interface components {
          * Format: date-time
          * @description Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.
          */
-        "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string | null;
         /** @description Event represents a single event to a watched resource. */
         "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
             /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nullAsAbsent } from "./wire-nulls.js";
 
 /** One generated API's validators: `validators.get("io.k8s.api.core.v1.Pod").parse(obj)`. */
 export interface Validators<Schemas> {
@@ -30,6 +31,7 @@ export interface ValidationIssue {
  */
 export function createValidators<Schemas>(definitionsJson: string): Validators<Schemas> {
   let defs: Record<string, unknown> | undefined;
+  let zodDefs: unknown;
   const cache = new Map<string, z.ZodType>();
   const definitions = () => {
     defs ??= JSON.parse(definitionsJson) as Record<string, unknown>;
@@ -39,7 +41,9 @@ export function createValidators<Schemas>(definitionsJson: string): Validators<S
     let schema = cache.get(name);
     if (!schema) {
       if (!Object.hasOwn(definitions(), name)) throw new RangeError(`no definition named ${name}`);
-      schema = z.fromJSONSchema({ $ref: `#/$defs/${escapeRef(name)}`, $defs: definitions() } as never);
+      // zod reads `nullable` in OpenAPI 3.0 mode only, where definitions live under `definitions`.
+      zodDefs ??= nullAsAbsent(JSON.parse(definitionsJson.replaceAll('"#/$defs/', '"#/definitions/')));
+      schema = fromOpenApi30({ $ref: `#/definitions/${escapeRef(name)}`, definitions: zodDefs });
       cache.set(name, schema);
     }
     return schema;
@@ -58,17 +62,49 @@ export function createValidators<Schemas>(definitionsJson: string): Validators<S
  * `openAPIV3Schema`. Throws when zod cannot read the schema.
  */
 export function createSchemaValidator(schema: JsonSchema): (value: unknown) => ValidationResult<unknown> {
-  const zschema = z.fromJSONSchema(schema as never);
+  const zschema = fromOpenApi30(nullAsAbsent(schema));
   return (value) => check(zschema, value);
 }
 
+function fromOpenApi30(schema: unknown): z.ZodType {
+  return z.fromJSONSchema(schema as never, { defaultTarget: "openapi-3.0" });
+}
+
 function check(schema: z.ZodType, value: unknown): ValidationResult<unknown> {
-  const r = schema.safeParse(value);
-  if (r.success) return { success: true, data: r.data };
+  // zod reads an object's fields with `obj[key]`, so a field named `constructor` or
+  // `toString` that the object lacks would read Object.prototype's function. Validating a
+  // prototype-free copy makes every lookup an own-property lookup.
+  const r = schema.safeParse(withoutPrototypes(value));
+  if (r.success) return { success: true, data: withPrototypes(r.data) };
   return {
     success: false,
     issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
   };
+}
+
+/** A deep copy whose objects have no prototype: only own properties can be read. */
+function withoutPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypes);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(value)) out[k] = withoutPrototypes(v);
+  return out;
+}
+
+/** The inverse, for the parsed data handed back: plain objects, `__proto__` kept as a key. */
+function withPrototypes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withPrototypes);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, k, {
+      value: withPrototypes(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 function escapeRef(name: string): string {

@@ -1,0 +1,133 @@
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Benchmark, Figure } from "../harness.js";
+import { repoRoot, rounds, run, timeProcess, workDir } from "../harness.js";
+
+const specsDir = process.env.KUBEFETCH_SPECS ?? join(repoRoot, "../shared/specs");
+const CRDS = [join(repoRoot, "test/fixtures/crds"), join(specsDir, "crds")];
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+const FULL = "1.36 + 51 CRDs (full)";
+const SMALL = "1.36 + 51 CRDs --groups core,apps";
+const BUILT_IN = "1.36 (full)";
+
+/** tsc's own total time (--extendedDiagnostics) of one project, in ms. */
+async function tscTime(config: string): Promise<number> {
+  const r = await run(process.execPath, [tsc, "-p", config, "--extendedDiagnostics"], {
+    maxBuffer: 16 << 20,
+  });
+  const m = /Total time:\s+([\d.]+)s/.exec(r.stdout);
+  if (!m) throw new Error(`no Total time in tsc output: ${r.stdout.slice(0, 200)}`);
+  return Number(m[1]) * 1000;
+}
+
+function project(dir: string, file: string, source: string[]): string {
+  writeFileSync(join(dir, file), `${source.join("\n")}\n`);
+  const config = join(dir, `tsconfig.${file}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"],
+      },
+      files: [file],
+    }),
+  );
+  return config;
+}
+
+export const codegenGroups: Benchmark = {
+  name: "codegen-groups",
+  title:
+    "generate --crd (51 real CRDs) and --groups core,apps: time, output size, a consumer's added tsc time",
+  goals: [
+    {
+      text: "--crd with 51 CRDs onto the embedded spec < 10 s",
+      subject: FULL,
+      metric: "generate time",
+      bound: 10,
+    },
+    {
+      text: "--groups core,apps output ≥ 5× smaller than the cluster's full client",
+      subject: SMALL,
+      metric: "whole output folder",
+      versus: FULL,
+      ratio: 0.2,
+    },
+  ],
+  async run(ctx) {
+    const cli = join(repoRoot, "bin/kubefetch.js");
+    const base = join(workDir, "codegen-groups");
+    mkdirSync(base, { recursive: true });
+    const cases: [string, string, string[]][] = [
+      [FULL, "full", ["--crd", ...CRDS]],
+      [SMALL, "small", ["--crd", ...CRDS, "--groups", "core,apps"]],
+      [BUILT_IN, "builtin", []],
+    ];
+    const figures: Figure[] = [];
+    for (const [subject, dir, args] of ctx.tiny ? cases.slice(0, 2) : cases) {
+      const out = join(base, dir);
+      const samples = await rounds(
+        ctx,
+        async () => {
+          rmSync(out, { recursive: true, force: true });
+          return (await timeProcess(process.execPath, [cli, "generate", ...args, "--out", out])) / 1000;
+        },
+        0.15,
+      );
+      figures.push({ subject, metric: "generate time", unit: "s", samples, better: "lower" });
+      const bytes = readdirSync(out).reduce((n, f) => n + statSync(join(out, f)).size, 0);
+      figures.push({
+        subject,
+        metric: "whole output folder",
+        unit: "MB",
+        samples: [bytes / 1e6],
+        better: "lower",
+      });
+    }
+    // A consumer that names a Pod and lists Deployments with the generated client, minus an
+    // empty baseline; each round times all, so machine noise hits all alike.
+    const baseline = project(base, "baseline.ts", ["export const x: number = 1;"]);
+    const consumers = (ctx.tiny ? cases.slice(0, 2) : cases).map(([subject, dir]) => ({
+      subject,
+      config: project(base, `consumer-${dir}.ts`, [
+        `import { createClient, type coreV1 } from "./${dir}/index.js";`,
+        'import type { KubeConfig } from "kubefetch";',
+        'export const pod: coreV1.Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" } };',
+        "export async function names(config: KubeConfig): Promise<(string | undefined)[]> {",
+        "  const kube = createClient(config);",
+        '  const list = await kube.apps.v1.deployments.list({ namespace: "default" });',
+        "  return list.items.map((d) => d.metadata?.name);",
+        "}",
+      ]),
+    }));
+    const samples = await rounds(
+      ctx,
+      async () => {
+        const zero = await tscTime(baseline);
+        const out: number[] = [];
+        for (const c of consumers) out.push((await tscTime(c.config)) - zero);
+        return out;
+      },
+      0.5,
+    );
+    for (const [i, c] of consumers.entries()) {
+      figures.push({
+        subject: c.subject,
+        metric: "consumer's added tsc time, skipLibCheck",
+        unit: "ms",
+        samples: samples.map((r) => r[i] as number),
+        better: "lower",
+      });
+    }
+    rmSync(base, { recursive: true, force: true });
+    return figures;
+  },
+};

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { after, before, it } from "node:test";
+import { stringify } from "yaml";
+import { generateFromClusterUntil } from "../helpers/cli.js";
+import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { crdFor } from "../helpers/crd.js";
+import { readRegistry, readValidators } from "../helpers/generated.js";
+import { scratchDir } from "../helpers/spec-check.js";
+
+const cluster = testCluster();
+const kubectl = (args: string[], input?: string) =>
+  new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      "kubectl",
+      ["--kubeconfig", cluster.kubeconfigs.admin, ...args],
+      { maxBuffer: 256 << 20 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+
+const out = scratchDir("null-sweep");
+const namespace = uniqueName("sweep");
+const group = `${uniqueName("sweep")}.example.com`;
+const crd = crdFor({
+  group,
+  kind: "Protokind",
+  plural: "protokinds",
+  // Fields named after Object.prototype members: an object without them must not read those.
+  spec: {
+    properties: { constructor: { type: "string" }, toString: { type: "string" }, size: { type: "integer" } },
+  },
+});
+
+before(async () => {
+  await kubectl(["create", "namespace", namespace]);
+  await kubectl(["apply", "-f", "-"], stringify(crd));
+  await kubectl(["wait", "--for=condition=Established", `crd/protokinds.${group}`, "--timeout=60s"]);
+  const objects = [
+    // The server writes the pod template's zero creationTimestamp as null.
+    {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "sweep", namespace },
+      spec: {
+        template: {
+          metadata: { labels: { app: "sweep" } },
+          spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] },
+        },
+      },
+    },
+    { apiVersion: `${group}/v1`, kind: "Protokind", metadata: { name: "p", namespace }, spec: { size: 1 } },
+    // Go's nil slice written as null: an aggregated ClusterRole before the controller fills it.
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: `${namespace}-aggregated` },
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [`${namespace}/aggregate`]: "true" } }] },
+    },
+  ];
+  for (const o of objects) await kubectl(["create", "-f", "-"], JSON.stringify(o));
+  await generateFromClusterUntil(cluster.kubeconfigs.admin, out, `"protokinds"`);
+});
+
+after(async () => {
+  await kubectl(["delete", "namespace", namespace, "--wait=false"]).catch(() => {});
+  await kubectl(["delete", "clusterrole", `${namespace}-aggregated`]).catch(() => {});
+  await kubectl(["delete", "crd", `protokinds.${group}`, "--wait=false"]).catch(() => {});
+  rmSync(out, { recursive: true, force: true });
+});
+
+type Entry = {
+  apiVersion: string;
+  kind: string;
+  verbs: string[];
+  schema?: string;
+  paths: Record<string, string>;
+};
+
+it("every object of every listable resource the cluster returns validates against its generated schema", async () => {
+  const registry = readRegistry<Entry>(out);
+  const validators = readValidators(out);
+
+  const failures: string[] = [];
+  let objects = 0;
+  let resources = 0;
+  const seen = { nullTimestamp: false, nullRules: false, protokind: false };
+  for (const versions of Object.values(registry)) {
+    for (const plurals of Object.values(versions)) {
+      for (const e of Object.values(plurals)) {
+        if (!e.verbs.includes("list") || !e.schema) continue;
+        const path = e.paths.allNamespaces ?? e.paths.collection;
+        if (!path) continue;
+        resources++;
+        const list = JSON.parse(await kubectl(["get", "--raw", path])) as {
+          items: Record<string, unknown>[];
+        };
+        for (const item of list.items) {
+          objects++;
+          const raw = JSON.stringify(item);
+          if (raw.includes('"creationTimestamp":null')) seen.nullTimestamp = true;
+          if (e.kind === "ClusterRole" && item.rules === null) seen.nullRules = true;
+          if (e.kind === "Protokind") seen.protokind = true;
+          // List items come without apiVersion and kind; the client fills them in.
+          const r = validators.validate(e.schema, { ...item, apiVersion: e.apiVersion, kind: e.kind });
+          if (!r.success) {
+            const name = (item.metadata as { name?: string } | undefined)?.name;
+            failures.push(
+              `${e.apiVersion} ${e.kind} ${name}: ${r.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(resources > 40, `${resources} listable resources`);
+  assert.ok(objects > 50, `${objects} objects`);
+  assert.deepEqual(seen, { nullTimestamp: true, nullRules: true, protokind: true });
+});
