@@ -1,4 +1,4 @@
-// npm run check:specs: every shared spec generates AND type-checks (strict, library checks
+// npm run check:specs: every spec of the corpus generates AND type-checks (strict, library checks
 // on). The test suite type-checks only the oldest, newest and enum variant; this checks all.
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";

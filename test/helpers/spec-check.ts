@@ -7,7 +7,7 @@ import { generate } from "../../codegen/generate.js";
 import { loadSpecFile } from "../../codegen/load-spec.js";
 import { repoRoot, specsDir } from "./paths.js";
 
-/** Every swagger*.json under the shared specs (1.x folders and extra/), sorted. */
+/** Every swagger*.json of the spec corpus (1.x folders and extra/), sorted. */
 export function listSpecs(dir = specsDir): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
