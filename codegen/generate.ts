@@ -2,11 +2,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { basename, dirname, join, resolve } from "node:path";
 import { emitIndex, emitRaw, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
 import { emitQueries } from "./emit-queries.js";
-import { emitTypes } from "./emit-types.js";
 import { GenerateError } from "./errors.js";
 import type { LoadedSpec } from "./load-spec.js";
 import { buildRegistryModel } from "./registry-model.js";
 import { toOpenApi3 } from "./to-openapi3.js";
+import { loadEmitTypes } from "./tools.js";
 
 export interface GenerateOptions {
   spec: LoadedSpec;
@@ -36,6 +36,7 @@ export function kubernetesVersionOf(infoVersion: string): string | undefined {
 
 /** Spec in, typed client folder out. Pure but for the final write, which is atomic. */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
+  const { emitTypes } = await loadEmitTypes();
   const where = opts.spec.source.label;
   const doc = toOpenApi3(opts.spec.document, where);
   const specVersion = doc.info.version;

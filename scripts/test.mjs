@@ -5,7 +5,7 @@
 // The cluster (test/cluster/up.sh) is started once for the run and ended by its PIDs
 // afterwards, also when tests fail or the run is interrupted.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = join(import.meta.dirname, "..");
@@ -36,6 +36,12 @@ const run = (cmd, args) => {
 };
 run(process.execPath, [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "."]);
 run(process.execPath, [join(root, "scripts/build.mjs")]);
+// TS 7, client-node and Node 22 for the bench run and the TS 7 consumer checks: outside the
+// package's tree (bench/competitors), installed here on a fresh clone so `npm test` needs no
+// other set-up command.
+if (!existsSync(join(root, "bench/competitors/node_modules/.package-lock.json"))) {
+  run("npm", ["ci", "--prefix", join(root, "bench/competitors"), "--no-audit", "--no-fund"]);
+}
 
 let clusterDir;
 const down = () => {
