@@ -68,18 +68,23 @@ export async function timeProcess(
   return performance.now() - t;
 }
 
-/** Repeats `fn` up to `rounds` times, stopping early (after at least one) when over budget. */
+/**
+ * Repeats `fn` up to `rounds` times, stopping early when over budget, but not before `least`
+ * rounds (one in tiny mode): a figure from one round has no noise to judge it by.
+ */
 export async function rounds<T>(
   ctx: BenchContext,
   fn: (round: number) => Promise<T>,
   share = 1,
+  least = 1,
 ): Promise<T[]> {
   const out: T[] = [];
   const start = performance.now();
+  const floor = ctx.tiny ? 1 : Math.min(least, ctx.rounds);
   for (let i = 0; i < ctx.rounds; i++) {
     out.push(await fn(i));
     const spent = performance.now() - start;
-    if (spent + spent / out.length > ctx.budgetMs * share) break;
+    if (out.length >= floor && spent + spent / out.length > ctx.budgetMs * share) break;
   }
   return out;
 }

@@ -16,8 +16,9 @@ import {
   typecheckTs59LibcheckClient,
   typecheckTs59LibcheckPod,
 } from "./cases/typecheck.js";
-import type { Benchmark, Figure, Goal } from "./harness.js";
+import type { Benchmark, Figure } from "./harness.js";
 import { competitorsDir, median, repoRoot } from "./harness.js";
+import { judge } from "./judge.js";
 
 export const BENCHMARKS: Benchmark[] = [
   codegen,
@@ -53,25 +54,6 @@ const ctx = { tiny, rounds: tiny ? 1 : Number(values.rounds ?? 5), budgetMs: tin
 const fmt = (n: number) =>
   Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
-interface Verdict {
-  goal: Goal;
-  value?: number;
-  met?: boolean;
-}
-
-function judge(goal: Goal, figures: Figure[]): Verdict {
-  const f = figures.find((x) => x.subject === goal.subject && x.metric === goal.metric);
-  if (!f) return { goal };
-  const m = median(f.samples);
-  if (goal.bound !== undefined) {
-    return { goal, value: m, met: f.better === "lower" ? m <= goal.bound : m >= goal.bound };
-  }
-  const v = figures.find((x) => x.subject === goal.versus && x.metric === goal.metric);
-  if (!v || goal.ratio === undefined) return { goal };
-  const r = m / median(v.samples);
-  return { goal, value: r, met: f.better === "lower" ? r <= goal.ratio : r >= goal.ratio };
-}
-
 function section(b: Benchmark, figures: Figure[], seconds: number): string {
   const lines = [
     `### ${b.name}: ${b.title}`,
@@ -90,7 +72,8 @@ function section(b: Benchmark, figures: Figure[], seconds: number): string {
   for (const v of b.goals.map((g) => judge(g, figures))) {
     const measured =
       v.value === undefined ? "not measured" : v.goal.bound !== undefined ? fmt(v.value) : `${fmt(v.value)}×`;
-    lines.push(`| ${v.goal.text} | ${measured} | ${v.met === undefined ? "–" : v.met ? "yes" : "**no**"} |`);
+    const met = { met: "yes", "not met": "**no**", "within noise": "within noise" }[v.outcome ?? "met"];
+    lines.push(`| ${v.goal.text} | ${measured} | ${v.outcome === undefined ? "–" : met} |`);
   }
   lines.push("", `(${seconds.toFixed(1)} s)`);
   return lines.join("\n");

@@ -5,6 +5,7 @@ import { GenerateError } from "./errors.js";
 import { loadClusterSpec } from "./from-cluster.js";
 import { generate } from "./generate.js";
 import { type LoadedSpec, loadSpecFile, loadSpecUrl } from "./load-spec.js";
+import { loadEmitTypes, MissingToolsError } from "./tools.js";
 
 const USAGE = `Usage: kubefetch generate [source] [--crd PATH...] [--groups G,...] [--out DIR]
 
@@ -32,7 +33,7 @@ Options:
   --out DIR          output folder (default ./generated/kubernetes-<version>)
   -h, --help         this help
 
-Exit codes: 0 done, 1 bad input, 2 usage.
+Exit codes: 0 done, 1 bad input, 2 usage or the generator's tools not installed.
 `;
 
 /** Process-free entry point: returns the exit code, writes through the given streams. */
@@ -133,6 +134,8 @@ export async function main(
 
   const started = performance.now();
   try {
+    // Before any download: a project without the generator's tools learns it at once.
+    await loadEmitTypes();
     let crds: LoadedCrds | undefined;
     if (crdPaths) crds = await loadCrdFiles(crdPaths);
     const documents = (done: number, total: number) => {
@@ -206,6 +209,10 @@ export async function main(
     );
     return 0;
   } catch (err) {
+    if (err instanceof MissingToolsError) {
+      io.err(`kubefetch generate: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof GenerateError) {
       io.err(`kubefetch generate: ${err.message}\n`);
       return 1;

@@ -4,12 +4,12 @@ import type { LoadedCrds } from "./crd-files.js";
 import { mergeCrds } from "./crd-merge.js";
 import { emitIndex, emitRaw, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
 import { emitQueries } from "./emit-queries.js";
-import { emitTypes } from "./emit-types.js";
 import { GenerateError } from "./errors.js";
 import { filterGroups, type GroupFilter } from "./group-filter.js";
 import type { LoadedSpec } from "./load-spec.js";
 import { buildRegistryModel } from "./registry-model.js";
 import { toOpenApi3 } from "./to-openapi3.js";
+import { loadEmitTypes } from "./tools.js";
 
 export interface GenerateOptions {
   spec: LoadedSpec;
@@ -43,6 +43,7 @@ export function kubernetesVersionOf(infoVersion: string): string | undefined {
 
 /** Spec in, typed client folder out. Pure but for the final write, which is atomic. */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
+  const { emitTypes } = await loadEmitTypes();
   const where = opts.spec.source.label;
   let doc = toOpenApi3(opts.spec.document, where);
   if (opts.crds) doc = mergeCrds(doc, opts.crds.crds, where);

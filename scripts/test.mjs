@@ -2,17 +2,20 @@
 //   node scripts/test.mjs unit          no cluster: *.test.ts only
 //   node scripts/test.mjs integration   the cluster and *.int.test.ts only
 //   node scripts/test.mjs all           everything (what CI runs)
+//   node scripts/test.mjs integration test/x/y.int.test.ts ...   only those files of the mode
 // The cluster (test/cluster/up.sh) is started once for the run and ended by its PIDs
 // afterwards, also when tests fail or the run is interrupted.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const mode = process.argv[2] ?? "all";
-const extra = process.argv.slice(3);
+// Arguments naming test files pick those files; the others go to `node --test`.
+const picked = process.argv.slice(3).filter((a) => a.endsWith(".test.ts"));
+const extra = process.argv.slice(3).filter((a) => !a.endsWith(".test.ts"));
 if (!["unit", "integration", "all"].includes(mode)) {
-  console.error("usage: node scripts/test.mjs unit|integration|all [node --test args]");
+  console.error("usage: node scripts/test.mjs unit|integration|all [test files] [node --test args]");
   process.exit(2);
 }
 
@@ -26,9 +29,16 @@ function find(dir, out = []) {
   return out.sort();
 }
 const all = find(join(root, "test"));
-const files = all.filter((f) =>
-  mode === "all" ? true : mode === "unit" ? !f.endsWith(".int.test.ts") : f.endsWith(".int.test.ts"),
+const files = all.filter(
+  (f) =>
+    (mode === "all" ? true : mode === "unit" ? !f.endsWith(".int.test.ts") : f.endsWith(".int.test.ts")) &&
+    (picked.length === 0 || picked.some((p) => relative(root, resolve(p)) === f)),
 );
+const unknown = picked.filter((p) => !all.includes(relative(root, resolve(p))));
+if (unknown.length) {
+  console.error(`scripts/test.mjs: no such test file: ${unknown.join(", ")}`);
+  process.exit(2);
+}
 
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
@@ -36,6 +46,12 @@ const run = (cmd, args) => {
 };
 run(process.execPath, [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "."]);
 run(process.execPath, [join(root, "scripts/build.mjs")]);
+// TS 7, client-node and Node 22 for the bench run and the TS 7 consumer checks: outside the
+// package's tree (bench/competitors), installed here on a fresh clone so `npm test` needs no
+// other set-up command.
+if (!existsSync(join(root, "bench/competitors/node_modules/.package-lock.json"))) {
+  run("npm", ["ci", "--prefix", join(root, "bench/competitors"), "--no-audit", "--no-fund"]);
+}
 
 let clusterDir;
 const down = () => {

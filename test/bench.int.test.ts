@@ -29,5 +29,6 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   assert.match(r.stdout, /\| embedded default \(1\.36\) \| generate time \| \d/);
   assert.match(r.stdout, /\| @kubernetes\/client-node \(Node 22\) \| sequential \| \d+ req\/s/);
   assert.match(r.stdout, /\| kubefetch \| node_modules \| [\d.]+ MB/);
+  assert.match(r.stdout, /\| kubefetch \| install time \| [\d.]+ s/);
   assert.doesNotMatch(r.stdout, /wrote .*RESULTS\.md/);
 });

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
+import { repoRoot } from "./helpers/paths.js";
 import { scratchDir } from "./helpers/spec-check.js";
 
 const run = promisify(execFile);
@@ -80,5 +81,29 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
       cwd: scratchDir("manifests"),
     });
     assert.equal(r.stdout, "namespaces registry\n");
+  });
+});
+
+describe("package.json resolves the same files for every module resolution", () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    main: string;
+    types: string;
+    exports: Record<string, string | { types?: string; default?: string }>;
+    typesVersions: Record<string, Record<string, string[]>>;
+  };
+
+  it("main and types (node10) are the root export's files", () => {
+    const root = pkg.exports["."] as { types: string; default: string };
+    assert.equal(pkg.types, root.types);
+    assert.equal(pkg.main, root.default);
+  });
+
+  it("typesVersions (node10) maps every subpath export to its types, and nothing else", () => {
+    const fromExports = Object.fromEntries(
+      Object.entries(pkg.exports)
+        .filter(([sub, e]) => sub !== "." && typeof e === "object" && e.types)
+        .map(([sub, e]) => [sub.slice(2), [(e as { types: string }).types]]),
+    );
+    assert.deepEqual(pkg.typesVersions, { "*": fromExports });
   });
 });

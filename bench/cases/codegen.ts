@@ -1,11 +1,10 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { specsDir } from "../../test/helpers/paths.js";
 import type { Benchmark, Figure } from "../harness.js";
 import { repoRoot, rounds, timeProcess, workDir } from "../harness.js";
 
-const specsDir = process.env.KUBEFETCH_SPECS ?? join(repoRoot, "../shared/specs");
-
-/** The largest swagger*.json of the shared specs, by bytes. */
+/** The largest swagger*.json of the spec corpus, by bytes. */
 function largestSpec(): string {
   let best = { path: "", size: 0 };
   for (const v of readdirSync(specsDir)) {

@@ -9,8 +9,8 @@ const specs = listSpecs();
 const base = scratchDir("every-spec");
 after(() => rmSync(base, { recursive: true, force: true }));
 
-describe("every shared spec generates", () => {
-  it("finds the shared specs", () => {
+describe("every spec of the corpus generates", () => {
+  it("finds the spec corpus", () => {
     assert.ok(existsSync(specsDir), `no specs at ${specsDir} (set KUBEFETCH_SPECS)`);
     assert.ok(specs.length >= 20, `only ${specs.length} specs found under ${specsDir}`);
   });

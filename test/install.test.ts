@@ -1,0 +1,158 @@
+// What a service gets from `npm install kubefetch` (the packed tarball, in an empty project
+// outside the repository so nothing resolves from the repo's own node_modules), and what
+// every TypeScript module-resolution setup makes of it.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { emptyProject, measureTree, npmInstall, packInto } from "./helpers/pack-install.js";
+import { repoRoot } from "./helpers/paths.js";
+
+const run = promisify(execFile);
+const base = mkdtempSync(join(tmpdir(), "kubefetch-install-"));
+after(() => rmSync(base, { recursive: true, force: true }));
+const app = emptyProject(join(base, "app"));
+const bin = join(app, "node_modules/kubefetch/bin/kubefetch.js");
+
+/** Exit code, stdout and stderr of a child that may fail. */
+async function attempt(cmd: string, args: string[], cwd: string) {
+  try {
+    const r = await run(cmd, args, { cwd, maxBuffer: 16 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("npm install kubefetch into an empty project", () => {
+  before(async () => {
+    await npmInstall(app, [await packInto(base)]);
+  });
+
+  it("installs the runtime only: no compiler, no generator, no zod; <= 15 MB in <= 8 packages", () => {
+    const m = measureTree(join(app, "node_modules"));
+    const mb = m.bytes / 1e6;
+    console.log(`runtime install: ${mb.toFixed(1)} MB, ${m.packages} packages: ${m.names.join(", ")}`);
+    for (const name of m.names) {
+      assert.ok(!/^(typescript|openapi-typescript|zod)$|^@redocly\//.test(name), `${name} was installed`);
+    }
+    assert.ok(m.packages <= 8, `${m.packages} packages: ${m.names.join(", ")}`);
+    assert.ok(mb <= 15, `${mb.toFixed(1)} MB`);
+  });
+
+  it('import "kubefetch" and the default generated client call a server', async () => {
+    writeFileSync(
+      join(app, "get-pod.mjs"),
+      `import { createServer } from "node:http";
+       import { loadConfig } from "kubefetch";
+       import { createClient } from "kubefetch/generated/kubernetes-1.36";
+       const server = createServer((req, res) => {
+         res.setHeader("content-type", "application/json");
+         res.end(JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, seen: req.method + " " + req.url }));
+       });
+       await new Promise((r) => server.listen(0, "127.0.0.1", r));
+       const kube = createClient(await loadConfig({ server: "http://127.0.0.1:" + server.address().port }));
+       const pod = await kube.core.v1.pods.get({ namespace: "default", name: "web" });
+       console.log(JSON.stringify({ kind: pod.kind, seen: pod.seen }));
+       server.close();`,
+    );
+    const r = await run(process.execPath, ["get-pod.mjs"], { cwd: app, timeout: 30_000 });
+    assert.deepEqual(JSON.parse(r.stdout), { kind: "Pod", seen: "GET /api/v1/namespaces/default/pods/web" });
+  });
+
+  it("kubefetch generate without its tools: exit 2, one line naming them and the install command", async () => {
+    const r = await attempt(process.execPath, [bin, "generate", "--out", "kube"], app);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      "kubefetch generate: generating needs typescript and openapi-typescript, not installed: " +
+        "run npm install -D typescript@^5.9.3 openapi-typescript@^7.13.0\n",
+    );
+    assert.equal(existsSync(join(app, "kube")), false);
+  });
+
+  it("after the command it names, kubefetch generate writes a client", async () => {
+    const r = await attempt(process.execPath, [bin, "generate", "--out", "kube"], app);
+    const command = /run (npm install -D .*)$/.exec(r.stderr.trim())?.[1];
+    assert.ok(command, r.stderr);
+    await npmInstall(app, command.split(" ").slice(3), ["-D"]);
+    const g = await attempt(process.execPath, [bin, "generate", "--out", "kube"], app);
+    assert.equal(g.code, 0, g.stderr);
+    assert.match(g.stdout, /resources: +95\n/);
+    assert.ok(existsSync(join(app, "kube/index.ts")));
+  });
+});
+
+// A service file as people write it, in each module-resolution setup. The two
+// expect-error directives fail the check if a type degrades to `any` (an unresolved import
+// under skipLibCheck does that silently).
+const SERVICE = `import { isNotFound, loadConfig } from "kubefetch";
+import { type coreV1, createClient } from "kubefetch/generated/kubernetes-1.36";
+
+export async function firstImage(): Promise<string | undefined> {
+  const kube = createClient(await loadConfig());
+  try {
+    const pod = await kube.core.v1.pods.get({ namespace: "default", name: "web" });
+    // @ts-expect-error an image is a string
+    const wrong: number | undefined = pod.spec?.containers[0]?.image;
+    return wrong === undefined ? pod.spec?.containers[0]?.image : undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+export const pod: coreV1.Pod = { apiVersion: "v1", kind: "Pod" };
+// @ts-expect-error a Pod's kind is the literal "Pod"
+export const notAPod: coreV1.Pod = { apiVersion: "v1", kind: "Service" };
+`;
+
+/** name, the folder's package type, compilerOptions. */
+const SETUPS: [string, "commonjs" | "module", Record<string, string>][] = [
+  // module commonjs alone: TS 5.9 resolves as node10 (main/types, typesVersions for subpaths);
+  // TS 7 has no node10 and resolves it as bundler.
+  ["node10 (module commonjs, its default)", "commonjs", { module: "commonjs" }],
+  ["node16", "module", { module: "node16", moduleResolution: "node16" }],
+  ["nodenext", "module", { module: "nodenext", moduleResolution: "nodenext" }],
+  ["bundler", "module", { module: "preserve", moduleResolution: "bundler" }],
+];
+
+describe("every TypeScript setup resolves kubefetch and kubefetch/generated/kubernetes-1.36", () => {
+  const compilers: [string, string][] = [
+    ["TS 5.9", join(app, "node_modules/typescript/bin/tsc")],
+    ["TS 7", join(repoRoot, "bench/competitors/node_modules/typescript/bin/tsc")],
+  ];
+  before(async () => {
+    // The service's own dev dependencies: the compiler (5.9, installed above) and Node's types.
+    await npmInstall(app, ["@types/node@20"], ["-D"]);
+  });
+  for (const [name, type, options] of SETUPS) {
+    for (const [ts, tsc] of compilers) {
+      it(`${name}, ${ts}`, async () => {
+        assert.ok(existsSync(tsc), `${tsc} missing (npm ci --prefix bench/competitors)`);
+        const version = JSON.parse(readFileSync(join(tsc, "../../package.json"), "utf8")).version as string;
+        assert.match(version, ts === "TS 7" ? /^7\./ : /^5\.9\./);
+        const dir = join(app, `${name.split(" ")[0]}-${ts.replace(/\W/g, "")}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, "package.json"), JSON.stringify({ type }));
+        writeFileSync(join(dir, "service.ts"), SERVICE);
+        const compilerOptions = {
+          ...options,
+          target: "es2022",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        };
+        writeFileSync(
+          join(dir, "tsconfig.json"),
+          JSON.stringify({ compilerOptions: { ...compilerOptions, types: ["node"] }, files: ["service.ts"] }),
+        );
+        const r = await attempt(process.execPath, [tsc, "-p", dir], dir);
+        assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+      });
+    }
+  }
+});
