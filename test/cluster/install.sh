@@ -6,11 +6,15 @@
 #   KUBE_APISERVER / KUBELET / KUBE_CONTROLLER_MANAGER / KUBE_SCHEDULER / ETCD
 #                           point at existing binaries (as envtest users have them): no build.
 #   KUBEFETCH_CACHE         cache folder (default ~/.cache/kubefetch).
+# `install.sh --no-node`: only what a control-plane-only cluster (up.sh --no-node) needs.
 set -euo pipefail
 
 K8S_DEB_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 K8S_ORIG="kubernetes_1.20.5+really1.20.2.orig.tar.gz"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
+
+NODE=1
+if [ "${1:-}" = "--no-node" ]; then NODE=; fi
 
 step() { echo "[cluster/install] $*" >&2; }
 fail() {
@@ -78,7 +82,7 @@ fi
 
 # The node: containerd + runc run the pods, the CNI plugins only make the node Ready,
 # busybox-static and gcc (the pause binary) are what test/cluster/images.sh builds images from.
-ensure_pkgs containerd runc containernetworking-plugins busybox-static gcc libc6-dev util-linux iproute2
+[ -z "$NODE" ] || ensure_pkgs containerd runc containernetworking-plugins busybox-static gcc libc6-dev util-linux iproute2
 
 # cached NAME ENVVAR: true when $ENVVAR names a binary, or the cache holds a working one.
 cached() {
@@ -98,9 +102,11 @@ cached() {
 
 WANT=()
 cached kube-apiserver KUBE_APISERVER || WANT+=(kube-apiserver)
-cached kubelet KUBELET || WANT+=(kubelet)
-cached kube-controller-manager KUBE_CONTROLLER_MANAGER || WANT+=(kube-controller-manager)
-cached kube-scheduler KUBE_SCHEDULER || WANT+=(kube-scheduler)
+if [ -n "$NODE" ]; then
+  cached kubelet KUBELET || WANT+=(kubelet)
+  cached kube-controller-manager KUBE_CONTROLLER_MANAGER || WANT+=(kube-controller-manager)
+  cached kube-scheduler KUBE_SCHEDULER || WANT+=(kube-scheduler)
+fi
 
 # The pause image is built from the source tree's build/pause, so the source is needed even
 # when every binary is given or cached.
@@ -122,6 +128,7 @@ ensure_source() {
     tar -xzf "$SRC/$K8S_ORIG" -C "$BUILD" --strip-components=1 || fail "extracting $K8S_ORIG"
   fi
 }
+[ ${#WANT[@]} -eq 0 ] && [ -z "$NODE" ] && exit 0
 ensure_source
 [ ${#WANT[@]} -eq 0 ] && exit 0
 

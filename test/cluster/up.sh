@@ -23,8 +23,10 @@ fi
 [ -n "$DIR" ] || DIR="$(mktemp -d "${TMPDIR:-/tmp}/kubefetch-cluster.XXXXXX")"
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
+# A start that fails half-way ends what it started (by the PIDs it recorded) and keeps the logs.
+trap 'rc=$?; [ $rc = 0 ] || bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1; exit $rc' EXIT
 
-bash "$HERE/install.sh" || fail "installing prerequisites (see above)"
+bash "$HERE/install.sh" $([ -n "$NODE" ] || echo --no-node) || fail "installing prerequisites (see above)"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
 APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
 ETCD_BIN="${ETCD:-$(command -v etcd || true)}"

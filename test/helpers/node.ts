@@ -6,24 +6,16 @@ import type { Client } from "kubefetch/generated/kubernetes-1.36";
 import { type TestCluster, testCluster, uniqueName } from "./cluster.js";
 import { repoRoot } from "./paths.js";
 
-/** What up.sh adds to cluster.json when it starts the node (null with --no-node). */
+/** The test cluster, with a node. */
 export interface NodeCluster extends TestCluster {
-  node: {
-    name: string;
-    kubeletPort: number;
-    containerdSocket: string;
-    kubeletRootDir: string;
-    podLogDir: string;
-  };
-  images: { pause: string; busybox: string; node: string };
+  node: NonNullable<TestCluster["node"]>;
+  images: NonNullable<TestCluster["images"]>;
 }
 
 /** The test cluster with its node; node tests fail, never skip, on a control-plane-only one. */
 export function nodeCluster(): NodeCluster {
-  const c = testCluster() as TestCluster & Partial<NodeCluster>;
-  if (!c.node || !c.images) {
-    throw new Error(`${c.dir} has no node: it was started with up.sh --no-node`);
-  }
+  const c = testCluster();
+  if (!c.node || !c.images) throw new Error(`${c.dir} has no node: it was started with up.sh --no-node`);
   return c as NodeCluster;
 }
 
