@@ -84,7 +84,7 @@ KC
 node_mount_namespace() {
   local host="$NODE_DIR/host"
   mkdir -p "$host/sysctl"
-  setsid unshare --mount --propagation private sleep infinity </dev/null >/dev/null 2>&1 &
+  daemon /dev/null unshare --mount --propagation private sleep infinity
   echo $! >"$DIR/mountns.pid"
   local holder; holder=$(cat "$DIR/mountns.pid")
   for _ in $(seq 1 50); do
@@ -195,7 +195,7 @@ YAML
 
 node_start_daemon() { # name command...  (inside the mount namespace when name is containerd/kubelet)
   local name=$1; shift
-  setsid "$@" >"$DIR/$name.log" 2>&1 </dev/null &
+  daemon "$DIR/$name.log" "$@"
   echo $! >"$DIR/$name.pid"
 }
 
@@ -233,9 +233,11 @@ node_up() {
   node_mount_namespace
   holder=$(cat "$DIR/mountns.pid")
   node_containerd_config
-  # Pulls of images we did not build go to a proxy on loopback that nothing serves.
-  node_start_daemon containerd nsenter -t "$holder" -m env HTTP_PROXY=http://127.0.0.1:9 \
-    HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= containerd --config "$NODE_DIR/containerd/config.toml"
+  # Pulls of images we did not build go to a proxy on loopback that nothing serves (Go never
+  # proxies loopback, so the daemons still reach the apiserver). The kubelet's in-tree ECR
+  # credential provider would ask the EC2 metadata address at start: disabled, and proxied too.
+  local offline=(env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= AWS_EC2_METADATA_DISABLED=true)
+  node_start_daemon containerd nsenter -t "$holder" -m "${offline[@]}" containerd --config "$NODE_DIR/containerd/config.toml"
   node_wait "containerd did not start" 30 "$DIR/containerd.log" ctr -a "$CONTAINERD_SOCK" version
   node_images_import
 
@@ -246,17 +248,17 @@ node_up() {
   # Without the namespace controller a deleted namespace stays Terminating, and without the
   # root-CA publisher no ConfigMap appears in new namespaces: tests written for the
   # control-plane-only cluster keep their meaning (1.20's token secrets carry ca.crt anyway).
-  node_start_daemon kube-controller-manager "$KCM_BIN" \
+  node_start_daemon kube-controller-manager "${offline[@]}" "$KCM_BIN" \
     --kubeconfig="$NODE_DIR/controller-manager.kubeconfig" \
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --use-service-account-credentials=true --leader-elect=false \
     --controllers='*,-nodeipam,-cloud-node-lifecycle,-namespace,-root-ca-cert-publisher' \
     --flex-volume-plugin-dir="$NODE_DIR/flex" --port=0 --secure-port=0 \
     --node-monitor-period=2s --profiling=false --logtostderr=true --v=0
-  node_start_daemon kube-scheduler "$SCHED_BIN" --kubeconfig="$NODE_DIR/scheduler.kubeconfig" \
+  node_start_daemon kube-scheduler "${offline[@]}" "$SCHED_BIN" --kubeconfig="$NODE_DIR/scheduler.kubeconfig" \
     --leader-elect=false --port=0 --secure-port=0 --profiling=false --logtostderr=true --v=0
   node_kubelet_config
-  node_start_daemon kubelet nsenter -t "$holder" -m "$KUBELET_BIN" \
+  node_start_daemon kubelet nsenter -t "$holder" -m "${offline[@]}" "$KUBELET_BIN" \
     --config="$NODE_DIR/kubelet.yaml" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" \
     --container-runtime=remote --container-runtime-endpoint="unix://$CONTAINERD_SOCK" \
     --runtime-request-timeout=2m --hostname-override="$NODE_NAME" --pod-infra-container-image="$PAUSE_IMAGE" \

@@ -96,15 +96,28 @@ wait_http() { # url seconds [curl args...]
   return 1
 }
 
+# Starts a daemon in its own session, as one process whose PID is $! (setsid execs in place),
+# holding none of the caller's open files beyond stdio (a caller's `flock` must not be held
+# for the cluster's lifetime).
+daemon() { # log command...
+  local logf=$1; shift
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec setsid "$@" >"$logf" 2>&1 </dev/null
+  ) &
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_etcd() {
   mkdir -p "$DIR/etcd"
-  setsid "$ETCD_BIN" --name kubefetch --data-dir "$DIR/etcd" \
+  daemon "$DIR/etcd.log" "$ETCD_BIN" --name kubefetch --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
-    --initial-cluster "kubefetch=http://127.0.0.1:$PEER_PORT" --log-level warn \
-    >"$DIR/etcd.log" 2>&1 </dev/null &
+    --initial-cluster "kubefetch=http://127.0.0.1:$PEER_PORT" --log-level warn
   echo $! >"$DIR/etcd.pid"
 }
 
@@ -136,7 +149,7 @@ ARGS
 start_apiserver() {
   apiserver_args >"$DIR/kube-apiserver.args"
   # shellcheck disable=SC2046
-  setsid "$APISERVER" $(cat "$DIR/kube-apiserver.args") >"$DIR/kube-apiserver.log" 2>&1 </dev/null &
+  daemon "$DIR/kube-apiserver.log" "$APISERVER" $(cat "$DIR/kube-apiserver.args")
   echo $! >"$DIR/kube-apiserver.pid"
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
@@ -71,6 +71,22 @@ export async function waitForPod(
 /** A container's terminated state, once it has one. */
 export function terminated(pod: Pod, container: string) {
   return pod.status?.containerStatuses?.find((s) => s.name === container)?.state?.terminated;
+}
+
+/**
+ * What a container printed (stdout and stderr), read from the kubelet's log file in the
+ * cluster folder (CRI format: time, stream, P/F, text): the output of a program in a pod,
+ * whatever pods.log does.
+ */
+export function containerOutput(cluster: NodeCluster, pod: Pod, container: string, restart = 0): string {
+  const dir = `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`;
+  const file = join(cluster.node.podLogDir, dir, container, `${restart}.log`);
+  let out = "";
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
+    if (m) out += m[2] + (m[1] === "F" ? "\n" : "");
+  }
+  return out;
 }
 
 /** The seed's default/my-job: busybox echoing once, run to completion on the node. */

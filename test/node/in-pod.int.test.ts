@@ -5,6 +5,7 @@ import { loadConfig } from "../../src/index.js";
 import {
   bundleExample,
   bundleVolume,
+  containerOutput,
   freePort,
   nodeCluster,
   podNamespace,
@@ -38,7 +39,7 @@ after(async () => {
   await kube.close();
 });
 
-/** Waits for the pod's container to end; returns its exit code and its log. */
+/** Waits for the pod's container to end; returns its exit code and what it printed. */
 async function finished(name: string, container: string) {
   const p = await waitForPod(
     kube,
@@ -47,8 +48,7 @@ async function finished(name: string, container: string) {
     (x) => terminated(x, container) !== undefined,
     `${container} ends`,
   );
-  const text = await kube.core.v1.pods.log({ namespace: ns, name, container }).text();
-  return { code: terminated(p, container)?.exitCode, text };
+  return { code: terminated(p, container)?.exitCode, text: containerOutput(cluster, p, container) };
 }
 
 describe("a kubefetch program inside a pod", () => {

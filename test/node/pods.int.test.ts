@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, loadConfig } from "../../src/index.js";
-import { myJob, nodeCluster, podNamespace, terminated, until, waitForPod } from "../helpers/node.js";
+import {
+  containerOutput,
+  myJob,
+  nodeCluster,
+  podNamespace,
+  terminated,
+  until,
+  waitForPod,
+} from "../helpers/node.js";
 
 // Pods on the test cluster's real node (kubelet + containerd + runc). hostNetwork: the pods
 // share the machine's loopback; nothing of theirs leaves it.
@@ -123,7 +131,7 @@ describe("pods on the real node", () => {
     const pods = await kube.core.v1.pods.list({ namespace: "default", labelSelector: "job-name=my-job" });
     const ran = pods.items.find((p) => p.status?.phase === "Succeeded");
     assert.ok(ran?.metadata?.name, "my-job's pod");
-    const log = await kube.core.v1.pods.log({ namespace: "default", name: ran.metadata.name }).text();
-    assert.equal(log, "hello from my-job\n");
+    assert.equal(terminated(ran, "c")?.exitCode, 0);
+    assert.equal(containerOutput(cluster, ran, "c"), "hello from my-job\n");
   });
 });
