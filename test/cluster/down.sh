@@ -9,12 +9,12 @@ DIR="${1:-}"
 [ -n "$DIR" ] || { echo "usage: down.sh [--keep] DIR" >&2; exit 2; }
 [ -d "$DIR" ] || exit 0
 
-stop() { # pidfile
+stop() { # pidfile [signal]: TERM, then KILL after 5 s
   [ -f "$1" ] || return 0
   local pid
   pid="$(cat "$1")"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
+    kill "-${2:-TERM}" "$pid" 2>/dev/null
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -68,9 +68,10 @@ wait_gone() { # pids...
 }
 node_down() {
   [ -f "$DIR/mountns.pid" ] || return 0
-  stop "$DIR/kubelet.pid"
-  stop "$DIR/kube-scheduler.pid"
-  stop "$DIR/kube-controller-manager.pid"
+  # Their state is thrown away with the folder, and kubelet and the scheduler take seconds on TERM.
+  stop "$DIR/kubelet.pid" KILL
+  stop "$DIR/kube-scheduler.pid" KILL
+  stop "$DIR/kube-controller-manager.pid" KILL
   local holder ns members containers cgroups
   holder=$(cat "$DIR/mountns.pid")
   if kill -0 "$holder" 2>/dev/null; then
@@ -82,11 +83,11 @@ node_down() {
     cgroups=$(cgroups_of $containers $members | sort -u)
     # shellcheck disable=SC2086
     [ -z "$containers" ] || { kill -KILL $containers 2>/dev/null; wait_gone $containers; }
-    stop "$DIR/containerd.pid"
+    stop "$DIR/containerd.pid" KILL
     members=$(members_of_ns "$ns" "$holder")
     # shellcheck disable=SC2086
     [ -z "$members" ] || { kill -KILL $members 2>/dev/null; wait_gone $members; }
-    stop "$DIR/mountns.pid"
+    stop "$DIR/mountns.pid" KILL
     local c
     # Deepest first; a parent named k8s.io (containerd's default) goes when it is left empty.
     for c in $(echo "$cgroups" | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-); do
