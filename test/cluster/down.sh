@@ -67,6 +67,10 @@ wait_gone() { # pids...
   done
 }
 node_down() {
+  # A non-hostNetwork pod makes the CNI bridge in the host's network namespace: ours by name.
+  if [ -f "$DIR/node/bridge" ] && ip link show "$(cat "$DIR/node/bridge")" >/dev/null 2>&1; then
+    ip link delete "$(cat "$DIR/node/bridge")" 2>/dev/null
+  fi
   [ -f "$DIR/mountns.pid" ] || return 0
   # Their state is thrown away with the folder, and kubelet and the scheduler take seconds on TERM.
   stop "$DIR/kubelet.pid" KILL
@@ -97,10 +101,6 @@ node_down() {
   fi
   stop "$DIR/containerd.pid"
   stop "$DIR/mountns.pid"
-  # A non-hostNetwork pod makes the CNI bridge in the host's network namespace: ours by name.
-  if [ -f "$DIR/node/bridge" ] && ip link show "$(cat "$DIR/node/bridge")" >/dev/null 2>&1; then
-    ip link delete "$(cat "$DIR/node/bridge")" 2>/dev/null
-  fi
   return 0
 }
 node_down

@@ -12,7 +12,13 @@ import { repoRoot } from "../helpers/paths.js";
 // cluster's own. This test starts a second cluster with a node, and checks the host before
 // up.sh, while it runs, and after down.sh.
 const run = promisify(execFile);
-const SYSCTLS = ["kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory", "vm/panic_on_oom"];
+const SYSCTLS = [
+  "kernel/panic",
+  "kernel/panic_on_oops",
+  "vm/overcommit_memory",
+  "vm/panic_on_oom",
+  "net/ipv4/ip_forward",
+];
 const PATHS = [
   "/var/log/pods",
   "/var/log/containers",
@@ -48,6 +54,7 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
     const dir = join(mkdtempSync(join(tmpdir(), "kubefetch-host-")), "cluster");
     let up = false;
     let tasks: { id: string; pid: number }[] = [];
+    let bridge = "";
     try {
       await run("bash", [join(repoRoot, "test/cluster/up.sh"), dir], { cwd: repoRoot, timeout: 300_000 });
       up = true;
@@ -63,27 +70,33 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
       assert.notEqual(readlinkSync(`/proc/${holder}/ns/mnt`), readlinkSync("/proc/self/ns/mnt"));
       // A pod still running at down.sh: its sandbox and container must go too.
       const kubectl = ["--kubeconfig", c.kubeconfigs.admin, "--cache-dir", join(dir, "kubectl-cache")];
-      const pod = {
+      // Pods still running at down.sh: one with hostNetwork, one on the node's CNI bridge.
+      const pod = (name: string, hostNetwork: boolean) => ({
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name: "left-running", namespace: "default" },
+        metadata: { name, namespace: "default" },
         spec: {
-          hostNetwork: true,
+          hostNetwork,
           containers: [
             { name: "c", image: c.images.busybox, imagePullPolicy: "Never", command: ["sleep", "600"] },
           ],
         },
-      };
+      });
       const apply = run("kubectl", [...kubectl, "apply", "-f", "-"]);
-      apply.child.stdin?.end(JSON.stringify(pod));
+      apply.child.stdin?.end(
+        JSON.stringify({ apiVersion: "v1", kind: "List", items: [pod("host", true), pod("bridged", false)] }),
+      );
       await apply;
       await run("kubectl", [
         ...kubectl,
         "wait",
         "--for=condition=Ready",
-        "pod/left-running",
+        "pod/host",
+        "pod/bridged",
         "--timeout=90s",
       ]);
+      bridge = readFileSync(join(dir, "node/bridge"), "utf8").trim();
+      await run("ip", ["link", "show", bridge]); // the bridged pod made it
       const ls = await run("ctr", ["-a", c.node.containerdSocket, "-n", "k8s.io", "tasks", "ls"]);
       tasks = ls.stdout
         .trim()
@@ -91,7 +104,7 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
         .slice(1)
         .map((l) => l.split(/\s+/))
         .map(([id, pid]) => ({ id: id as string, pid: Number(pid) }));
-      assert.equal(tasks.length, 2, `the pause and the sleep container: ${ls.stdout}`);
+      assert.equal(tasks.length, 4, `two sandboxes and two sleep containers: ${ls.stdout}`);
     } finally {
       await run("bash", [join(repoRoot, "test/cluster/down.sh"), "--keep", dir], { timeout: 120_000 });
     }
@@ -107,6 +120,7 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
       tasks.map((t) => join("/sys/fs/cgroup", ctrl, "k8s.io", t.id)).filter((p) => existsSync(p)),
     );
     assert.deepEqual(cgroups, [], "no cgroup of the cluster's containers left");
+    await assert.rejects(run("ip", ["link", "show", bridge]), "the CNI bridge is gone");
     await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
     assert.equal(existsSync(dir), false);
   });
