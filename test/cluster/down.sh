@@ -9,13 +9,15 @@ DIR="${1:-}"
 [ -n "$DIR" ] || { echo "usage: down.sh [--keep] DIR" >&2; exit 2; }
 [ -d "$DIR" ] || exit 0
 
+# Alive and not a zombie (an ended daemon waits for its new parent to reap it).
+running() { kill -0 "$1" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
 stop() { # pidfile [signal]: TERM, then KILL after 5 s
   [ -f "$1" ] || return 0
   local pid
   pid="$(cat "$1")"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "-${2:-TERM}" "$pid" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$1"
@@ -25,13 +27,9 @@ stop() { # pidfile [signal]: TERM, then KILL after 5 s
 # containerd and the shims (members of the node's mount namespace), and last the process
 # that holds that namespace: with it go every mount kubelet and containerd made. Cgroups the
 # containers leave behind (runc removes a cgroup only when its task is deleted) are removed.
-members_of_ns() { # mount-namespace-link exclude-pid
-  local p
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    [ "$p" = "$2" ] && continue
-    [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$1" ] && echo "$p"
-  done
+members_of_ns() { # mount-namespace-link exclude-pid (one find, not a readlink per process)
+  find /proc/[0-9]*/ns/mnt -maxdepth 0 -printf '%l %h\n' 2>/dev/null \
+    | awk -v ns="$1" -v not="$2" '$1 == ns { split($2, p, "/"); if (p[3] != not) print p[3] }'
 }
 descendants_of() { # pids...: every process below them
   [ $# -gt 0 ] || return 0
@@ -61,8 +59,8 @@ cgroups_of() { # pids...: their cgroup folders that are not this script's own
 wait_gone() { # pids...
   local p
   for _ in $(seq 1 50); do
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done
-    kill -0 "$p" 2>/dev/null || return 0
+    for p in "$@"; do running "$p" && break; done
+    running "$p" || return 0
     sleep 0.1
   done
 }

@@ -143,7 +143,7 @@ cp "$R2"/*.s "$BUILD/vendor/github.com/modern-go/reflect2/" 2>/dev/null || true
 mkdir -p "$BUILD/.go/src/k8s.io"
 [ -e "$BUILD/.go/src/k8s.io/kubernetes" ] || ln -s ../../.. "$BUILD/.go/src/k8s.io/kubernetes"
 
-# Measured on 2 cores with a warm Go cache: kube-apiserver 6-12 min cold, kubelet ~3 min,
+# Measured on 2 shared cores: kube-apiserver 6-19 min cold, then (Go cache warm) kubelet ~3 min,
 # kube-controller-manager + kube-scheduler ~2 min.
 for name in "${WANT[@]}"; do
   # A failed earlier run can leave an empty binary that make then treats as up to date.
