@@ -89,6 +89,32 @@ export function containerOutput(cluster: NodeCluster, pod: Pod, container: strin
   return out;
 }
 
+/** A busybox pod on the node's network running one shell script, ended at once on delete. */
+export function busyboxPod(
+  cluster: NodeCluster,
+  namespace: string,
+  name: string,
+  script: string,
+  restartPolicy: "Never" | "Always" = "Never",
+) {
+  return {
+    metadata: { name, namespace },
+    spec: {
+      hostNetwork: true,
+      restartPolicy,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: "c",
+          image: cluster.images.busybox,
+          imagePullPolicy: "Never" as const,
+          command: ["sh", "-c", script],
+        },
+      ],
+    },
+  };
+}
+
 /** The seed's default/my-job: busybox echoing once, run to completion on the node. */
 export function myJob(images: NodeCluster["images"]) {
   return {

@@ -2,29 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { KubeError, loadConfig } from "../../src/index.js";
-import { nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
+import { busyboxPod, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
 
 // pods.log against real containers: the kubelet serves the log, the apiserver proxies it.
 const cluster = nodeCluster();
 let kube: Client;
 let ns: string;
 
-const pod = (name: string, script: string, restartPolicy: "Never" | "Always" = "Never") => ({
-  metadata: { name, namespace: ns },
-  spec: {
-    hostNetwork: true,
-    restartPolicy,
-    terminationGracePeriodSeconds: 0,
-    containers: [
-      {
-        name: "c",
-        image: cluster.images.busybox,
-        imagePullPolicy: "Never" as const,
-        command: ["sh", "-c", script],
-      },
-    ],
-  },
-});
+const pod = (name: string, script: string, restartPolicy?: "Never" | "Always") =>
+  busyboxPod(cluster, ns, name, script, restartPolicy);
 const log = (name: string, options: Record<string, unknown> = {}) =>
   kube.core.v1.pods.log({ namespace: ns, name, ...options }).text();
 

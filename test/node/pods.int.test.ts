@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, loadConfig } from "../../src/index.js";
 import {
+  busyboxPod,
   containerOutput,
   myJob,
   nodeCluster,
@@ -18,22 +19,8 @@ const cluster = nodeCluster();
 let kube: Client;
 let ns: string;
 
-const pod = (name: string, script: string, restartPolicy: "Never" | "Always" = "Never") => ({
-  metadata: { name, namespace: ns },
-  spec: {
-    hostNetwork: true,
-    restartPolicy,
-    terminationGracePeriodSeconds: 0,
-    containers: [
-      {
-        name: "c",
-        image: cluster.images.busybox,
-        imagePullPolicy: "Never" as const,
-        command: ["sh", "-c", script],
-      },
-    ],
-  },
-});
+const pod = (name: string, script: string, restartPolicy?: "Never" | "Always") =>
+  busyboxPod(cluster, ns, name, script, restartPolicy);
 
 before(async () => {
   kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }));
