@@ -19,6 +19,7 @@ import {
 import { generateFromClusterUntil } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
+import { myJob, nodeCluster } from "../helpers/node.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const run = promisify(execFile);
@@ -174,21 +175,15 @@ describe("CRUD on the real cluster", () => {
   });
 
   it("jobs: list all jobs cluster-wide and get default/my-job (the seed's example)", async () => {
-    await kube.batch.v1.jobs
-      .create({
-        metadata: { name: "my-job", namespace: "default" },
-        spec: {
-          template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } },
-        },
-      })
-      .catch((e: unknown) => {
-        if (!isAlreadyExists(e)) throw e;
-      });
+    // The same my-job as the node and examples tests (a Job's template is immutable).
+    await kube.batch.v1.jobs.create(myJob(nodeCluster().images)).catch((e: unknown) => {
+      if (!isAlreadyExists(e)) throw e;
+    });
     const all = await kube.batch.v1.jobs.list();
     assert.ok(all.items.some((j) => j.metadata?.namespace === "default" && j.metadata.name === "my-job"));
     const job = await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" });
     assert.equal(job.kind, "Job");
-    assert.equal(job.spec?.template.spec?.containers[0]?.image, "busybox");
+    assert.equal(job.spec?.template.spec?.containers[0]?.image, nodeCluster().images.busybox);
   });
 });
 

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the test cluster needs and builds kube-apiserver once, cached outside the
-# repo. Idempotent: a second run with a warm cache does nothing but check.
-#   KUBE_APISERVER / ETCD   point at existing binaries (as envtest users have them): no build.
+# Installs what the test cluster needs and builds kube-apiserver, kubelet,
+# kube-controller-manager and kube-scheduler once, cached outside the repo, plus the node's
+# runtime (containerd, runc, CNI plugins) and what its images are made of (busybox-static,
+# gcc). Idempotent: a second run with a warm cache does nothing but check.
+#   KUBE_APISERVER / KUBELET / KUBE_CONTROLLER_MANAGER / KUBE_SCHEDULER / ETCD
+#                           point at existing binaries (as envtest users have them): no build.
 #   KUBEFETCH_CACHE         cache folder (default ~/.cache/kubefetch).
+# `install.sh --no-node`: only what a control-plane-only cluster (up.sh --no-node) needs.
 set -euo pipefail
 
 K8S_DEB_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 K8S_ORIG="kubernetes_1.20.5+really1.20.2.orig.tar.gz"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
-APISERVER_BIN="$CACHE/kube-apiserver-v1.20.2"
+
+NODE=1
+if [ "${1:-}" = "--no-node" ]; then NODE=; fi
 
 step() { echo "[cluster/install] $*" >&2; }
 fail() {
@@ -74,35 +80,57 @@ else
   ensure_pkgs etcd-server etcd-client
 fi
 
-if [ -n "${KUBE_APISERVER:-}" ]; then
-  [ -x "$KUBE_APISERVER" ] || fail "KUBE_APISERVER=$KUBE_APISERVER is not an executable"
-  step "using KUBE_APISERVER=$KUBE_APISERVER"
-  exit 0
+# The node: containerd + runc run the pods, the CNI plugins only make the node Ready,
+# busybox-static and gcc (the pause binary) are what test/cluster/images.sh builds images from.
+[ -z "$NODE" ] || ensure_pkgs containerd runc containernetworking-plugins busybox-static gcc libc6-dev util-linux iproute2
+
+# cached NAME ENVVAR: true when $ENVVAR names a binary, or the cache holds a working one.
+cached() {
+  local name=$1 var=$2 bin
+  if [ -n "${!var:-}" ]; then
+    [ -x "${!var}" ] || fail "$var=${!var} is not an executable"
+    step "using $var=${!var}"
+    return 0
+  fi
+  bin="$CACHE/$name-v1.20.2"
+  if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+    step "cached: $bin"
+    return 0
+  fi
+  return 1
+}
+
+WANT=()
+cached kube-apiserver KUBE_APISERVER || WANT+=(kube-apiserver)
+if [ -n "$NODE" ]; then
+  cached kubelet KUBELET || WANT+=(kubelet)
+  cached kube-controller-manager KUBE_CONTROLLER_MANAGER || WANT+=(kube-controller-manager)
+  cached kube-scheduler KUBE_SCHEDULER || WANT+=(kube-scheduler)
 fi
 
-if [ -x "$APISERVER_BIN" ] && "$APISERVER_BIN" --version >/dev/null 2>&1; then
-  step "cached: $APISERVER_BIN"
-  exit 0
-fi
-
-ensure_deb_src
-ensure_pkgs golang-go rsync golang-github-modern-go-reflect2-dev dpkg-dev make
-
-SRC="$CACHE/src"
-mkdir -p "$SRC"
-if [ ! -f "$SRC/$K8S_ORIG" ]; then
-  apt_update_once
-  step "apt-get source --download-only kubernetes=$K8S_DEB_VERSION"
-  (cd "$SRC" && apt-get source --download-only "kubernetes=$K8S_DEB_VERSION" >/dev/null 2>&1) \
-    || fail "downloading the kubernetes source package"
-fi
-
-BUILD="$CACHE/build"
-if [ ! -d "$BUILD/vendor" ]; then
-  step "extracting $K8S_ORIG"
-  rm -rf "$BUILD" && mkdir -p "$BUILD"
-  tar -xzf "$SRC/$K8S_ORIG" -C "$BUILD" --strip-components=1 || fail "extracting $K8S_ORIG"
-fi
+# The pause image is built from the source tree's build/pause, so the source is needed even
+# when every binary is given or cached.
+ensure_source() {
+  ensure_deb_src
+  ensure_pkgs golang-go rsync golang-github-modern-go-reflect2-dev dpkg-dev make
+  SRC="$CACHE/src"
+  mkdir -p "$SRC"
+  if [ ! -f "$SRC/$K8S_ORIG" ]; then
+    apt_update_once
+    step "apt-get source --download-only kubernetes=$K8S_DEB_VERSION"
+    (cd "$SRC" && apt-get source --download-only "kubernetes=$K8S_DEB_VERSION" >/dev/null 2>&1) \
+      || fail "downloading the kubernetes source package"
+  fi
+  BUILD="$CACHE/build"
+  if [ ! -d "$BUILD/vendor" ]; then
+    step "extracting $K8S_ORIG"
+    rm -rf "$BUILD" && mkdir -p "$BUILD"
+    tar -xzf "$SRC/$K8S_ORIG" -C "$BUILD" --strip-components=1 || fail "extracting $K8S_ORIG"
+  fi
+}
+[ ${#WANT[@]} -eq 0 ] && [ -z "$NODE" ] && exit 0
+ensure_source
+[ ${#WANT[@]} -eq 0 ] && exit 0
 
 # The vendored reflect2 1.0.1 builds under Go >= 1.18 but the server then dies with
 # "fatal error: fault" on the first labelled object; Debian's 1.0.2 is the fix.
@@ -114,18 +142,23 @@ cp "$R2"/*.s "$BUILD/vendor/github.com/modern-go/reflect2/" 2>/dev/null || true
 
 mkdir -p "$BUILD/.go/src/k8s.io"
 [ -e "$BUILD/.go/src/k8s.io/kubernetes" ] || ln -s ../../.. "$BUILD/.go/src/k8s.io/kubernetes"
-# A failed earlier run can leave an empty binary that make then treats as up to date.
-find "$BUILD/_output" -type f -name kube-apiserver -size 0 -delete 2>/dev/null || true
 
-step "building kube-apiserver (6-12 min on 2 cores)"
-(
-  cd "$BUILD/.go/src/k8s.io/kubernetes"
-  GOPATH="$BUILD/.go" CGO_ENABLED=0 \
-    make WHAT=cmd/kube-apiserver >"$CACHE/build.log" 2>&1
-) || { tail -20 "$CACHE/build.log" >&2; fail "make WHAT=cmd/kube-apiserver (log: $CACHE/build.log)"; }
-
-BIN=$(find "$BUILD/_output" -type f -name kube-apiserver -size +1M | head -1)
-[ -n "$BIN" ] || fail "locating the built kube-apiserver"
-cp "$BIN" "$APISERVER_BIN.tmp" && mv "$APISERVER_BIN.tmp" "$APISERVER_BIN"
-"$APISERVER_BIN" --version >&2 || fail "running the built kube-apiserver"
-step "built $APISERVER_BIN"
+# Measured on 2 shared cores: kube-apiserver 6-19 min cold, then (Go cache warm) kubelet ~3 min,
+# kube-controller-manager + kube-scheduler ~2 min.
+for name in "${WANT[@]}"; do
+  # A failed earlier run can leave an empty binary that make then treats as up to date.
+  find "$BUILD/_output" -type f -name "$name" -size 0 -delete 2>/dev/null || true
+  step "building $name"
+  t0=$SECONDS
+  (
+    cd "$BUILD/.go/src/k8s.io/kubernetes"
+    GOPATH="$BUILD/.go" CGO_ENABLED=0 \
+      make WHAT="cmd/$name" >"$CACHE/build-$name.log" 2>&1
+  ) || { tail -20 "$CACHE/build-$name.log" >&2; fail "make WHAT=cmd/$name (log: $CACHE/build-$name.log)"; }
+  BIN=$(find "$BUILD/_output" -type f -name "$name" -size +1M | head -1)
+  [ -n "$BIN" ] || fail "locating the built $name"
+  OUT="$CACHE/$name-v1.20.2"
+  cp "$BIN" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+  "$OUT" --version >&2 || fail "running the built $name"
+  step "built $OUT in $((SECONDS - t0)) s"
+done

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts etcd + kube-apiserver on free 127.0.0.1 ports with certificates, tokens, RBAC and a
 # service-account issuer, and writes kubeconfigs and an in-cluster service-account folder.
-#   bash test/cluster/up.sh [DIR]     DIR default: a new temp folder; printed on stdout.
+#   bash test/cluster/up.sh [--no-node] [DIR]     DIR default: a new temp folder; printed on stdout.
+# With a node (the default) it also starts containerd, kubelet, kube-controller-manager and
+# kube-scheduler (node.sh); --no-node keeps the control plane only, for quick runs.
 # DIR/cluster.json describes the cluster; `bash test/cluster/down.sh DIR` ends it.
 # Running `up` on a DIR whose cluster is still running does nothing.
 set -euo pipefail
@@ -9,6 +11,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 log() { echo "[cluster/up] $*" >&2; }
 fail() { echo "[cluster/up] FAILED: $*" >&2; exit 1; }
 
+NODE=1
+if [ "${1:-}" = "--no-node" ]; then NODE=; shift; fi
 DIR="${1:-}"
 if [ -n "$DIR" ] && [ -f "$DIR/cluster.json" ] && [ -f "$DIR/kube-apiserver.pid" ] \
   && kill -0 "$(cat "$DIR/kube-apiserver.pid")" 2>/dev/null; then
@@ -19,8 +23,10 @@ fi
 [ -n "$DIR" ] || DIR="$(mktemp -d "${TMPDIR:-/tmp}/kubefetch-cluster.XXXXXX")"
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
+# A start that fails half-way ends what it started (by the PIDs it recorded) and keeps the logs.
+trap 'rc=$?; [ $rc = 0 ] || bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1; exit $rc' EXIT
 
-bash "$HERE/install.sh" || fail "installing prerequisites (see above)"
+bash "$HERE/install.sh" $([ -n "$NODE" ] || echo --no-node) || fail "installing prerequisites (see above)"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
 APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
 ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
@@ -31,21 +37,21 @@ ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
 PKI="$DIR/pki"
 mkdir -p "$PKI"
 ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1 ($*)"; }
+sign() { # name subject [extfile]
+  ossl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$PKI/$1.key" -out "$PKI/$1.csr"
+  if [ -n "${3:-}" ]; then
+    ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+      -days 3650 -out "$PKI/$1.crt" -extfile "$3"
+  else
+    ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+      -days 3650 -out "$PKI/$1.crt"
+  fi
+  rm -f "$PKI/$1.csr"
+}
 if [ ! -f "$PKI/ca.crt" ]; then
   log "making certificates"
   ossl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kubefetch-test-ca" \
     -keyout "$PKI/ca.key" -out "$PKI/ca.crt"
-  sign() { # name subject [extfile]
-    ossl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$PKI/$1.key" -out "$PKI/$1.csr"
-    if [ -n "${3:-}" ]; then
-      ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-        -days 3650 -out "$PKI/$1.crt" -extfile "$3"
-    else
-      ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-        -days 3650 -out "$PKI/$1.crt"
-    fi
-    rm -f "$PKI/$1.csr"
-  }
   cat >"$PKI/serving.ext" <<EXT
 subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 extendedKeyUsage=serverAuth
@@ -62,6 +68,12 @@ EXT
   printf '%s,kubefetch-token-admin,uid-admin,"system:masters"\n%s,bob,uid-bob\n' \
     "$ADMIN_TOKEN" "$BOB_TOKEN" >"$DIR/tokens.csv"
   chmod 600 "$DIR/tokens.csv" "$PKI"/*.key
+fi
+if [ -n "$NODE" ]; then
+  # shellcheck source=test/cluster/node.sh
+  . "$HERE/node.sh"
+  node_binaries
+  node_certs
 fi
 ADMIN_TOKEN="$(sed -n 1p "$DIR/tokens.csv" | cut -d, -f1)"
 BOB_TOKEN="$(sed -n 2p "$DIR/tokens.csv" | cut -d, -f1)"
@@ -84,15 +96,28 @@ wait_http() { # url seconds [curl args...]
   return 1
 }
 
+# Starts a daemon in its own session, as one process whose PID is $! (setsid execs in place),
+# holding none of the caller's open files beyond stdio (a caller's `flock` must not be held
+# for the cluster's lifetime).
+daemon() { # log command...
+  local logf=$1; shift
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec setsid "$@" >"$logf" 2>&1 </dev/null
+  ) &
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_etcd() {
   mkdir -p "$DIR/etcd"
-  setsid "$ETCD_BIN" --name kubefetch --data-dir "$DIR/etcd" \
+  daemon "$DIR/etcd.log" "$ETCD_BIN" --name kubefetch --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
-    --initial-cluster "kubefetch=http://127.0.0.1:$PEER_PORT" --log-level warn \
-    >"$DIR/etcd.log" 2>&1 </dev/null &
+    --initial-cluster "kubefetch=http://127.0.0.1:$PEER_PORT" --log-level warn
   echo $! >"$DIR/etcd.pid"
 }
 
@@ -108,13 +133,12 @@ apiserver_args() {
 --tls-private-key-file=$PKI/serving.key
 --client-ca-file=$PKI/ca.crt
 --token-auth-file=$DIR/tokens.csv
---authorization-mode=RBAC
+$(if [ -n "$NODE" ]; then node_apiserver_args; else printf '%s\n' --authorization-mode=RBAC --disable-admission-plugins=ServiceAccount; fi)
 --service-account-issuer=https://kubernetes.default.svc.cluster.local
 --service-account-key-file=$PKI/sa.pub
 --service-account-signing-key-file=$PKI/sa.key
 --api-audiences=https://kubernetes.default.svc.cluster.local
 --service-cluster-ip-range=10.0.0.0/24
---disable-admission-plugins=ServiceAccount
 --allow-privileged=true
 --profiling=false
 --logtostderr=true
@@ -125,7 +149,7 @@ ARGS
 start_apiserver() {
   apiserver_args >"$DIR/kube-apiserver.args"
   # shellcheck disable=SC2046
-  setsid "$APISERVER" $(cat "$DIR/kube-apiserver.args") >"$DIR/kube-apiserver.log" 2>&1 </dev/null &
+  daemon "$DIR/kube-apiserver.log" "$APISERVER" $(cat "$DIR/kube-apiserver.args")
   echo $! >"$DIR/kube-apiserver.pid"
 }
 
@@ -209,9 +233,19 @@ api POST "/api/v1/namespaces/$SA_NS/serviceaccounts/reader/token" \
 cp "$PKI/ca.crt" "$DIR/serviceaccount/ca.crt"
 printf '%s' "$SA_NS" >"$DIR/serviceaccount/namespace"
 
+NODE_JSON=null IMAGES_JSON=null
+if [ -n "$NODE" ]; then
+  read -r KUBELET_PORT _ < <(free_ports)
+  node_up
+  NODE_JSON=$(jq -cn --arg name "$NODE_NAME" --argjson port "$KUBELET_PORT" --arg dir "$NODE_DIR" \
+    --arg sock "$CONTAINERD_SOCK" '{ name: $name, kubeletPort: $port, containerdSocket: $sock,
+      kubeletRootDir: ($dir + "/kubelet"), podLogDir: ($dir + "/host/upper_var_log/pods") }')
+fi
+
 jq -n --arg dir "$DIR" --arg server "$SERVER" --argjson apiPort "$API_PORT" --argjson etcdPort "$ETCD_PORT" \
   --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" \
-  --arg adminToken "$ADMIN_TOKEN" --arg bobToken "$BOB_TOKEN" --arg saNamespace "$SA_NS" '{
+  --arg adminToken "$ADMIN_TOKEN" --arg bobToken "$BOB_TOKEN" --arg saNamespace "$SA_NS" \
+  --argjson node "$NODE_JSON" --argjson images "$IMAGES_JSON" '{
     dir: $dir, server: $server, host: "127.0.0.1", apiPort: $apiPort,
     etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd },
     apiserver: { binary: $apiserver, argsFile: ($dir + "/kube-apiserver.args"), pidFile: ($dir + "/kube-apiserver.pid"), log: ($dir + "/kube-apiserver.log") },
@@ -221,7 +255,8 @@ jq -n --arg dir "$DIR" --arg server "$SERVER" --argjson apiPort "$API_PORT" --ar
     certs: { admin: { cert: ($dir + "/pki/admin.crt"), key: ($dir + "/pki/admin.key") },
              unprivileged: { cert: ($dir + "/pki/alice.crt"), key: ($dir + "/pki/alice.key") } },
     tokens: { admin: $adminToken, unprivileged: $bobToken },
-    serviceAccount: { dir: ($dir + "/serviceaccount"), namespace: $saNamespace, name: "reader" }
+    serviceAccount: { dir: ($dir + "/serviceaccount"), namespace: $saNamespace, name: "reader" },
+    node: $node, images: $images
   }' >"$DIR/cluster.json"
 log "wrote $DIR/cluster.json"
 echo "$DIR"

@@ -6,6 +6,7 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
+import { myJob, nodeCluster, until } from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
 
@@ -117,16 +118,23 @@ describe("examples/, each run as its first line says", () => {
         },
       },
     });
-    // The same my-job as the client test's (a Job's template is immutable), whichever runs first.
-    await kube.batch.v1.jobs.create(job("default", "my-job")).catch((e: unknown) => {
+    // The same my-job as the client and node tests' (a Job's template is immutable), whichever
+    // runs first: busybox echoing once, run to completion by the test cluster's node.
+    const { images } = nodeCluster();
+    await kube.batch.v1.jobs.create(myJob(images)).catch((e: unknown) => {
       if (!isAlreadyExists(e)) throw e;
     });
     await kube.batch.v1.jobs.create(job(other, "elsewhere"));
+    await until(
+      async () =>
+        (await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" })).status?.succeeded === 1,
+      "default/my-job to succeed",
+    );
     const r = await sh(command("jobs.ts"), { env }).done;
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^default\/my-job\tactive=0 succeeded=0 failed=0$/m);
+    assert.match(r.stdout, /^default\/my-job\tactive=0 succeeded=1 failed=0$/m);
     assert.match(r.stdout, new RegExp(`^${other}/elsewhere\\t`, "m"));
-    assert.match(r.stdout, /^default\/my-job: image busybox, created \d{4}-/m);
+    assert.match(r.stdout, new RegExp(`^default/my-job: image ${images.busybox}, created \\d{4}-`, "m"));
   });
 
   it("watch-deployments.ts prints each change until Ctrl-C, then stops cleanly", async () => {

@@ -14,6 +14,16 @@ export interface TestCluster {
   certs: { admin: { cert: string; key: string }; unprivileged: { cert: string; key: string } };
   tokens: { admin: string; unprivileged: string };
   serviceAccount: { dir: string; namespace: string; name: string };
+  /** The node (kubelet registered as `name`, serving on 127.0.0.1:kubeletPort); null with up.sh --no-node. */
+  node: {
+    name: string;
+    kubeletPort: number;
+    containerdSocket: string;
+    kubeletRootDir: string;
+    podLogDir: string;
+  } | null;
+  /** Image names the node holds (built by test/cluster/images.sh); null with --no-node. */
+  images: { pause: string; busybox: string; node: string } | null;
 }
 
 /**
