@@ -206,8 +206,16 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
         '  metadata: { name: "default", namespace: "velero" },',
         '  spec: { provider: "aws", objectStorage: { bucket: "b" }, accessMode: "ReadOnly", backupSyncPeriod: null },',
         "};",
-        // No Gadget object literal: its `toString?: string` field makes every literal fail
-        // (Object.prototype.toString), the type side of issue #12 item 9, left to src/client.
+        // Gadget's spec has fields named constructor, toString and valueOf: a literal without
+        // them type-checks (the generator lets Object's members through), one that sets them
+        // is checked.
+        'export const gadget: S["example.kubefetch.edge.v1.Gadget"] = {',
+        '  apiVersion: "edge.kubefetch.example/v1", kind: "Gadget", metadata: { name: "g" },',
+        '  spec: { mode: "=", size: "1Gi" },',
+        "};",
+        'export const named: S["example.kubefetch.edge.v1.Gadget"]["spec"] = { mode: "<", size: "1", toString: "t", valueOf: 2 };',
+        "// @ts-expect-error: valueOf is an integer field here",
+        'export const badValueOf: S["example.kubefetch.edge.v1.Gadget"]["spec"] = { mode: "<", size: "1", valueOf: "2" };',
         'export const port: S["example.kubefetch.edge.v1.Gadget"]["spec"]["port"] = "http";',
         'export const mode: S["example.kubefetch.edge.v1.Gadget"]["spec"]["mode"] = "=";',
         'export const phase = (s: S["org.testproject.crew.v1.Sailor"]) => s.status?.conditions?.[0]?.status;',
