@@ -179,7 +179,7 @@ describe("CRUD on the real cluster", () => {
     await kube.batch.v1.jobs.create(myJob(nodeCluster().images)).catch((e: unknown) => {
       if (!isAlreadyExists(e)) throw e;
     });
-    const all = await kube.batch.v1.jobs.list();
+    const all = await kube.batch.v1.jobs.list({ allNamespaces: true });
     assert.ok(all.items.some((j) => j.metadata?.namespace === "default" && j.metadata.name === "my-job"));
     const job = await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" });
     assert.equal(job.kind, "Job");
