@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -51,7 +51,8 @@ const processesOf = (dir: string) =>
 describe("a cluster with a node leaves the shared machine as it found it", () => {
   it("host sysctls and kubelet's paths are unchanged, and no process, mount or cgroup is left after down.sh", async () => {
     const before = { sysctls: sysctls(), paths: paths() };
-    const dir = join(mkdtempSync(join(tmpdir(), "kubefetch-host-")), "cluster");
+    const parent = mkdtempSync(join(tmpdir(), "kubefetch-host-"));
+    const dir = join(parent, "cluster");
     let up = false;
     let tasks: { id: string; pid: number }[] = [];
     let bridge = "";
@@ -123,5 +124,6 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
     await assert.rejects(run("ip", ["link", "show", bridge]), "the CNI bridge is gone");
     await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
     assert.equal(existsSync(dir), false);
+    rmdirSync(parent);
   });
 });
