@@ -361,7 +361,8 @@ export function logApi(ctx: ClientContext, parent: ResourceInfo) {
       target: "item",
       subresource: "log",
       method: "GET",
-      accept: "text/plain",
+      // What client-go sends: the 1.20 apiserver answers 406 to text/plain on pods/log.
+      accept: "application/json, */*",
       // A followed log may be quiet for hours: no body timeout, it ends with the container.
       stream: query.follow === true,
       ...call,
