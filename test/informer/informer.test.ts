@@ -50,12 +50,10 @@ describe("watch streams that break the protocol", () => {
     await s.close();
   });
 
-  it("an ERROR event carries its Status", async () => {
+  it("an ERROR event the server cannot recover from carries its Status (500/504 resume instead)", async () => {
     const s = await fakeApiserver((_r, res) => {
       res.writeHead(200);
-      res.write(
-        line("ERROR", { kind: "Status", code: 500, reason: "InternalError", message: "etcd is sad" }),
-      );
+      res.write(line("ERROR", { kind: "Status", code: 403, reason: "Forbidden", message: "etcd is sad" }));
     });
     const kube = createClient(await loadConfig({ server: s.url, namespace: "d", env: {} }));
     const err = await (async () => {
