@@ -85,7 +85,8 @@ const child = spawn(
     "tsx",
     "--conditions=kubefetch-source",
     "--test",
-    "--test-timeout=240000",
+    // A hang fails its file; the longest honest wait is a log kept quiet past undici's 300 s.
+    "--test-timeout=420000",
     "--test-reporter=spec",
     ...extra,
     ...files,

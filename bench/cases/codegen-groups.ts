@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { specsDir } from "../../test/helpers/paths.js";
 import type { Benchmark, Figure } from "../harness.js";
 import { repoRoot, rounds, run, timeProcess, workDir } from "../harness.js";
 
-const specsDir = process.env.KUBEFETCH_SPECS ?? join(repoRoot, "../shared/specs");
 const CRDS = [join(repoRoot, "test/fixtures/crds"), join(specsDir, "crds")];
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 

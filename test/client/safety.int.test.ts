@@ -21,8 +21,10 @@ async function snapshot(): Promise<Map<string, string>> {
   for (const cm of (await kube.core.v1.configmaps.list({ namespace: ns })).items) {
     out.set(`configmap/${cm.metadata?.name}`, cm.metadata?.resourceVersion ?? "");
   }
+  // The node's controllers write a Deployment's status: its spec's generation is what a
+  // refused call must not have changed.
   for (const d of (await kube.apps.v1.deployments.list({ namespace: ns })).items) {
-    out.set(`deployment/${d.metadata?.name}`, d.metadata?.resourceVersion ?? "");
+    out.set(`deployment/${d.metadata?.name}`, `${d.metadata?.uid} generation ${d.metadata?.generation}`);
   }
   return out;
 }
