@@ -7,6 +7,8 @@ import type { JsonSchema } from "./index.js";
  *   `omitempty` (`rules: null` in aggregated ClusterRoles).
  * - A property the schema marks `nullable` may be null, required or not (CRDs, OpenAPI v3,
  *   and `Time`/`MicroTime`, which Go writes as null when zero).
+ * - A required list or map may be null too: Go writes a nil slice or map as null whether the
+ *   field is required or not (a new node's CSINode has `spec.drivers: null`).
  * - Any other null is an error.
  *
  * Expressed as OpenAPI 3.0 `nullable` so zod wraps the field's own schema (its issues keep
@@ -24,7 +26,8 @@ export function nullAsAbsent(schema: unknown): unknown {
       const props: Record<string, unknown> = {};
       for (const name of Object.keys(value)) {
         const sub = nullAsAbsent(value[name]);
-        props[name] = required.has(name) || !isObject(sub) ? sub : { ...sub, nullable: true };
+        const nullable = !required.has(name) || goNilable(sub);
+        props[name] = nullable && isObject(sub) ? { ...sub, nullable: true } : sub;
       }
       out.properties = props;
     } else if (key === "enum" || key === "required" || key === "const" || key === "default") {
@@ -34,6 +37,12 @@ export function nullAsAbsent(schema: unknown): unknown {
     }
   }
   return out;
+}
+
+/** A Go slice or map: an array, or an object with only additionalProperties. */
+function goNilable(s: unknown): boolean {
+  if (!isObject(s)) return false;
+  return s.type === "array" || (s.type === "object" && s.additionalProperties !== undefined && !s.properties);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

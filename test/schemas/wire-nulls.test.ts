@@ -31,6 +31,20 @@ describe("validators: null on the wire", () => {
     assert.deepEqual(r.success ? [] : r.issues.map((i) => i.path), ["name"]);
   });
 
+  it("accepts null for a required list or map (Go's nil slice: CSINode spec.drivers), not a required string", () => {
+    const v = createSchemaValidator({
+      type: "object",
+      properties: {
+        drivers: { type: "array", items: { type: "string" } },
+        labels: { type: "object", additionalProperties: { type: "string" } },
+        name: { type: "string" },
+      },
+      required: ["drivers", "labels", "name"],
+    });
+    assert.equal(v({ drivers: null, labels: null, name: "n" }).success, true);
+    assert.equal(v({ drivers: [], labels: {}, name: null }).success, false);
+  });
+
   it("accepts null in a nullable definition such as Time, also where the field is required", () => {
     const v = createSchemaValidator({
       type: "object",
