@@ -118,21 +118,25 @@ export async function* watchStream(
     }
     const body = res.body;
     let events = 0;
-    // Liveness: no event and no bookmark for idleMs means a connection that went silent.
+    // Liveness: no event and no bookmark for idleMs means a connection that went silent. One
+    // timer per connection, re-armed only when it fires: a chunk just stamps the time.
+    let lastData = Date.now();
     let idle: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(idle);
-      idle = setTimeout(
-        () => body.destroy(new Resume(`${path}: no event or bookmark for ${tuning.idleMs} ms`)),
-        tuning.idleMs,
-      );
+    const check = () => {
+      const quiet = Date.now() - lastData;
+      if (quiet >= tuning.idleMs) {
+        body.destroy(new Resume(`${path}: no event or bookmark for ${tuning.idleMs} ms`));
+        return;
+      }
+      idle = setTimeout(check, tuning.idleMs - quiet);
       idle.unref?.();
     };
     try {
-      arm();
+      idle = setTimeout(check, tuning.idleMs);
+      idle.unref?.();
       const splitter = new LineSplitter();
       for await (const chunk of body) {
-        arm();
+        lastData = Date.now();
         for (const raw of splitter.push(chunk)) {
           const ev = decode(raw, info, path);
           events++;
