@@ -1,9 +1,10 @@
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { specsDir } from "../../test/helpers/paths.js";
 import type { Benchmark, Figure } from "../harness.js";
-import { repoRoot, rounds, run, timeProcess, workDir } from "../harness.js";
+import { repoRoot, rounds, timeProcess, workDir } from "../harness.js";
+import { tscTime, writeProject } from "./typecheck.js";
 
 const CRDS = [join(repoRoot, "test/fixtures/crds"), join(specsDir, "crds")];
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -12,36 +13,10 @@ const FULL = "1.36 + 51 CRDs (full)";
 const SMALL = "1.36 + 51 CRDs --groups core,apps";
 const BUILT_IN = "1.36 (full)";
 
-/** tsc's own total time (--extendedDiagnostics) of one project, in ms. */
-async function tscTime(config: string): Promise<number> {
-  const r = await run(process.execPath, [tsc, "-p", config, "--extendedDiagnostics"], {
-    maxBuffer: 16 << 20,
-  });
-  const m = /Total time:\s+([\d.]+)s/.exec(r.stdout);
-  if (!m) throw new Error(`no Total time in tsc output: ${r.stdout.slice(0, 200)}`);
-  return Number(m[1]) * 1000;
-}
-
-function project(dir: string, file: string, source: string[]): string {
-  writeFileSync(join(dir, file), `${source.join("\n")}\n`);
-  const config = join(dir, `tsconfig.${file}.json`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        noEmit: true,
-        skipLibCheck: true,
-        types: ["node"],
-      },
-      files: [file],
-    }),
-  );
-  return config;
-}
+/** tsc's own total time of one project, in ms (typecheck.ts's measure). */
+const tscMs = async (config: string) => (await tscTime(process.execPath, [tsc, "-p", config])).ms;
+/** A strict NodeNext project of one file, skipLibCheck on (typecheck.ts's layout). */
+const project = (dir: string, file: string, source: string[]) => writeProject(dir, file, source, true);
 
 export const codegenGroups: Benchmark = {
   name: "codegen-groups",
@@ -111,9 +86,9 @@ export const codegenGroups: Benchmark = {
     const samples = await rounds(
       ctx,
       async () => {
-        const zero = await tscTime(baseline);
+        const zero = await tscMs(baseline);
         const out: number[] = [];
-        for (const c of consumers) out.push((await tscTime(c.config)) - zero);
+        for (const c of consumers) out.push((await tscMs(c.config)) - zero);
         return out;
       },
       0.5,

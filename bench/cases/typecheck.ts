@@ -62,7 +62,7 @@ const CONSUMERS = [
   },
 ];
 
-function writeProject(dir: string, file: string, source: string[], skipLibCheck: boolean): string {
+export function writeProject(dir: string, file: string, source: string[], skipLibCheck: boolean): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), `${source.join("\n")}\n`);
   const config = join(dir, `tsconfig.${file}.${skipLibCheck}.json`);
@@ -90,7 +90,7 @@ function writeProject(dir: string, file: string, source: string[], skipLibCheck:
  * start-up that makes wall time noisy on a small machine; and its "Types" count, the same on
  * every run: how much type work a consumer adds, free of noise.
  */
-async function tscTime(cmd: string, args: string[]): Promise<{ ms: number; types: number }> {
+export async function tscTime(cmd: string, args: string[]): Promise<{ ms: number; types: number }> {
   const r = await run(cmd, [...args, "--extendedDiagnostics"], { maxBuffer: 16 << 20 });
   const m = /Total time:\s+([\d.]+)s/.exec(r.stdout);
   const t = /^Types:\s+(\d+)/m.exec(r.stdout);
