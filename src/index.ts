@@ -18,6 +18,8 @@ export {
   KubeError,
   ListExpiredError,
 } from "./client/kube-error.js";
+export type { ObjectValidators } from "./client/object-check.js";
+export { InvalidObjectError } from "./client/object-check.js";
 export { InvalidRequestError } from "./client/request.js";
 export type {
   ApiGroup,

@@ -5,6 +5,7 @@
 
 import type { KubeConfig } from "../config/load-config.js";
 import { type CallInit, type CallOptions, call, type HttpContext, json } from "./http.js";
+import { checkObject, type ObjectValidators } from "./object-check.js";
 
 /** What the runtime needs to know of a resource: from the registry, or found by discovery. */
 export interface ResourceInfo {
@@ -14,6 +15,8 @@ export interface ResourceInfo {
   namespaced: boolean;
   verbs: readonly string[];
   paths: { collection?: string; item?: string; allNamespaces?: string };
+  /** The generated definition of the kind's objects, when a generated API knows it. */
+  schema?: string;
   subresources: Readonly<
     Record<
       string,
@@ -24,6 +27,8 @@ export interface ResourceInfo {
 
 export interface ClientContext extends HttpContext {
   config: KubeConfig;
+  /** A generated API's validators: whole objects are checked before they are sent. */
+  validators?: ObjectValidators | undefined;
 }
 
 /** One request, described: which resource, where, which object, how. */
@@ -161,9 +166,10 @@ export function requestPath(ctx: ClientContext, spec: RequestSpec): string {
   return path;
 }
 
-/** Builds the path (refusing bad names before anything is sent) and makes the call. */
+/** Builds the path and checks the object (refusing bad ones before anything is sent), then calls. */
 export async function send(ctx: ClientContext, spec: RequestSpec) {
   const path = requestPath(ctx, spec);
+  checkObject(ctx.validators, spec);
   const res = await call(ctx, {
     method: spec.method,
     path,
