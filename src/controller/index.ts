@@ -1,0 +1,1 @@
+export { createWorkQueue } from "./work-queue.js";
