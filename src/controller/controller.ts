@@ -25,6 +25,9 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: an async reconcile with nothing to say returns Promise<void>
+type ReconcileOutcome = ReconcileResult | undefined | void;
+
 /** What a primary resource offers beyond list and watch: get and patch, and maybe a status subresource. */
 export interface PrimaryResource<T> extends ListWatch<T> {
   get(ref: { name: string; namespace?: string }, options?: { signal?: AbortSignal }): Promise<T>;
@@ -67,11 +70,10 @@ export interface ControllerOptions<T> {
   allNamespaces?: boolean;
   /** Workers reconciling different keys at once (default 1). */
   concurrency?: number;
-  // biome-ignore lint/suspicious/noConfusingVoidType: an async reconcile with nothing to say returns Promise<void>
   reconcile(
     request: ReconcileRequest,
     context: ReconcileContext<T>,
-  ): Promise<ReconcileResult | undefined | void> | ReconcileResult | undefined | void;
+  ): Promise<ReconcileOutcome> | ReconcileOutcome;
   /** Reconcile every cached primary object this often (default: never). */
   resyncMs?: number;
   /** The controller's name: the events' reporting component (default "kubefetch-controller"). */
