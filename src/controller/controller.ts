@@ -7,7 +7,7 @@
 // The informers survive apiserver restarts and compaction (src/informer): a key whose
 // reconcile failed while the server was down is retried by backoff until it succeeds.
 
-import { isConflict } from "../client/kube-error.js";
+import { isConflict, isNotFound } from "../client/kube-error.js";
 import type { Informer, ListWatch } from "../informer/index.js";
 import { createEventRecorder, type EventClient, type EventRecorder } from "./event-recorder.js";
 import { CONTROLLER_OWNER_INDEX, controllerOwnerRequest, type KubeObjectLike } from "./owners.js";
@@ -105,6 +105,15 @@ const requestFor = (o: KubeObjectLike): ReconcileRequest | undefined => {
   if (!name) return undefined;
   return o.metadata?.namespace ? { namespace: o.metadata.namespace, name } : { name };
 };
+
+/** A finalizer write to an object already gone has nothing left to do. */
+async function patchGone(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
 
 export function createController<T extends KubeObjectLike>(
   kube: EventClient,
@@ -252,30 +261,35 @@ export function createController<T extends KubeObjectLike>(
               };
               if (!md.deletionTimestamp) {
                 if (!finalizers.includes(finalizer)) {
-                  await options.for.patch(
-                    ref,
-                    {
-                      metadata: {
-                        finalizers: [...finalizers, finalizer],
-                        resourceVersion: md.resourceVersion,
+                  await patchGone(
+                    options.for.patch(
+                      ref,
+                      {
+                        metadata: {
+                          finalizers: [...finalizers, finalizer],
+                          resourceVersion: md.resourceVersion,
+                        },
                       },
-                    },
-                    { type: "merge", signal: stop.signal },
+                      { type: "merge", signal: stop.signal },
+                    ),
                   );
                 }
                 return false;
               }
               if (finalizers.includes(finalizer)) {
+                // A stale cache can run cleanup twice: it must be idempotent (as in controller-runtime).
                 await cleanup(obj);
-                await options.for.patch(
-                  ref,
-                  {
-                    metadata: {
-                      finalizers: finalizers.filter((f) => f !== finalizer),
-                      resourceVersion: md.resourceVersion,
+                await patchGone(
+                  options.for.patch(
+                    ref,
+                    {
+                      metadata: {
+                        finalizers: finalizers.filter((f) => f !== finalizer),
+                        resourceVersion: md.resourceVersion,
+                      },
                     },
-                  },
-                  { type: "merge", signal: stop.signal },
+                    { type: "merge", signal: stop.signal },
+                  ),
                 );
               }
               return true;

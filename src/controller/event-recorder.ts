@@ -6,6 +6,7 @@
 // wait in a bounded queue written by one loop; when it is full, new events are dropped with
 // one warning.
 
+import { hostname } from "node:os";
 import { isNotFound } from "../client/kube-error.js";
 import { microTime, preciseNow } from "./micro-time.js";
 
@@ -66,7 +67,7 @@ interface Cached {
 
 export function createEventRecorder(kube: EventClient, options: EventRecorderOptions): EventRecorder {
   if (!options.component) throw new TypeError("createEventRecorder: component must not be empty");
-  const host = options.host ?? (process.env.HOSTNAME || "localhost");
+  const host = options.host ?? hostname();
   const instance = `${options.component}-${host}`;
   const limit = options.queueSize ?? 1000;
   const warned = new Set<string>();

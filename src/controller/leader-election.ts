@@ -22,8 +22,8 @@ import { microTime, preciseNow } from "./micro-time.js";
 export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
+  acquireTime?: string | null;
+  renewTime?: string | null;
   leaseTransitions?: number;
 }
 

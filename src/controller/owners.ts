@@ -23,7 +23,7 @@ export interface KubeObjectLike {
     resourceVersion?: string;
     ownerReferences?: OwnerReference[];
     finalizers?: string[];
-    deletionTimestamp?: string;
+    deletionTimestamp?: string | null;
   };
 }
 
