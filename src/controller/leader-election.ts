@@ -5,7 +5,8 @@
 //     record change (remote clocks are not trusted) -> wait; else -> update it (replace with
 //     the resourceVersion we read: two candidates cannot both win). leaseTransitions grows by
 //     one when the holder changes; the leader keeps acquireTime and renews renewTime.
-//   - acquire: try every retryPeriod (jittered by up to 1.2x) until it succeeds.
+//   - acquire: try every retryPeriod (jittered by up to 1.2x) until it succeeds; also right
+//     when the observed holder's lease runs out.
 //   - renew: every retryPeriod; a renewal is retried every retryPeriod until renewDeadline,
 //     then leadership is lost: the signal given to onStartedLeading aborts.
 //   - on cancel with releaseOnCancel: write an empty holder and leaseDurationSeconds 1, so
@@ -240,7 +241,11 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
         const ok = await tryAcquireOrRenew(AbortSignal.any([outer, AbortSignal.timeout(renewDeadlineMs)]));
         maybeReportTransition();
         if (ok) break;
-        await pause(retryPeriodMs * (1 + Math.random() * JITTER), outer);
+        // client-go waits the jittered period; we also wake when the holder's lease runs out
+        // by our own clock, which only makes a takeover sooner, never earlier than expiry.
+        const untilExpiry = observedTime + (observed.leaseDurationSeconds ?? 0) * 1000 - performance.now();
+        const jittered = retryPeriodMs * (1 + Math.random() * JITTER);
+        await pause(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
       }
       if (outer.aborted) return;
       const leading = new AbortController();

@@ -3,9 +3,10 @@
  * from epoch milliseconds with a fraction: Go and TypeScript replicas then write the same text.
  */
 export function microTime(ms: number): string {
-  const whole = Math.floor(ms);
-  const micros = Math.min(999, Math.floor((ms - whole) * 1000));
-  return new Date(whole).toISOString().replace(/Z$/, `${String(micros).padStart(3, "0")}Z`);
+  // Whole microseconds first: splitting the float would turn .9 ms into 899 µs.
+  const micros = Math.round(ms * 1000);
+  const rest = String(micros % 1000).padStart(3, "0");
+  return new Date(Math.floor(micros / 1000)).toISOString().replace(/Z$/, `${rest}Z`);
 }
 
 /** Epoch milliseconds now, to the microsecond where the platform has it. */
