@@ -1,4 +1,4 @@
-// Run:  npx tsx examples/controller.ts demo     (a namespace; --leader-elect to run several replicas; Ctrl-C stops)
+// Run:  npx tsx examples/controller.ts     (a namespace as argument, default the kubeconfig's; --leader-elect for replicas; Ctrl-C stops)
 //
 // A small real controller: for each Deployment in the namespace it keeps a ConfigMap
 // "<deployment>-info" holding the Deployment's images and replicas, owned by the Deployment
@@ -10,15 +10,11 @@ import { isNotFound, loadConfig } from "kubefetch";
 import { controllerReference, createController, leaderElection } from "kubefetch/controller";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 
-const namespace = process.argv[2];
-if (!namespace) {
-  console.error("usage: controller.ts <namespace> [--leader-elect]");
-  process.exit(2);
-}
 const kube = createClient(await loadConfig());
+const namespace = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? kube.config.namespace;
 const stop = new AbortController();
-process.once("SIGINT", () => stop.abort());
-process.once("SIGTERM", () => stop.abort());
+process.on("SIGINT", () => stop.abort()); // `on`: npx and tsx may relay the same Ctrl-C again
+process.on("SIGTERM", () => stop.abort());
 const FINALIZER = "example.kubefetch.dev/configmap";
 
 const ctl = createController(kube, {

@@ -352,6 +352,25 @@ describe("createEventRecorder", () => {
     assert.equal(list.items.filter((e) => e.reportingController === "flood").length, 4);
   });
 
+  it("falls back to core/v1 Events (count, lastTimestamp) when events.k8s.io/v1 is not served", async () => {
+    const cm = await kube.core.v1.configmaps.create({ metadata: { name: "ev-core", namespace: ns }, data: {} });
+    // The real server's answer for a group it does not serve stands in for events.k8s.io.
+    const withoutEventsGroup = {
+      ...kube,
+      discovery: { resources: () => kube.discovery.resources("nothing.kubefetch.dev/v1") },
+    };
+    const rec = createEventRecorder(withoutEventsGroup, { component: "core-test", host: "h2" });
+    for (let i = 0; i < 3; i++) rec.event(cm, "Warning", "Old", "core note");
+    await rec.flush();
+    const list = await kube.core.v1.events.list({ namespace: ns });
+    const mine = list.items.filter((e) => e.source?.component === "core-test");
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]?.count, 3);
+    assert.equal(mine[0]?.type, "Warning");
+    assert.equal(mine[0]?.involvedObject.uid, cm.metadata?.uid);
+    assert.equal(mine[0]?.source?.host, "h2");
+  });
+
   it("a failed write is a warning, never an exception", async () => {
     const warnings: string[] = [];
     const rec = createEventRecorder(kube, { component: "bad", onWarning: (m) => warnings.push(m) });
