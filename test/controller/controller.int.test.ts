@@ -353,7 +353,10 @@ describe("createEventRecorder", () => {
   });
 
   it("falls back to core/v1 Events (count, lastTimestamp) when events.k8s.io/v1 is not served", async () => {
-    const cm = await kube.core.v1.configmaps.create({ metadata: { name: "ev-core", namespace: ns }, data: {} });
+    const cm = await kube.core.v1.configmaps.create({
+      metadata: { name: "ev-core", namespace: ns },
+      data: {},
+    });
     // The real server's answer for a group it does not serve stands in for events.k8s.io.
     const withoutEventsGroup = {
       ...kube,
