@@ -3,20 +3,11 @@
 // the heap each cached object costs.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { createClient } from "../../generated/kubernetes-1.36/index.js";
 import { createController } from "../../src/controller/index.js";
 import { loadConfig } from "../../src/index.js";
-import { createInformer } from "../../src/informer/index.js";
 import type { Benchmark, Figure } from "../harness.js";
 import { repoRoot, rounds, run } from "../harness.js";
-
-/** A full collection, for a heap figure that is the cache and not leftover garbage. */
-function collector(): () => void {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-}
 
 export const controller: Benchmark = {
   name: "controller",
@@ -131,23 +122,23 @@ export const controller: Benchmark = {
         better: "higher",
       });
 
-      // Heap per cached object: the informer's store and indexes, after full collections.
-      const gc = collector();
+      // Heap per cached object: the informer's store and indexes, in a fresh process after full collections.
       const perObject = await rounds(
         ctx,
         async () => {
-          gc();
-          const before = process.memoryUsage().heapUsed;
-          const informer = createInformer(kube.core.v1.configmaps, { namespace: ns });
-          await informer.start();
-          await informer.synced;
-          gc();
-          const after = process.memoryUsage().heapUsed;
-          const count = informer.list().length;
-          await informer.stop();
-          return (after - before) / count / 1024;
+          const r = await run(
+            process.execPath,
+            ["--expose-gc", join(repoRoot, "bench/child/informer-heap.mjs"), c.kubeconfigs.admin, ns],
+            { cwd: repoRoot, timeout: 120_000 },
+          );
+          const out = JSON.parse(r.stdout.trim().split("\n").pop() as string) as {
+            count: number;
+            bytesPerObject: number;
+          };
+          if (out.count !== n) throw new Error(`the informer cached ${out.count} objects, not ${n}`);
+          return out.bytesPerObject / 1024;
         },
-        1 / 3,
+        1 / 6,
       );
       figures.push({
         subject: "kubefetch",
