@@ -35,10 +35,11 @@ interface EventApi {
   ): Promise<unknown>;
 }
 
-/** What the recorder needs of a client: both Event APIs and discovery. */
+/** What the recorder needs of a client: core/v1 Events, events.k8s.io/v1 when generated, and discovery. */
 export interface EventClient {
   core: { v1: { events: EventApi } };
-  events: { v1: { events: EventApi } };
+  /** Absent from a client generated without the group: core/v1 is used. */
+  events?: { v1: { events: EventApi } };
   discovery: { resources(groupVersion: string): Promise<unknown> };
 }
 
@@ -83,6 +84,7 @@ export function createEventRecorder(kube: EventClient, options: EventRecorderOpt
 
   /** events.k8s.io/v1 when served (a 404 on its discovery says it is not), decided once. */
   const whichApi = () => {
+    if (!kube.events) return Promise.resolve("core" as const);
     api ??= kube.discovery.resources("events.k8s.io/v1").then(
       () => "events" as const,
       (err) => {
@@ -121,7 +123,7 @@ export function createEventRecorder(kube: EventClient, options: EventRecorderOpt
     if (seen?.written) {
       seen.count++;
       seen.last = now;
-      if (which === "events") {
+      if (which === "events" && kube.events) {
         await kube.events.v1.events.patch(
           { namespace: seen.namespace, name: seen.name },
           { series: { count: seen.count, lastObservedTime: microTime(now) } },
@@ -148,7 +150,7 @@ export function createEventRecorder(kube: EventClient, options: EventRecorderOpt
     };
     const entry: Cached = { name, namespace, count: 1, first: now, last: now, written: false };
     cache.set(key, entry);
-    if (which === "events") {
+    if (which === "events" && kube.events) {
       await kube.events.v1.events.create(
         {
           metadata: { name, namespace },
