@@ -7,8 +7,9 @@
 //     one when the holder changes; the leader keeps acquireTime and renews renewTime.
 //   - acquire: try every retryPeriod (jittered by up to 1.2x) until it succeeds; also right
 //     when the observed holder's lease runs out.
-//   - renew: every retryPeriod; a renewal is retried every retryPeriod until renewDeadline,
-//     then leadership is lost: the signal given to onStartedLeading aborts.
+//   - renew: every retryPeriod; a failed renewal is retried every retryPeriod until
+//     renewDeadline has passed since the last successful one was sent, then leadership is
+//     lost: the signal given to onStartedLeading aborts.
 //   - on cancel with releaseOnCancel: write an empty holder and leaseDurationSeconds 1, so
 //     another candidate takes over at once.
 //   - onStoppedLeading runs whenever the election ends (as client-go's deferred call).
@@ -227,7 +228,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
           renewTime: now,
           leaseTransitions: observed.leaseTransitions ?? 0,
         },
-        AbortSignal.timeout(renewDeadlineMs),
+        AbortSignal.timeout(Math.ceil(renewDeadlineMs)),
       );
     } catch (err) {
       report(err);
@@ -237,8 +238,12 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
   const run = async () => {
     try {
       // acquire
+      let acquiredAt = 0;
       while (!outer.aborted) {
-        const ok = await tryAcquireOrRenew(AbortSignal.any([outer, AbortSignal.timeout(renewDeadlineMs)]));
+        acquiredAt = performance.now();
+        const ok = await tryAcquireOrRenew(
+          AbortSignal.any([outer, AbortSignal.timeout(Math.ceil(renewDeadlineMs))]),
+        );
         maybeReportTransition();
         if (ok) break;
         // client-go waits the jittered period; we also wake when the holder's lease runs out
@@ -254,20 +259,33 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       const work = Promise.resolve()
         .then(() => o.onStartedLeading(leading.signal))
         .catch(report);
-      // renew
-      while (!leading.signal.aborted) {
-        const deadline = performance.now() + renewDeadlineMs;
-        const within = AbortSignal.any([leading.signal, AbortSignal.timeout(renewDeadlineMs)]);
+      // renew: the deadline runs from when the last successful renewal was sent, not from
+      // the start of a retry window as in client-go (there, retryPeriod + renewDeadline may
+      // reach leaseDuration: 1 s + 3 s of a 4 s lease), so leadership ends renewDeadline after
+      // the renewTime others saw, always before they may take over (leaseDuration later).
+      let renewedAt = acquiredAt;
+      for (;;) {
+        await pause(retryPeriodMs, leading.signal);
+        if (leading.signal.aborted) break;
         let ok = false;
         for (;;) {
-          ok = await tryAcquireOrRenew(within);
-          if (ok || within.aborted) break;
-          await pause(Math.min(retryPeriodMs, deadline - performance.now()), within);
-          if (within.aborted || performance.now() >= deadline) break;
+          const left = renewedAt + renewDeadlineMs - performance.now();
+          if (left <= 0 || leading.signal.aborted) break;
+          const sentAt = performance.now();
+          ok = await tryAcquireOrRenew(
+            AbortSignal.any([leading.signal, AbortSignal.timeout(Math.ceil(left))]),
+          );
+          if (ok) {
+            renewedAt = sentAt;
+            break;
+          }
+          await pause(
+            Math.min(retryPeriodMs, renewedAt + renewDeadlineMs - performance.now()),
+            leading.signal,
+          );
         }
         maybeReportTransition();
         if (!ok) break; // lost (or aborted): stop leading
-        await pause(retryPeriodMs, leading.signal);
       }
       outer.removeEventListener("abort", stopLeading);
       leading.abort();
