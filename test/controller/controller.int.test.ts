@@ -187,6 +187,49 @@ describe("createController", () => {
     await running;
   });
 
+  it("resyncMs reconciles every cached object again without any change", async () => {
+    const stop = new AbortController();
+    await kube.apps.v1.deployments.create(deployment("resync-a", 1));
+    let calls = 0;
+    const ctl = createController(kube, {
+      for: kube.apps.v1.deployments,
+      namespace: ns,
+      resyncMs: 100,
+      reconcile({ name }) {
+        if (name === "resync-a") calls++;
+      },
+    });
+    const running = ctl.start({ signal: stop.signal });
+    await until("three resyncs", () => calls >= 4, 10_000);
+    stop.abort();
+    await running;
+  });
+
+  it("start() resolves after an abort only once the reconciles in flight have ended, and takes no new key", async () => {
+    const stop = new AbortController();
+    await kube.apps.v1.deployments.create(deployment("drain-a", 1));
+    let inFlight = 0;
+    let started = 0;
+    const ctl = createController(kube, {
+      for: kube.apps.v1.deployments,
+      namespace: ns,
+      concurrency: 3,
+      async reconcile() {
+        started++;
+        inFlight++;
+        await new Promise((r) => setTimeout(r, 300));
+        inFlight--;
+      },
+    });
+    const running = ctl.start({ signal: stop.signal });
+    await until("a reconcile in flight", () => inFlight > 0, 10_000);
+    stop.abort();
+    const startedAtAbort = started;
+    await running;
+    assert.equal(inFlight, 0, "start() resolved with a reconcile still running");
+    assert.equal(started, startedAtAbort, "a key was taken after the abort");
+  });
+
   it("finalize adds the finalizer, runs cleanup on deletion, then removes it", async () => {
     const stop = new AbortController();
     const cleaned: string[] = [];
