@@ -30,6 +30,8 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   // Below 100 req/s (a loaded machine) the figure has decimals.
   assert.match(r.stdout, /\| @kubernetes\/client-node \(Node 22\) \| sequential \| [\d.]+ req\/s/);
   assert.match(r.stdout, /\| kubefetch \| node_modules \| [\d.]+ MB/);
+  assert.match(r.stdout, /\| kubefetch \| reconciles\/s, 50 objects from start .* \| [\d.]+ req\/s/);
+  assert.match(r.stdout, /\| kubefetch \| heap per cached ConfigMap \(informer store\) \| [\d.]+ KB/);
   assert.match(r.stdout, /\| kubefetch \| install time \| [\d.]+ s/);
   assert.doesNotMatch(r.stdout, /wrote .*RESULTS\.md/);
 });

@@ -33,6 +33,7 @@ describe("examples/, each run as its first line says", () => {
       [...commands.keys()],
       [
         "apply-manifests.ts",
+        "controller.ts",
         "crd-typed.ts",
         "discovery.ts",
         "in-cluster-pods.ts",
@@ -170,6 +171,80 @@ describe("examples/, each run as its first line says", () => {
     assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
     assert.equal(r.stderr, "");
     assert.match(r.stdout, /stopped\n$/);
+  });
+
+  describe("controller.ts", () => {
+    const web = (ns: string) => ({
+      metadata: { name: "web", namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "c", image: "busybox" }] },
+        },
+      },
+    });
+
+    it("keeps a ConfigMap per Deployment, owned by it, and cleans it up through its finalizer", async () => {
+      const ns = uniqueName("ctl-example");
+      await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+      const run = sh(`${command("controller.ts")} ${ns}`, { env });
+      await waitForOutput(run.output, `controlling deployments in ${ns}`);
+      await kube.apps.v1.deployments.create(web(ns));
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=2`);
+      const cm = await kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" });
+      assert.deepEqual(cm.data, { images: "busybox", replicas: "2" });
+      assert.equal(cm.metadata?.ownerReferences?.[0]?.kind, "Deployment");
+      assert.equal(cm.metadata?.ownerReferences?.[0]?.controller, true);
+      const d = await kube.apps.v1.deployments.get({ namespace: ns, name: "web" });
+      assert.deepEqual(d.metadata?.finalizers, ["example.kubefetch.dev/configmap"]);
+      await kube.apps.v1.deployments.patch(
+        { namespace: ns, name: "web" },
+        { spec: { replicas: 3 } },
+        { type: "merge" },
+      );
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=3`);
+      await kube.apps.v1.deployments.delete({ namespace: ns, name: "web" });
+      await waitForOutput(run.output, `cleaned up ${ns}/web`);
+      await until(
+        () =>
+          kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(
+            () => false,
+            (e) => isNotFound(e),
+          ),
+        "the Deployment gone once its finalizer is removed",
+      );
+      await assert.rejects(kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" }), isNotFound);
+      run.signal("SIGINT");
+      const r = await run.done;
+      assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
+      assert.equal(r.stderr, "");
+      assert.match(r.stdout, /stopped\n$/);
+    });
+
+    it("with --leader-elect, leads through the Lease and gives it up on Ctrl-C", async () => {
+      const ns = uniqueName("ctl-elect");
+      await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+      const run = sh(`${command("controller.ts")} ${ns} --leader-elect`, { env });
+      await waitForOutput(run.output, /^leading$/m);
+      await kube.apps.v1.deployments.create(web(ns));
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=2`);
+      const lease = await kube.coordination.v1.leases.get({
+        namespace: ns,
+        name: "configmap-per-deployment",
+      });
+      assert.match(lease.spec?.holderIdentity ?? "", /-\d+$/);
+      run.signal("SIGINT");
+      const r = await run.done;
+      assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
+      assert.match(r.stdout, /not leading\nstopped\n$/);
+      const released = await kube.coordination.v1.leases.get({
+        namespace: ns,
+        name: "configmap-per-deployment",
+      });
+      assert.equal(released.spec?.holderIdentity ?? "", "");
+    });
   });
 
   it("apply-manifests.ts applies a YAML file in dependency order, and nothing of an invalid one", async () => {
