@@ -5,8 +5,10 @@
 //     record change (remote clocks are not trusted) -> wait; else -> update it (replace with
 //     the resourceVersion we read: two candidates cannot both win). leaseTransitions grows by
 //     one when the holder changes; the leader keeps acquireTime and renews renewTime.
-//   - acquire: try every retryPeriod (jittered by up to 1.2x) until it succeeds; also right
-//     when the observed holder's lease runs out.
+//   - acquire: try every 0.8-1x retryPeriod until it succeeds, and right when the observed
+//     holder's lease runs out. client-go jitters up to 2.2x; jittering below the period instead
+//     still spreads candidates, and means a renewal is seen at most one retryPeriod late, so a
+//     dead leader is replaced within leaseDuration + retryPeriod.
 //   - renew: every retryPeriod; a failed renewal is retried every retryPeriod until
 //     renewDeadline has passed since the last successful one was sent, then leadership is
 //     lost: the signal given to onStartedLeading aborts.
@@ -246,10 +248,10 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
         );
         maybeReportTransition();
         if (ok) break;
-        // client-go waits the jittered period; we also wake when the holder's lease runs out
-        // by our own clock, which only makes a takeover sooner, never earlier than expiry.
+        // Jittered below the period, never above it (see the top), and awake when the holder's
+        // lease runs out by our own clock: a takeover is never earlier than expiry.
         const untilExpiry = observedTime + (observed.leaseDurationSeconds ?? 0) * 1000 - performance.now();
-        const jittered = retryPeriodMs * (1 + Math.random() * JITTER);
+        const jittered = retryPeriodMs * (1 - Math.random() * 0.2);
         await pause(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
       }
       if (outer.aborted) return;

@@ -193,7 +193,7 @@ describe("leaderElection on a coordination.k8s.io/v1 Lease", () => {
     assert.throws(() => leaderElection(kube, { ...base, identity: "" }), /identity/);
   });
 
-  it("kill -9 of the leader: the other replica leads within leaseDuration + retryPeriod * 2.2 + 1 s, and no two reconcile at once", async () => {
+  it("kill -9 of the leader: the other replica leads within leaseDuration + retryPeriod (+ 1 s slack), and no two reconcile at once", async () => {
     const lease = uniqueName("kill");
     const log = join(scratchDir("controller-elect"), `${lease}.log`);
     writeFileSync(log, "");
@@ -206,11 +206,11 @@ describe("leaderElection on a coordination.k8s.io/v1 Lease", () => {
     a.child.kill("SIGKILL");
     const bLeads = await b.leading(20_000);
     const took = bLeads - killedAt;
-    // Worst case by client-go's rules: b saw a's last renewal up to one jittered retry period
-    // (1 s * (1 + 1.2)) after it was written; the lease then runs 4 s by b's clock, and b tries
-    // as it runs out. 1 s of slack for process start-up and a loaded machine.
-    console.log(`# takeover after kill -9: ${took} ms (bound ${4000 + 2200 + 1000} ms)`);
-    assert.ok(took <= 4000 + 2200 + 1000, `b led ${took} ms after the kill`);
+    // Worst case: b saw a's last renewal up to one retry period (1 s) after it was written;
+    // the lease then runs 4 s by b's clock, and b tries as it runs out. 1 s of slack for the
+    // requests and log lines on a loaded 2-core machine.
+    console.log(`# takeover after kill -9: ${took} ms (bound ${4000 + 1000 + 1000} ms)`);
+    assert.ok(took <= 4000 + 1000 + 1000, `b led ${took} ms after the kill`);
     assert.ok(took >= 0);
     await new Promise((r) => setTimeout(r, 1000));
     const by = intervals(log);
