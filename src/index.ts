@@ -36,6 +36,7 @@ export type {
   LogStream,
   MergePatch,
   ObjectMeta,
+  ProxyOptions,
   RawClient,
   RawInit,
   RawResult,

@@ -1,11 +1,12 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { proxy } from "../connect/proxy.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
 import type { ClientContext, ResourceInfo } from "./request.js";
 import { logApi, resourceApi, subresourceApi } from "./resource.js";
-import type { KubeClient, Registry, RetryPolicy } from "./types.js";
+import type { KubeClient, ProxyOptions, Registry, RetryPolicy } from "./types.js";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -57,6 +58,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
           if (name === "log") api.log = logApi(ctx, info);
+          else if (name === "proxy") api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
         v[plural] = api;
@@ -79,6 +81,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       return info;
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
+    api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
     api.info = async () => {
       const i = await getInfo();
       return {

@@ -298,7 +298,31 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
           /** Lines as they come (`follow: true`), or `.text()` for the whole log. */
           log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
-      : unknown)
+      : unknown) &
+      ProxyMethods<E, Subs>
+  : unknown;
+
+/** One HTTP call through a proxy subresource (pods, services, nodes). */
+export interface ProxyOptions extends CallOptions {
+  name: string;
+  namespace?: string;
+  /** The target's port, a number or a port name; omitted: the default (a service's only port, the kubelet's). */
+  port?: string | number;
+  /** The scheme from the apiserver to the target (default http; the kubelet's own). */
+  scheme?: "http" | "https";
+  /** The path at the target, as text ("/healthz"): each segment is percent-encoded for you. */
+  path?: string;
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  query?: Record<string, unknown>;
+}
+
+type ProxyMethods<E, Subs> = "proxy" extends keyof Subs
+  ? {
+      /** HTTP through the apiserver to the target: a WHATWG Response, any status (as fetch). */
+      proxy(options: Ref<E> & ProxyOptions): Promise<Response>;
+    }
   : unknown;
 
 type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
@@ -356,6 +380,8 @@ type DynamicQueries = {
 
 /** A resource known only at run time: every method, objects as KubeObject; the server decides. */
 export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, DynamicQueries> & {
+  /** HTTP through the proxy subresource, for kinds that have one (the server says). */
+  proxy(options: ProxyOptions): Promise<Response>;
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
 };
