@@ -2,6 +2,7 @@
 // as `kubectl get --raw .../proxy/...`. The path is built by the request layer (request.ts),
 // which checks the name, the port and the trailing path.
 
+import type { Readable } from "node:stream";
 import { ConnectionError } from "../client/connection-error.js";
 import { queryString } from "../client/http.js";
 import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "../client/request.js";
@@ -70,15 +71,49 @@ export async function proxy(
     (s): s is AbortSignal => s !== undefined,
   );
   const aborter = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  let res: Awaited<ReturnType<ClientContext["transport"]["request"]>>;
   try {
-    return (await ctx.transport.fetch(full, {
-      method: upper,
+    res = await ctx.transport.request(full, {
+      method: upper as "GET",
       headers: given,
       ...(body !== undefined ? { body } : {}),
       ...(aborter ? { signal: aborter } : {}),
-    })) as unknown as Response;
+    });
   } catch (err) {
     if (aborter?.aborted) throw err;
     throw new ConnectionError({ method: upper, server: ctx.transport.config.server, path: full, cause: err });
   }
+  const out = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    for (const one of Array.isArray(v) ? v : [v ?? ""]) out.append(k, one);
+  }
+  if (res.statusCode === 204 || res.statusCode === 304 || upper === "HEAD") {
+    await res.body.dump();
+    return new Response(null, { status: res.statusCode, headers: out });
+  }
+  return new Response(webBody(res.body), { status: res.statusCode, headers: out });
+}
+
+/**
+ * The body as a web stream, read only as the caller reads (backpressure), and cancel()
+ * closes the connection. Readable.toWeb is not used: after a cancel it can still enqueue
+ * and throw ERR_INVALID_STATE from an event handler, where no caller can catch it.
+ */
+function webBody(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(new Uint8Array(next.value as Buffer));
+      },
+      cancel() {
+        // undici reports its own abort as an error on the body: nobody is reading any more.
+        body.on("error", () => {});
+        body.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
