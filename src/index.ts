@@ -56,4 +56,6 @@ export type {
   TlsSettings,
 } from "./config/load-config.js";
 export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
+export type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "./connect/port-forward.js";
+export { PortForwardError } from "./connect/port-forward-protocol.js";
 export const version = "0.1.0";

@@ -1,6 +1,7 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { portForwardApi } from "../connect/port-forward.js";
 import { proxy } from "../connect/proxy.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
@@ -58,9 +59,10 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
           if (name === "log") api.log = logApi(ctx, info);
-          else if (name === "proxy") api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
+        if (entry.subresources.proxy) api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
+        if (entry.subresources.portforward) api.portForward = portForwardApi(ctx, () => ready);
         v[plural] = api;
       }
       g[version] = v;
@@ -82,6 +84,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
     api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
+    api.portForward = portForwardApi(ctx, getInfo);
     api.info = async () => {
       const i = await getInfo();
       return {

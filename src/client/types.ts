@@ -299,7 +299,8 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
           log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
       : unknown) &
-      ProxyMethods<E, Subs>
+      ProxyMethods<E, Subs> &
+      PortForwardMethods<E, Subs>
   : unknown;
 
 /** One HTTP call through a proxy subresource (pods, services, nodes). */
@@ -322,6 +323,23 @@ type ProxyMethods<E, Subs> = "proxy" extends keyof Subs
   ? {
       /** HTTP through the apiserver to the target: a WHATWG Response, any status (as fetch). */
       proxy(options: Ref<E> & ProxyOptions): Promise<Response>;
+    }
+  : unknown;
+
+type PortForwardMethods<E, Subs> = "portforward" extends keyof Subs
+  ? {
+      /**
+       * Like `kubectl port-forward`: a listener on 127.0.0.1 per port, each connection a new
+       * stream to the pod; `onError` hears each connection's failure.
+       */
+      portForward: ((
+        options: Ref<E> & import("../connect/port-forward.js").PortForwardOptions,
+      ) => Promise<import("../connect/port-forward.js").PortForward>) & {
+        /** One stream to a pod port as a Node Duplex, no listener. */
+        connect(
+          options: Ref<E> & import("../connect/port-forward.js").PortForwardConnectOptions,
+        ): Promise<import("node:stream").Duplex>;
+      };
     }
   : unknown;
 
@@ -382,6 +400,8 @@ type DynamicQueries = {
 export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, DynamicQueries> & {
   /** HTTP through the proxy subresource, for kinds that have one (the server says). */
   proxy(options: ProxyOptions): Promise<Response>;
+  /** Port-forward, for kinds that have it (pods). */
+  portForward: PortForwardMethods<{ readonly namespaced: true }, { portforward: unknown }>["portForward"];
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
 };
