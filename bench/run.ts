@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
 import { footprint } from "./cases/footprint.js";
+import { portForwardBench } from "./cases/port-forward.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
   typecheckTs7,
@@ -34,6 +35,7 @@ export const BENCHMARKS: Benchmark[] = [
   list,
   watch,
   footprint,
+  portForwardBench,
 ];
 
 const { values, positionals } = parseArgs({

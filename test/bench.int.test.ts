@@ -31,5 +31,6 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   assert.match(r.stdout, /\| @kubernetes\/client-node \(Node 22\) \| sequential \| [\d.]+ req\/s/);
   assert.match(r.stdout, /\| kubefetch \| node_modules \| [\d.]+ MB/);
   assert.match(r.stdout, /\| kubefetch \| install time \| [\d.]+ s/);
+  assert.match(r.stdout, /\| kubectl port-forward \| 10 MiB download \| [\d.]+ ms/);
   assert.doesNotMatch(r.stdout, /wrote .*RESULTS\.md/);
 });
