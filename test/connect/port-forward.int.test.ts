@@ -3,10 +3,12 @@
 // serves them with busybox httpd on 127.0.0.1 only; the kubelet's forward dials localhost.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { get } from "node:http";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { KubeError, loadConfig, PortForwardError } from "../../src/index.js";
@@ -18,6 +20,8 @@ let kube: Client;
 let ns: string;
 let httpPort: number;
 let idlePort: number;
+let sinkPort: number;
+let stallPort: number;
 
 /** GET http://127.0.0.1:port/path: status and body bytes. */
 function fetchLocal(port: number, path: string): Promise<{ status: number; body: Buffer }> {
@@ -38,6 +42,8 @@ before(async () => {
   ns = await podNamespace(kube, "pf");
   httpPort = await freePort();
   idlePort = await freePort();
+  sinkPort = await freePort();
+  stallPort = await freePort();
   await kube.core.v1.pods.create({
     metadata: { name: "web", namespace: ns },
     spec: {
@@ -56,10 +62,35 @@ before(async () => {
             `head -c ${SIZE} /dev/urandom > /www/big && md5sum /www/big | cut -d' ' -f1 > /www/big.md5 && exec httpd -f -p 127.0.0.1:${httpPort} -h /www`,
           ],
         },
+        {
+          // Uploads: what arrives on sinkPort, its md5 written where httpd serves it.
+          name: "sink",
+          image: cluster.images.busybox,
+          imagePullPolicy: "Never",
+          volumeMounts: [{ name: "www", mountPath: "/www" }],
+          command: [
+            "sh",
+            "-c",
+            `while true; do nc -l -p ${sinkPort} < /dev/null | md5sum | cut -d' ' -f1 > /www/up.tmp; mv /www/up.tmp /www/up.md5; done`,
+          ],
+        },
+        {
+          // A peer that accepts on stallPort and never reads.
+          name: "stall",
+          image: cluster.images.busybox,
+          imagePullPolicy: "Never",
+          command: ["sh", "-c", `while true; do nc -l -p ${stallPort} -e sleep 3600; done`],
+        },
       ],
     },
   });
-  await waitForPod(kube, ns, "web", (p) => p.status?.containerStatuses?.[0]?.ready === true, "ready");
+  await waitForPod(
+    kube,
+    ns,
+    "web",
+    (p) => (p.status?.containerStatuses ?? []).filter((c) => c.ready).length === 3,
+    "ready",
+  );
   // httpd is up once it answers through a forward.
   await until(async () => {
     const pf = await kube.core.v1.pods.portForward({
@@ -278,6 +309,63 @@ describe("pods.portForward.connect: one Duplex to a pod port", () => {
     const all = Buffer.concat(chunks);
     const body = all.subarray(all.indexOf("\r\n\r\n") + 4);
     assert.equal(body.length, SIZE);
+  });
+
+  it("10 MiB written through the Duplex arrive whole: the pod's md5 of what it got", async () => {
+    const data = randomBytes(SIZE);
+    const s = await kube.core.v1.pods.portForward.connect({ namespace: ns, name: "web", port: sinkPort });
+    s.on("error", () => {});
+    s.resume();
+    await pipeline(Readable.from([data.subarray(0, SIZE / 2), data.subarray(SIZE / 2)]), s);
+    // v4 has no half-close: closing the stream is what the pod reads as end of input.
+    s.destroy();
+    const pf = await kube.core.v1.pods.portForward({
+      namespace: ns,
+      name: "web",
+      ports: [{ remote: httpPort }],
+    });
+    try {
+      const local = pf.ports[0]?.local as number;
+      await until(
+        async () => (await fetchLocal(local, "/up.md5")).body.toString().trim() === md5(data),
+        "the pod's md5 of the upload",
+        30_000,
+      );
+    } finally {
+      await pf.close();
+    }
+  });
+
+  it("backpressure on writes: to a pod that never reads, writes stall; memory holds no more than the socket buffers", async (t) => {
+    const s = await kube.core.v1.pods.portForward.connect({ namespace: ns, name: "web", port: stallPort });
+    s.on("error", () => {});
+    const chunk = Buffer.alloc(64 * 1024);
+    const total = 256 * 1024 * 1024;
+    let accepted = 0;
+    let maxQueued = 0;
+    const writer = (async () => {
+      while (accepted < total) {
+        accepted += chunk.length;
+        maxQueued = Math.max(maxQueued, s.writableLength);
+        if (!s.write(chunk))
+          await new Promise((r) => {
+            s.once("drain", r);
+            s.once("close", r);
+          });
+        if (s.destroyed) return;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 4000));
+    const stalledAt = accepted;
+    await new Promise((r) => setTimeout(r, 1000));
+    // Unbounded buffering would have taken all 256 MiB at once; here the kernel buffers along
+    // the way fill and then nothing more is taken.
+    t.diagnostic(`writes stalled after ${(stalledAt / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(stalledAt < total, `accepted ${stalledAt} of ${total}`);
+    assert.equal(accepted, stalledAt, "writes resumed while the pod was not reading");
+    assert.ok(maxQueued <= 128 * 1024, `queued ${maxQueued} in the stream`);
+    s.destroy();
+    await writer;
   });
 
   it("nothing listening: the Duplex fails with the kubelet's PortForwardError", async () => {
