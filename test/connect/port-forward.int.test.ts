@@ -379,6 +379,21 @@ describe("pods.portForward.connect: one Duplex to a pod port", () => {
     assert.equal(err.reason, "remote");
   });
 
+  it("the dynamic client finds the portforward subresource through discovery", async () => {
+    const pods = kube.resource({ apiVersion: "v1", kind: "Pod" });
+    const s = await pods.portForward.connect({ namespace: ns, name: "web", port: httpPort });
+    s.write("GET /big.md5 HTTP/1.0\r\n\r\n");
+    const chunks: Buffer[] = [];
+    for await (const c of s) chunks.push(c as Buffer);
+    assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.[01] 200/);
+    await assert.rejects(
+      kube
+        .resource({ apiVersion: "v1", kind: "ConfigMap" })
+        .portForward.connect({ namespace: ns, name: "x", port: 80 }),
+      /not a path of ConfigMap/,
+    );
+  });
+
   it("a bad port or name is refused before anything is sent", async () => {
     await assert.rejects(
       kube.core.v1.pods.portForward.connect({ namespace: ns, name: "web", port: 0 }),
