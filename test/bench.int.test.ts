@@ -12,7 +12,7 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   const r = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", "--conditions=kubefetch-source", join(repoRoot, "bench/run.ts"), "--tiny"],
-    { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 230_000 },
+    { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 300_000 },
   );
   for (const name of [
     "codegen",
