@@ -83,8 +83,6 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       return info;
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
-    api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
-    api.portForward = portForwardApi(ctx, getInfo);
     api.info = async () => {
       const i = await getInfo();
       return {
@@ -95,6 +93,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         verbs: [...i.verbs],
       };
     };
+    api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
+    api.portForward = portForwardApi(ctx, getInfo);
     return api;
   };
   client.resource = Object.assign(dynamic, client.resource);

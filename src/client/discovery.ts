@@ -59,18 +59,19 @@ export function createDiscovery(
           item: `${collection}/{name}`,
           ...(r.namespaced ? { allNamespaces: `${prefix}/${r.name}` } : {}),
         },
-        // Connect subresources (proxy, portforward, ...) as discovery lists them: "pods/proxy".
+        // Subresources as discovery lists them ("pods/exec"): the connect ones need no schema.
         subresources: Object.fromEntries(
           list.resources
             .filter((x) => x.name.startsWith(`${r.name}/`))
-            .map((x) => {
-              const sub = x.name.slice(r.name.length + 1);
-              const gv = x.group ? `${x.group}/${x.version}` : apiVersion;
-              return [
-                sub,
-                { apiVersion: gv, kind: x.kind, verbs: x.verbs, path: `${collection}/{name}/${sub}` },
-              ];
-            }),
+            .map((x) => [
+              x.name.slice(r.name.length + 1),
+              {
+                apiVersion: x.version ? `${x.group ? `${x.group}/` : ""}${x.version}` : apiVersion,
+                kind: x.kind,
+                verbs: x.verbs,
+                path: `${collection}/{name}/${x.name.slice(r.name.length + 1)}`,
+              },
+            ]),
         ),
       };
     },

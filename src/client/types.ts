@@ -298,9 +298,7 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
           /** Lines as they come (`follow: true`), or `.text()` for the whole log. */
           log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
-      : unknown) &
-      ProxyMethods<E, Subs> &
-      PortForwardMethods<E, Subs>
+      : unknown)
   : unknown;
 
 /** One HTTP call through a proxy subresource (pods, services, nodes). */
@@ -343,6 +341,11 @@ type PortForwardMethods<E, Subs> = "portforward" extends keyof Subs
     }
   : unknown;
 
+/** Connect subresources with a method of their own here: proxy and portforward. */
+type ConnectMethods<E> = E extends { readonly subresources: infer Subs }
+  ? ProxyMethods<E, Subs> & PortForwardMethods<E, Subs>
+  : unknown;
+
 type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
 
 /** The API of one resource: exactly the methods its verbs allow. */
@@ -354,7 +357,8 @@ export type ResourceApi<E, S, P> = GetMethods<E, S, P> &
   DeleteMethods<E, S, P> &
   DeleteCollectionMethods<E, P> &
   WatchMethods<E, S, P> &
-  SubresourceMethods<E, S, P>;
+  SubresourceMethods<E, S, P> &
+  ConnectMethods<E>;
 
 /** The query parameters any resource takes, for the dynamic client (the server checks them). */
 export interface DynamicQuery {
