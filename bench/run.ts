@@ -9,6 +9,7 @@ import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
 import { controller } from "./cases/controller.js";
 import { footprint } from "./cases/footprint.js";
+import { portForwardBench } from "./cases/port-forward.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
   typecheckTs7,
@@ -36,6 +37,7 @@ export const BENCHMARKS: Benchmark[] = [
   watch,
   controller,
   footprint,
+  portForwardBench,
 ];
 
 const { values, positionals } = parseArgs({

@@ -38,6 +38,7 @@ export type {
   LogStream,
   MergePatch,
   ObjectMeta,
+  ProxyOptions,
   RawClient,
   RawInit,
   RawResult,
@@ -57,4 +58,6 @@ export type {
   TlsSettings,
 } from "./config/load-config.js";
 export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
+export type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "./connect/port-forward.js";
+export { PortForwardError } from "./connect/port-forward-protocol.js";
 export const version = "0.1.0";

@@ -1,12 +1,14 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { portForwardApi } from "../connect/port-forward.js";
+import { proxy } from "../connect/proxy.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
 import type { ObjectValidators } from "./object-check.js";
 import type { ClientContext, ResourceInfo } from "./request.js";
 import { logApi, resourceApi, subresourceApi } from "./resource.js";
-import type { KubeClient, Registry, RegistryEntry, RetryPolicy } from "./types.js";
+import type { KubeClient, ProxyOptions, Registry, RegistryEntry, RetryPolicy } from "./types.js";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -70,6 +72,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
           if (name === "log") api.log = logApi(ctx, info);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
+        if (entry.subresources.proxy) api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
+        if (entry.subresources.portforward) api.portForward = portForwardApi(ctx, () => ready);
         v[plural] = api;
       }
       g[version] = v;
@@ -105,6 +109,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         verbs: [...i.verbs],
       };
     };
+    api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
+    api.portForward = portForwardApi(ctx, getInfo);
     return api;
   };
   client.resource = Object.assign(dynamic, client.resource);

@@ -1,4 +1,4 @@
 // `kubefetch/transport`: HTTP to a cluster on undici, for callers that want raw requests
 // with the config's TLS, proxy and credentials.
-export type { RequestOptions, Transport } from "./transport.js";
-export { createTransport } from "./transport.js";
+export type { RequestOptions, Transport, Upgraded, UpgradeOptions } from "./transport.js";
+export { createTransport, UpgradeRefusedError } from "./transport.js";

@@ -6,7 +6,15 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
-import { myJob, nodeCluster, until } from "../helpers/node.js";
+import {
+  busyboxPod,
+  freePort,
+  myJob,
+  nodeCluster,
+  podNamespace,
+  until,
+  waitForPod,
+} from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
 
@@ -39,6 +47,7 @@ describe("examples/, each run as its first line says", () => {
         "in-cluster-pods.ts",
         "jobs.ts",
         "kubectl-proxy.ts",
+        "port-forward.ts",
         "watch-deployments.ts",
       ],
     );
@@ -304,5 +313,38 @@ describe("examples/, each run as its first line says", () => {
       wrong.stdout,
       /wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
     );
+  });
+
+  it("port-forward.ts forwards a pod's HTTP port and fetches a page through it", async () => {
+    const node = nodeCluster();
+    const ns = await podNamespace(kube, "example-pf");
+    try {
+      const port = await freePort();
+      const page = `hello from ${ns}`;
+      await kube.core.v1.pods.create(
+        busyboxPod(
+          node,
+          ns,
+          "web",
+          `mkdir /www && echo '${page}' > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`,
+        ),
+      );
+      await waitForPod(kube, ns, "web", (p) => p.status?.containerStatuses?.[0]?.ready === true, "ready");
+      const run = () =>
+        sh(command("port-forward.ts"), {
+          env: { ...env, NAMESPACE: ns, POD: "web", PORT: String(port), URL_PATH: "/index.html" },
+        }).done;
+      // httpd may take a moment after the container starts: until then the forward reports "refused".
+      let r = await run();
+      for (let i = 0; i < 20 && r.code !== 0; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        r = await run();
+      }
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^forwarding 127\\.0\\.0\\.1:\\d+ -> web:${port}$`, "m"));
+      assert.match(r.stdout, new RegExp(`^GET /index.html: 200, ${page.length + 1} bytes\n${page}$`, "m"));
+    } finally {
+      await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
+    }
   });
 });

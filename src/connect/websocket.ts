@@ -1,0 +1,266 @@
+// The client half of RFC 6455 framing on an already upgraded socket (the handshake is
+// Transport.upgrade's). Small on purpose: binary messages out (masked, as a client must),
+// binary or text messages in, ping answered with pong, the close handshake. No extensions
+// are offered, so none can be agreed.
+
+import { randomBytes } from "node:crypto";
+import type { Duplex } from "node:stream";
+
+const OP_CONTINUATION = 0x0;
+const OP_TEXT = 0x1;
+const OP_BINARY = 0x2;
+const OP_CLOSE = 0x8;
+const OP_PING = 0x9;
+const OP_PONG = 0xa;
+
+/** A message larger than this is a protocol failure (kubelet streams send 32 KiB at most). */
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** The peer broke the WebSocket protocol, or the connection ended without a close handshake. */
+export class WebSocketProtocolError extends Error {
+  override readonly name = "WebSocketProtocolError";
+}
+
+export interface WebSocketEvents {
+  message(data: Buffer): void;
+  /** The connection is over: a close frame (code, reason) or an error. Called once. */
+  end(result: { code?: number; reason?: string; error?: Error }): void;
+}
+
+/** Masked client frame: FIN set, one frame per message. */
+export function encodeFrame(opcode: number, payload: Uint8Array): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + 4 + n);
+  out[0] = 0x80 | opcode;
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65_536) {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 0x80 | 127;
+    out.writeBigUInt64BE(BigInt(n), 2);
+  }
+  const mask = randomBytes(4);
+  mask.copy(out, head);
+  const body = head + 4;
+  for (let i = 0; i < n; i++) out[body + i] = (payload[i] as number) ^ (mask[i & 3] as number);
+  return out;
+}
+
+/** Incremental frame reader: push socket chunks in, whole frames come out. */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** The next whole frame, or undefined until more bytes arrive. */
+  next(): { fin: boolean; opcode: number; payload: Buffer } | undefined {
+    if (this.size < 2) return undefined;
+    const head = this.peek(Math.min(this.size, 14));
+    const b0 = head[0] as number;
+    const b1 = head[1] as number;
+    if (b0 & 0x70) throw new WebSocketProtocolError("a frame with RSV bits set (no extension was agreed)");
+    let len = b1 & 0x7f;
+    let at = 2;
+    if (len === 126) {
+      if (head.length < 4) return undefined;
+      len = head.readUInt16BE(2);
+      at = 4;
+    } else if (len === 127) {
+      if (head.length < 10) return undefined;
+      const big = head.readBigUInt64BE(2);
+      if (big > BigInt(MAX_MESSAGE)) throw new WebSocketProtocolError(`a frame of ${big} bytes`);
+      len = Number(big);
+      at = 10;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    const total = at + (masked ? 4 : 0) + len;
+    if (this.size < total) return undefined;
+    const frame = this.take(total);
+    const payload = frame.subarray(total - len);
+    if (masked) {
+      const mask = frame.subarray(at, at + 4);
+      for (let i = 0; i < len; i++) payload[i] = (payload[i] as number) ^ (mask[i & 3] as number);
+    }
+    return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload };
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) return first;
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [all];
+    return all;
+  }
+
+  private take(n: number): Buffer {
+    let out: Buffer;
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      const all = Buffer.concat(this.chunks);
+      out = all.subarray(0, n);
+      this.chunks = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.size -= n;
+    // A copy: the caller unmasks in place and keeps the payload after the socket moves on.
+    return Buffer.from(out);
+  }
+}
+
+/** One WebSocket connection on an upgraded socket. */
+export class WebSocketConnection {
+  private readonly reader = new FrameReader();
+  private fragments: Buffer[] = [];
+  private fragmentSize = 0;
+  private sentClose = false;
+  private receivedClose = false;
+  private ended = false;
+
+  constructor(
+    readonly socket: Duplex,
+    private readonly events: WebSocketEvents,
+  ) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.finish({ error: err }));
+    socket.on("close", () =>
+      this.finish({
+        error: new WebSocketProtocolError("the connection closed without a WebSocket close frame"),
+      }),
+    );
+    // A TCP close (FIN) with no close frame before it is an abnormal closure (RFC 6455's
+    // 1006): the kubelet ends exec and port-forward with a close frame (1000, measured on
+    // 1.20), while a killed or restarted apiserver leaves only the FIN.
+    socket.on("end", () => {
+      this.finish(
+        this.receivedClose
+          ? {}
+          : { error: new WebSocketProtocolError("the connection ended without a WebSocket close frame") },
+      );
+      socket.end();
+    });
+  }
+
+  /** Sends one binary message; false when the socket's buffer is full (wait for drain()). */
+  send(payload: Uint8Array): boolean {
+    if (this.ended || this.sentClose) throw new WebSocketProtocolError("the WebSocket is closed");
+    return this.socket.write(encodeFrame(OP_BINARY, payload));
+  }
+
+  /** Resolves when the socket's write buffer has drained, or the connection ended. */
+  drain(): Promise<void> {
+    if (this.ended || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Starts the close handshake (code 1000); the socket goes after the peer's answer or 5 s. */
+  close(code = 1000): void {
+    if (this.ended) return;
+    if (!this.sentClose) {
+      this.sentClose = true;
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(code);
+      this.socket.write(encodeFrame(OP_CLOSE, payload));
+    }
+    const timer = setTimeout(() => this.socket.destroy(), 5000);
+    timer.unref();
+    this.socket.once("close", () => clearTimeout(timer));
+  }
+
+  /** Ends the connection at once, with error as its result. */
+  destroy(error: Error): void {
+    this.finish({ error });
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    this.reader.push(chunk);
+    try {
+      for (let f = this.reader.next(); f; f = this.reader.next()) {
+        this.onFrame(f.fin, f.opcode, f.payload);
+        if (this.ended) return;
+      }
+    } catch (err) {
+      this.destroy(err as Error);
+    }
+  }
+
+  private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
+    switch (opcode) {
+      case OP_PING:
+        if (!this.sentClose) this.socket.write(encodeFrame(OP_PONG, payload));
+        return;
+      case OP_PONG:
+        return;
+      case OP_CLOSE: {
+        this.receivedClose = true;
+        const code = payload.length >= 2 ? payload.readUInt16BE(0) : undefined;
+        const reason = payload.length > 2 ? payload.subarray(2).toString("utf8") : undefined;
+        // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).
+        if (!this.sentClose) {
+          this.sentClose = true;
+          this.socket.write(encodeFrame(OP_CLOSE, payload.subarray(0, 2)));
+        }
+        this.finish({ ...(code !== undefined ? { code } : {}), ...(reason ? { reason } : {}) });
+        this.socket.end();
+        const timer = setTimeout(() => this.socket.destroy(), 5000);
+        timer.unref();
+        this.socket.once("close", () => clearTimeout(timer));
+        return;
+      }
+      case OP_TEXT:
+      case OP_BINARY:
+      case OP_CONTINUATION: {
+        const inMessage = this.fragments.length > 0;
+        if (opcode === OP_CONTINUATION && !inMessage)
+          throw new WebSocketProtocolError("a continuation frame with no message");
+        if (opcode !== OP_CONTINUATION && inMessage)
+          throw new WebSocketProtocolError("a new message inside a fragmented one");
+        this.fragmentSize += payload.length;
+        if (this.fragmentSize > MAX_MESSAGE) throw new WebSocketProtocolError("a message over 64 MiB");
+        if (!fin) {
+          this.fragments.push(payload);
+          return;
+        }
+        const whole = this.fragments.length ? Buffer.concat([...this.fragments, payload]) : payload;
+        this.fragments = [];
+        this.fragmentSize = 0;
+        this.events.message(whole);
+        return;
+      }
+      default:
+        throw new WebSocketProtocolError(`an unknown opcode ${opcode}`);
+    }
+  }
+
+  private finish(result: { code?: number; reason?: string; error?: Error }): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.events.end(result);
+  }
+}
