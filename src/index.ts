@@ -46,6 +46,18 @@ export type {
   WatchEvent,
 } from "./client/types.js";
 export { WatchError, WatchExpiredError } from "./client/watch-errors.js";
+export type {
+  AttachMethod,
+  AttachOptions,
+  AttachStreamOptions,
+  ExecMethod,
+  ExecOptions,
+  ExecProcess,
+  ExecResult,
+  ExecStreamOptions,
+  TerminalSize,
+} from "./connect/exec.js";
+export { WebSocketProtocolError } from "./connect/websocket.js";
 export { ConfigError } from "./config/errors.js";
 export type {
   CreateConfigOptions,

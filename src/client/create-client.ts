@@ -1,6 +1,7 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { attachApi, execApi } from "../connect/exec.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
 import type { ClientContext, ResourceInfo } from "./request.js";
@@ -57,6 +58,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
           if (name === "log") api.log = logApi(ctx, info);
+          else if (name === "exec") api.exec = execApi(ctx, info);
+          else if (name === "attach") api.attach = attachApi(ctx, info);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
         v[plural] = api;
@@ -79,6 +82,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       return info;
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
+    api.exec = execApi(ctx, getInfo);
+    api.attach = attachApi(ctx, getInfo);
     api.info = async () => {
       const i = await getInfo();
       return {

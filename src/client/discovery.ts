@@ -59,7 +59,20 @@ export function createDiscovery(
           item: `${collection}/{name}`,
           ...(r.namespaced ? { allNamespaces: `${prefix}/${r.name}` } : {}),
         },
-        subresources: {},
+        // Subresources as discovery lists them ("pods/exec"): the connect ones need no schema.
+        subresources: Object.fromEntries(
+          list.resources
+            .filter((x) => x.name.startsWith(`${r.name}/`))
+            .map((x) => [
+              x.name.slice(r.name.length + 1),
+              {
+                apiVersion: x.version ? `${x.group ? `${x.group}/` : ""}${x.version}` : apiVersion,
+                kind: x.kind,
+                verbs: x.verbs,
+                path: `${collection}/{name}/${x.name.slice(r.name.length + 1)}`,
+              },
+            ]),
+        ),
       };
     },
   };

@@ -1,6 +1,8 @@
 // The client's types, computed from a generated registry (R), its definitions (S) and its
 // paths (P). Nothing here exists at run time.
 
+import type { AttachMethod, ExecMethod } from "../connect/exec.js";
+
 /** Every call takes these. */
 export interface CallOptions {
   /** Cancels the call, its retries and their waits. */
@@ -298,7 +300,9 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
           /** Lines as they come (`follow: true`), or `.text()` for the whole log. */
           log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
-      : unknown)
+      : unknown) &
+      ("exec" extends keyof Subs ? { exec: ExecMethod } : unknown) &
+      ("attach" extends keyof Subs ? { attach: AttachMethod } : unknown)
   : unknown;
 
 type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
@@ -358,6 +362,10 @@ type DynamicQueries = {
 export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, DynamicQueries> & {
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
+  /** Only for resources whose discovery lists an exec subresource (pods); else a TypeError. */
+  exec: ExecMethod;
+  /** Only for resources whose discovery lists an attach subresource (pods); else a TypeError. */
+  attach: AttachMethod;
 };
 
 export interface Discovery {
