@@ -46,6 +46,15 @@ export type {
   WatchEvent,
 } from "./client/types.js";
 export { WatchError, WatchExpiredError } from "./client/watch-errors.js";
+export { ConfigError } from "./config/errors.js";
+export type {
+  CreateConfigOptions,
+  Impersonation,
+  KubeConfig,
+  LoadConfigOptions,
+  TlsSettings,
+} from "./config/load-config.js";
+export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
 export type {
   AttachMethod,
   AttachOptions,
@@ -58,13 +67,4 @@ export type {
   TerminalSize,
 } from "./connect/exec.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";
-export { ConfigError } from "./config/errors.js";
-export type {
-  CreateConfigOptions,
-  Impersonation,
-  KubeConfig,
-  LoadConfigOptions,
-  TlsSettings,
-} from "./config/load-config.js";
-export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
 export const version = "0.1.0";
