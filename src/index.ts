@@ -55,6 +55,8 @@ export type {
   TlsSettings,
 } from "./config/load-config.js";
 export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
+export type { CopyApi, CopyFromPodOptions, CopyToPodOptions } from "./connect/cp.js";
+export { CopyError } from "./connect/cp.js";
 export type {
   AttachMethod,
   AttachOptions,
@@ -66,5 +68,7 @@ export type {
   ExecStreamOptions,
   TerminalSize,
 } from "./connect/exec.js";
+export { TarFormatError } from "./connect/tar.js";
+export type { SkippedEntry, UnpackResult } from "./connect/unpack.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";
 export const version = "0.1.0";

@@ -1,6 +1,7 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { cpApi } from "../connect/cp.js";
 import { attachApi, execApi } from "../connect/exec.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
@@ -105,6 +106,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       ) as unknown as Promise<Response>,
     Request: Request as unknown as typeof globalThis.Request,
   });
+  client.cp = cpApi(ctx);
   client.config = config;
   client.close = () => transport.close();
   return client as KubeClient<R, S, P>;

@@ -1,6 +1,7 @@
 // The client's types, computed from a generated registry (R), its definitions (S) and its
 // paths (P). Nothing here exists at run time.
 
+import type { CopyApi } from "../connect/cp.js";
 import type { AttachMethod, ExecMethod } from "../connect/exec.js";
 
 /** Every call takes these. */
@@ -460,6 +461,8 @@ export type KubeClient<R extends Registry, S, P extends {}> = Omit<
     ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);
   /** openapi-fetch on the same connection pool and credentials: any path of the API. */
   raw: RawClient;
+  /** Files to and from a container, as `kubectl cp` copies them (a tar through exec). */
+  cp: CopyApi;
   /** The config this client uses. */
   config: import("../config/load-config.js").KubeConfig;
   /** Closes the connection pool. */
