@@ -326,6 +326,37 @@ describe("attach: as kubectl attach", () => {
   });
 });
 
+describe("identities: the client's own credentials on the WebSocket", () => {
+  for (const [what, file] of [
+    ["a bearer token", () => cluster.kubeconfigs.token],
+    ["a client certificate", () => cluster.kubeconfigs.admin],
+  ] as const) {
+    it(`exec with ${what}`, async () => {
+      const other = createClient(await loadConfig({ kubeconfig: file(), env: {} }));
+      try {
+        const r = await other.core.v1.pods.exec({ namespace: ns, name: "box", command: ["echo", "who"] });
+        assert.deepEqual(r, { stdout: "who\n", stderr: "", exitCode: 0 });
+      } finally {
+        await other.close();
+      }
+    });
+  }
+
+  for (const key of ["unprivileged", "unprivilegedToken"] as const) {
+    it(`an identity without RBAC for pods/exec (${key}): 403 with the server's Status`, async () => {
+      const other = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs[key], env: {} }));
+      try {
+        await assert.rejects(
+          other.core.v1.pods.exec({ namespace: ns, name: "box", command: ["true"] }),
+          (e: unknown) => e instanceof KubeError && e.status === 403 && e.reason === "Forbidden",
+        );
+      } finally {
+        await other.close();
+      }
+    });
+  }
+});
+
 describe("the dynamic client", () => {
   it("exec on Pod (discovery lists pods/exec)", async () => {
     const r = await kube.resource({ apiVersion: "v1", kind: "Pod" }).exec({
