@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
+import { execRoundTrip } from "./cases/exec.js";
 import { footprint } from "./cases/footprint.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
@@ -33,6 +34,7 @@ export const BENCHMARKS: Benchmark[] = [
   getApiserver,
   list,
   watch,
+  execRoundTrip,
   footprint,
 ];
 
