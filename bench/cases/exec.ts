@@ -74,7 +74,7 @@ export const execRoundTrip: Benchmark = {
         ],
       ];
       for (const [subject, measure] of subjects) {
-        const n = ctx.tiny ? 5 : subject.startsWith("kubectl") ? 20 : 50;
+        const n = ctx.tiny ? 5 : subject.startsWith("kubectl") ? 10 : 20;
         const samples = await rounds(ctx, async () => (await measure(n)) / n, 1 / 3);
         figures.push({ subject, metric: "round trip", unit: "ms", samples, better: "lower" });
       }
