@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
+import { controller } from "./cases/controller.js";
 import { execRoundTrip } from "./cases/exec.js";
 import { footprint } from "./cases/footprint.js";
+import { portForwardBench } from "./cases/port-forward.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
 import {
   typecheckTs7,
@@ -35,7 +37,9 @@ export const BENCHMARKS: Benchmark[] = [
   list,
   watch,
   execRoundTrip,
+  controller,
   footprint,
+  portForwardBench,
 ];
 
 const { values, positionals } = parseArgs({

@@ -18,6 +18,8 @@ export {
   KubeError,
   ListExpiredError,
 } from "./client/kube-error.js";
+export type { ObjectValidators } from "./client/object-check.js";
+export { InvalidObjectError } from "./client/object-check.js";
 export { InvalidRequestError } from "./client/request.js";
 export type {
   ApiGroup,
@@ -36,6 +38,7 @@ export type {
   LogStream,
   MergePatch,
   ObjectMeta,
+  ProxyOptions,
   RawClient,
   RawInit,
   RawResult,
@@ -68,6 +71,8 @@ export type {
   ExecStreamOptions,
   TerminalSize,
 } from "./connect/exec.js";
+export type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "./connect/port-forward.js";
+export { PortForwardError } from "./connect/port-forward-protocol.js";
 export { TarFormatError } from "./connect/tar.js";
 export type { SkippedEntry, UnpackResult } from "./connect/unpack.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";

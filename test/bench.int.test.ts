@@ -12,7 +12,7 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   const r = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", "--conditions=kubefetch-source", join(repoRoot, "bench/run.ts"), "--tiny"],
-    { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 230_000 },
+    { cwd: repoRoot, maxBuffer: 16 << 20, timeout: 300_000 },
   );
   for (const name of [
     "codegen",
@@ -30,6 +30,9 @@ it("bench: every benchmark runs once with tiny sizes and reports its figures", a
   // Below 100 req/s (a loaded machine) the figure has decimals.
   assert.match(r.stdout, /\| @kubernetes\/client-node \(Node 22\) \| sequential \| [\d.]+ req\/s/);
   assert.match(r.stdout, /\| kubefetch \| node_modules \| [\d.]+ MB/);
+  assert.match(r.stdout, /\| kubefetch \| reconciles\/s, 50 objects from start .* \| [\d.]+ req\/s/);
+  assert.match(r.stdout, /\| kubefetch \| heap per cached ConfigMap \(informer store\) \| [\d.]+ KB/);
   assert.match(r.stdout, /\| kubefetch \| install time \| [\d.]+ s/);
+  assert.match(r.stdout, /\| kubectl port-forward \| 10 MiB download \| [\d.]+ ms/);
   assert.doesNotMatch(r.stdout, /wrote .*RESULTS\.md/);
 });

@@ -84,6 +84,28 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
   });
 });
 
+it('kubefetch/controller loads from the built package, and `import "kubefetch"` does not load it', async () => {
+  const code = [
+    'import { createWorkQueue, leaderElection, createController, createEventRecorder } from "kubefetch/controller";',
+    "const q = createWorkQueue(); q.add('a'); q.add('a');",
+    "console.log(q.length, typeof leaderElection, typeof createController, typeof createEventRecorder);",
+  ].join("\n");
+  const r = await run(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: scratchDir("controller"),
+  });
+  assert.equal(r.stdout, "1 function function function\n");
+  const root = await run(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      'await import("kubefetch"); console.log(Object.keys(await import("kubefetch")).includes("createController"))',
+    ],
+    { cwd: scratchDir("controller") },
+  );
+  assert.equal(root.stdout, "false\n");
+});
+
 describe("package.json resolves the same files for every module resolution", () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
     main: string;

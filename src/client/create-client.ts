@@ -3,11 +3,14 @@ import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
 import { cpApi } from "../connect/cp.js";
 import { attachApi, execApi } from "../connect/exec.js";
+import { portForwardApi } from "../connect/port-forward.js";
+import { proxy } from "../connect/proxy.js";
 import { createTransport } from "../transport/transport.js";
 import { createDiscovery } from "./discovery.js";
+import type { ObjectValidators } from "./object-check.js";
 import type { ClientContext, ResourceInfo } from "./request.js";
 import { logApi, resourceApi, subresourceApi } from "./resource.js";
-import type { KubeClient, Registry, RetryPolicy } from "./types.js";
+import type { KubeClient, ProxyOptions, Registry, RegistryEntry, RetryPolicy } from "./types.js";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -18,6 +21,13 @@ export interface ClientOptions {
    * follows have no body timeout; a watch has `idleTimeoutMs` instead.
    */
   bodyTimeoutMs?: number;
+  /**
+   * A generated API's validators (`import { validators } from "./generated/.../schemas.js"`):
+   * create and replace then refuse, before sending, an object that does not match its
+   * generated schema (InvalidObjectError), on the typed client and on `kube.resource()` for
+   * every kind the generated registry knows, CRDs generated with `--crd` included.
+   */
+  validators?: ObjectValidators;
 }
 
 function defaultWarnings(): (message: string) => void {
@@ -47,7 +57,9 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
     transport,
     retry: { maxRetries: 3, maxDelayMs: 10_000, baseDelayMs: 200, ...options.retry },
     onWarning: options.onWarning ?? defaultWarnings(),
+    validators: options.validators,
   };
+  const byKind = new Map<string, RegistryEntry>();
   const client: Record<string, unknown> = {};
   for (const [groupKey, versions] of Object.entries(registry)) {
     const g: Record<string, unknown> = {};
@@ -55,6 +67,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       const v: Record<string, unknown> = {};
       for (const [plural, entry] of Object.entries(plurals)) {
         const info: ResourceInfo = entry;
+        byKind.set(`${entry.apiVersion} ${entry.kind}`, entry);
         const ready = Promise.resolve(info);
         const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
@@ -63,6 +76,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
           else if (name === "attach") api.attach = attachApi(ctx, info);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
+        if (entry.subresources.proxy) api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
+        if (entry.subresources.portforward) api.portForward = portForwardApi(ctx, () => ready);
         v[plural] = api;
       }
       g[version] = v;
@@ -76,7 +91,12 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
   const dynamic = (ref: { apiVersion: string; kind: string }) => {
     let info: Promise<ResourceInfo> | undefined;
     const getInfo = () => {
-      info ??= resolve(ref.apiVersion, ref.kind);
+      // The server says where the kind lives; the generated registry, when it knows the kind,
+      // gives its schema for checking objects.
+      info ??= resolve(ref.apiVersion, ref.kind).then((i) => {
+        const schema = byKind.get(`${i.apiVersion} ${i.kind}`)?.schema;
+        return schema ? { ...i, schema } : i;
+      });
       info.catch(() => {
         info = undefined;
       });
@@ -95,6 +115,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         verbs: [...i.verbs],
       };
     };
+    api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
+    api.portForward = portForwardApi(ctx, getInfo);
     return api;
   };
   client.resource = Object.assign(dynamic, client.resource);

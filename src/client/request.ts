@@ -5,6 +5,7 @@
 
 import type { KubeConfig } from "../config/load-config.js";
 import { type CallInit, type CallOptions, call, type HttpContext, json } from "./http.js";
+import { checkObject, type ObjectValidators } from "./object-check.js";
 
 /** What the runtime needs to know of a resource: from the registry, or found by discovery. */
 export interface ResourceInfo {
@@ -14,6 +15,8 @@ export interface ResourceInfo {
   namespaced: boolean;
   verbs: readonly string[];
   paths: { collection?: string; item?: string; allNamespaces?: string };
+  /** The generated definition of the kind's objects, when a generated API knows it. */
+  schema?: string;
   subresources: Readonly<
     Record<
       string,
@@ -24,6 +27,8 @@ export interface ResourceInfo {
 
 export interface ClientContext extends HttpContext {
   config: KubeConfig;
+  /** A generated API's validators: whole objects are checked before they are sent. */
+  validators?: ObjectValidators | undefined;
 }
 
 /** One request, described: which resource, where, which object, how. */
@@ -47,6 +52,11 @@ export interface RequestSpec extends CallOptions {
   accept?: string;
   /** A long-lived stream (log follow, watch). */
   stream?: boolean;
+  /** Connect subresources (proxy, portforward): the target's port, `[scheme:]name:port`. */
+  port?: string | number | undefined;
+  scheme?: "http" | "https" | undefined;
+  /** Proxy: the path after the subresource, as text; encoded and checked here. */
+  subpath?: string | undefined;
 }
 
 /** A request refused before anything was sent: an unusable name or namespace, or a scope conflict. */
@@ -54,7 +64,7 @@ export class InvalidRequestError extends TypeError {
   override name = "InvalidRequestError";
   readonly verb: string;
   readonly resource: string;
-  readonly field: "name" | "namespace" | "allNamespaces" | "path";
+  readonly field: "name" | "namespace" | "allNamespaces" | "path" | "port" | "scheme";
   readonly value: unknown;
   constructor(
     verb: string,
@@ -156,14 +166,88 @@ export function requestPath(ctx: ClientContext, spec: RequestSpec): string {
   }
   let path = template;
   if (path.includes("{namespace}")) path = path.replace("{namespace}", encodeURIComponent(namespace ?? ""));
-  if (path.includes("{name}"))
-    path = path.replace("{name}", encodeURIComponent(checked(spec, "name", spec.name)));
+  if (path.includes("{name}")) path = path.replace("{name}", nameSegment(spec));
+  if (spec.subpath !== undefined) path += proxySubpath(spec, spec.subpath);
   return path;
 }
 
-/** Builds the path (refusing bad names before anything is sent) and makes the call. */
+/**
+ * The item's segment: its name, or `[scheme:]name:port` as the apiserver's connect
+ * subresources split it (utilnet.SplitSchemeNamePort). A ":" in any part would shift the
+ * others, so none may hold one.
+ */
+function nameSegment(spec: RequestSpec): string {
+  const name = encodeURIComponent(checked(spec, "name", spec.name));
+  if (spec.port === undefined && spec.scheme === undefined) return name;
+  const refuse = (field: "name" | "port" | "scheme", value: unknown, problem: string): never => {
+    throw new InvalidRequestError(spec.verb, spec.resource.plural, field, value, problem);
+  };
+  if (name.includes("%3A")) refuse("name", spec.name, 'may not contain ":" with a port');
+  const parts = [name];
+  if (spec.port !== undefined) {
+    const port = String(spec.port);
+    const valid = /^[0-9]+$/.test(port)
+      ? Number(port) >= 1 && Number(port) <= 65_535
+      : /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(port);
+    if (!valid)
+      refuse("port", spec.port, "must be a number 1-65535 or a port name (lowercase letters, digits, -)");
+    parts.push(port);
+  } else parts.push("");
+  if (spec.scheme !== undefined) {
+    if (spec.scheme !== "http" && spec.scheme !== "https")
+      refuse("scheme", spec.scheme, 'must be "http" or "https"');
+    parts.unshift(spec.scheme);
+  }
+  // name:port, name: (default port with a scheme), scheme:name:port
+  return parts.join(":");
+}
+
+/**
+ * A proxy's trailing path: text, each segment percent-encoded here (a "%" is a literal
+ * percent). "." and ".." are resolved as a URL parser would, here rather than by a parser
+ * later; a ".." that would climb above the proxy root (to another object or resource) is
+ * refused. A query belongs in `query`, so "?" and "#" are refused rather than encoded.
+ */
+function proxySubpath(spec: RequestSpec, path: unknown): string {
+  const refuse = (problem: string): never => {
+    throw new InvalidRequestError(spec.verb, spec.resource.plural, "path", path, problem);
+  };
+  if (typeof path !== "string") return refuse("must be a string");
+  if (/[?#]/.test(path)) refuse('may not contain "?" or "#" (give the query as `query`)');
+  for (const ch of path) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20 || c === 0x7f) refuse("may not contain control characters");
+  }
+  const out: string[] = [];
+  const segments = path.split("/");
+  if (segments[0] === "") segments.shift();
+  segments.forEach((seg, i) => {
+    const last = i === segments.length - 1;
+    if (seg === ".") {
+      if (last) out.push("");
+    } else if (seg === "..") {
+      if (out.length === 0) refuse('climbs out of the proxy path with ".."');
+      out.pop();
+      if (last) out.push("");
+    } else if (seg === "" && !last) {
+      // "a//b": an empty segment is kept, as a server would see it.
+      out.push("");
+    } else out.push(encodeSegment(seg));
+  });
+  return `/${out.join("/")}`;
+}
+
+/** encodeURIComponent, minus what a path segment may hold as it is (RFC 3986 pchar). */
+function encodeSegment(seg: string): string {
+  return encodeURIComponent(seg).replace(/%(3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/g, (m) =>
+    decodeURIComponent(m),
+  );
+}
+
+/** Builds the path and checks the object (refusing bad ones before anything is sent), then calls. */
 export async function send(ctx: ClientContext, spec: RequestSpec) {
   const path = requestPath(ctx, spec);
+  checkObject(ctx.validators, spec);
   const res = await call(ctx, {
     method: spec.method,
     path,

@@ -272,6 +272,8 @@ export function resourceApi(
   }
   // The informer reports an unheard error through the client's warning handler.
   Object.defineProperty(api, Symbol.for("kubefetch.onWarning"), { value: ctx.onWarning });
+  // Controllers share one informer per kind and map owner references by group and kind.
+  Object.defineProperty(api, Symbol.for("kubefetch.resourceInfo"), { value: getInfo });
   return api;
 }
 

@@ -306,6 +306,51 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
       ("attach" extends keyof Subs ? { attach: AttachMethod } : unknown)
   : unknown;
 
+/** One HTTP call through a proxy subresource (pods, services, nodes). */
+export interface ProxyOptions extends CallOptions {
+  name: string;
+  namespace?: string;
+  /** The target's port, a number or a port name; omitted: the default (a service's only port, the kubelet's). */
+  port?: string | number;
+  /** The scheme from the apiserver to the target (default http; the kubelet's own). */
+  scheme?: "http" | "https";
+  /** The path at the target, as text ("/healthz"): each segment is percent-encoded for you. */
+  path?: string;
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  query?: Record<string, unknown>;
+}
+
+type ProxyMethods<E, Subs> = "proxy" extends keyof Subs
+  ? {
+      /** HTTP through the apiserver to the target: a WHATWG Response, any status (as fetch). */
+      proxy(options: Ref<E> & ProxyOptions): Promise<Response>;
+    }
+  : unknown;
+
+type PortForwardMethods<E, Subs> = "portforward" extends keyof Subs
+  ? {
+      /**
+       * Like `kubectl port-forward`: a listener on 127.0.0.1 per port, each connection a new
+       * stream to the pod; `onError` hears each connection's failure.
+       */
+      portForward: ((
+        options: Ref<E> & import("../connect/port-forward.js").PortForwardOptions,
+      ) => Promise<import("../connect/port-forward.js").PortForward>) & {
+        /** One stream to a pod port as a Node Duplex, no listener. */
+        connect(
+          options: Ref<E> & import("../connect/port-forward.js").PortForwardConnectOptions,
+        ): Promise<import("node:stream").Duplex>;
+      };
+    }
+  : unknown;
+
+/** Connect subresources with a method of their own here: proxy and portforward. */
+type ConnectMethods<E> = E extends { readonly subresources: infer Subs }
+  ? ProxyMethods<E, Subs> & PortForwardMethods<E, Subs>
+  : unknown;
+
 type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
 
 /** The API of one resource: exactly the methods its verbs allow. */
@@ -317,7 +362,8 @@ export type ResourceApi<E, S, P> = GetMethods<E, S, P> &
   DeleteMethods<E, S, P> &
   DeleteCollectionMethods<E, P> &
   WatchMethods<E, S, P> &
-  SubresourceMethods<E, S, P>;
+  SubresourceMethods<E, S, P> &
+  ConnectMethods<E>;
 
 /** The query parameters any resource takes, for the dynamic client (the server checks them). */
 export interface DynamicQuery {
@@ -361,6 +407,10 @@ type DynamicQueries = {
 
 /** A resource known only at run time: every method, objects as KubeObject; the server decides. */
 export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, DynamicQueries> & {
+  /** HTTP through the proxy subresource, for kinds that have one (the server says). */
+  proxy(options: ProxyOptions): Promise<Response>;
+  /** Port-forward, for kinds that have it (pods). */
+  portForward: PortForwardMethods<{ readonly namespaced: true }, { portforward: unknown }>["portForward"];
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
   /** Only for resources whose discovery lists an exec subresource (pods); else a TypeError. */

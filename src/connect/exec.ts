@@ -232,7 +232,10 @@ function processOf(
       }
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw new ConnectionError({ method: "GET", server: ctx.transport.config.server, path, cause: err });
+      // The status is the program's end: a connection that breaks after it loses nothing.
+      if (!status) {
+        throw new ConnectionError({ method: "GET", server: ctx.transport.config.server, path, cause: err });
+      }
     } finally {
       stdout.push(null);
       stderr.push(null);

@@ -122,6 +122,7 @@ export class WebSocketConnection {
   private fragments: Buffer[] = [];
   private fragmentSize = 0;
   private sentClose = false;
+  private receivedClose = false;
   private ended = false;
 
   constructor(
@@ -135,9 +136,15 @@ export class WebSocketConnection {
         error: new WebSocketProtocolError("the connection closed without a WebSocket close frame"),
       }),
     );
-    // The peer's orderly TCP close (FIN) after its last frame is an end, not a failure.
+    // A TCP close (FIN) with no close frame before it is an abnormal closure (RFC 6455's
+    // 1006): the kubelet ends exec and port-forward with a close frame (1000, measured on
+    // 1.20), while a killed or restarted apiserver leaves only the FIN.
     socket.on("end", () => {
-      this.finish({});
+      this.finish(
+        this.receivedClose
+          ? {}
+          : { error: new WebSocketProtocolError("the connection ended without a WebSocket close frame") },
+      );
       socket.end();
     });
   }
@@ -211,6 +218,7 @@ export class WebSocketConnection {
       case OP_PONG:
         return;
       case OP_CLOSE: {
+        this.receivedClose = true;
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : undefined;
         const reason = payload.length > 2 ? payload.subarray(2).toString("utf8") : undefined;
         // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).

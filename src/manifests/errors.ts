@@ -34,8 +34,4 @@ export class ManifestError extends Error {
   }
 }
 
-/** zod's wording, shortened to kubectl's: a missing field is "required". */
-export function issueMessage(zodMessage: string): string {
-  if (/^Invalid input: expected \w+, received undefined$/.test(zodMessage)) return "required";
-  return zodMessage.replace(/^Invalid (input|option): /, "");
-}
+export { issueMessage } from "../schemas/issue-message.js";

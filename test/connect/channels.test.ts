@@ -92,7 +92,10 @@ describe("openChannels handshakes", () => {
       upgrade(req, socket, "v4.channel.k8s.io");
       // A status frame (channel 3, Success), unmasked as servers send, then the close.
       const payload = Buffer.concat([Buffer.from([3]), Buffer.from('{"status":"Success"}')]);
-      socket.end(Buffer.concat([Buffer.from([0x82, payload.length]), payload]));
+      // The close frame (1000) before the FIN, as the kubelet ends a stream.
+      socket.end(
+        Buffer.concat([Buffer.from([0x82, payload.length]), payload, Buffer.from([0x88, 2, 3, 232])]),
+      );
     });
     try {
       const conn = await openChannels(s.ctx, spec);

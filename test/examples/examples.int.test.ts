@@ -6,7 +6,15 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
-import { busyboxPod, myJob, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
+import {
+  busyboxPod,
+  freePort,
+  myJob,
+  nodeCluster,
+  podNamespace,
+  until,
+  waitForPod,
+} from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
 
@@ -33,12 +41,14 @@ describe("examples/, each run as its first line says", () => {
       [...commands.keys()],
       [
         "apply-manifests.ts",
+        "controller.ts",
         "crd-typed.ts",
         "discovery.ts",
         "exec.ts",
         "in-cluster-pods.ts",
         "jobs.ts",
         "kubectl-proxy.ts",
+        "port-forward.ts",
         "watch-deployments.ts",
       ],
     );
@@ -192,6 +202,80 @@ describe("examples/, each run as its first line says", () => {
     assert.match(r.stdout, /stopped\n$/);
   });
 
+  describe("controller.ts", () => {
+    const web = (ns: string) => ({
+      metadata: { name: "web", namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "c", image: "busybox" }] },
+        },
+      },
+    });
+
+    it("keeps a ConfigMap per Deployment, owned by it, and cleans it up through its finalizer", async () => {
+      const ns = uniqueName("ctl-example");
+      await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+      const run = sh(`${command("controller.ts")} ${ns}`, { env });
+      await waitForOutput(run.output, `controlling deployments in ${ns}`);
+      await kube.apps.v1.deployments.create(web(ns));
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=2`);
+      const cm = await kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" });
+      assert.deepEqual(cm.data, { images: "busybox", replicas: "2" });
+      assert.equal(cm.metadata?.ownerReferences?.[0]?.kind, "Deployment");
+      assert.equal(cm.metadata?.ownerReferences?.[0]?.controller, true);
+      const d = await kube.apps.v1.deployments.get({ namespace: ns, name: "web" });
+      assert.deepEqual(d.metadata?.finalizers, ["example.kubefetch.dev/configmap"]);
+      await kube.apps.v1.deployments.patch(
+        { namespace: ns, name: "web" },
+        { spec: { replicas: 3 } },
+        { type: "merge" },
+      );
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=3`);
+      await kube.apps.v1.deployments.delete({ namespace: ns, name: "web" });
+      await waitForOutput(run.output, `cleaned up ${ns}/web`);
+      await until(
+        () =>
+          kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(
+            () => false,
+            (e) => isNotFound(e),
+          ),
+        "the Deployment gone once its finalizer is removed",
+      );
+      await assert.rejects(kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" }), isNotFound);
+      run.signal("SIGINT");
+      const r = await run.done;
+      assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
+      assert.equal(r.stderr, "");
+      assert.match(r.stdout, /stopped\n$/);
+    });
+
+    it("with --leader-elect, leads through the Lease and gives it up on Ctrl-C", async () => {
+      const ns = uniqueName("ctl-elect");
+      await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+      const run = sh(`${command("controller.ts")} ${ns} --leader-elect`, { env });
+      await waitForOutput(run.output, /^leading$/m);
+      await kube.apps.v1.deployments.create(web(ns));
+      await waitForOutput(run.output, `reconciled ${ns}/web images=busybox replicas=2`);
+      const lease = await kube.coordination.v1.leases.get({
+        namespace: ns,
+        name: "configmap-per-deployment",
+      });
+      assert.match(lease.spec?.holderIdentity ?? "", /-\d+$/);
+      run.signal("SIGINT");
+      const r = await run.done;
+      assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
+      assert.match(r.stdout, /not leading\nstopped\n$/);
+      const released = await kube.coordination.v1.leases.get({
+        namespace: ns,
+        name: "configmap-per-deployment",
+      });
+      assert.equal(released.spec?.holderIdentity ?? "", "");
+    });
+  });
+
   it("apply-manifests.ts applies a YAML file in dependency order, and nothing of an invalid one", async () => {
     const r = await sh(command("apply-manifests.ts"), { env }).done;
     assert.equal(r.code, 0, r.stderr);
@@ -249,5 +333,38 @@ describe("examples/, each run as its first line says", () => {
       wrong.stdout,
       /wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
     );
+  });
+
+  it("port-forward.ts forwards a pod's HTTP port and fetches a page through it", async () => {
+    const node = nodeCluster();
+    const ns = await podNamespace(kube, "example-pf");
+    try {
+      const port = await freePort();
+      const page = `hello from ${ns}`;
+      await kube.core.v1.pods.create(
+        busyboxPod(
+          node,
+          ns,
+          "web",
+          `mkdir /www && echo '${page}' > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`,
+        ),
+      );
+      await waitForPod(kube, ns, "web", (p) => p.status?.containerStatuses?.[0]?.ready === true, "ready");
+      const run = () =>
+        sh(command("port-forward.ts"), {
+          env: { ...env, NAMESPACE: ns, POD: "web", PORT: String(port), URL_PATH: "/index.html" },
+        }).done;
+      // httpd may take a moment after the container starts: until then the forward reports "refused".
+      let r = await run();
+      for (let i = 0; i < 20 && r.code !== 0; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        r = await run();
+      }
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^forwarding 127\\.0\\.0\\.1:\\d+ -> web:${port}$`, "m"));
+      assert.match(r.stdout, new RegExp(`^GET /index.html: 200, ${page.length + 1} bytes\n${page}$`, "m"));
+    } finally {
+      await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
+    }
   });
 });
