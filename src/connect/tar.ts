@@ -1,6 +1,7 @@
 // A minimal tar (ustar, with GNU long names and pax path records read) for `kubectl cp`'s
 // transfer: what the pod's tar writes and reads. Hand-written rather than tar-stream
-// (measured: 13 packages, 7.7 MB installed, 25 ms to import; this file: no dependency, ~1 ms).
+// (measured side by side: tar-stream 3 is 13 packages, 7.7 MB installed, 26-68 ms to import;
+// this file and unpack.ts: no dependency, 7-15 ms, Node's fs and path included).
 // Not supported: sparse files, sizes of 8 GiB and more written (read: base-256 sizes work).
 
 const BLOCK = 512;
