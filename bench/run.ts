@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
 import { controller } from "./cases/controller.js";
+import { execRoundTrip } from "./cases/exec.js";
 import { footprint } from "./cases/footprint.js";
 import { portForwardBench } from "./cases/port-forward.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
@@ -35,6 +36,7 @@ export const BENCHMARKS: Benchmark[] = [
   getApiserver,
   list,
   watch,
+  execRoundTrip,
   controller,
   footprint,
   portForwardBench,

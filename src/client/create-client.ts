@@ -1,6 +1,8 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
 import type { KubeConfig } from "../config/load-config.js";
+import { cpApi } from "../connect/cp.js";
+import { attachApi, execApi } from "../connect/exec.js";
 import { portForwardApi } from "../connect/port-forward.js";
 import { proxy } from "../connect/proxy.js";
 import { createTransport } from "../transport/transport.js";
@@ -70,6 +72,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         const api = resourceApi(ctx, entry.plural, () => ready, entry.verbs);
         for (const [name, sub] of Object.entries(entry.subresources)) {
           if (name === "log") api.log = logApi(ctx, info);
+          else if (name === "exec") api.exec = execApi(ctx, info);
+          else if (name === "attach") api.attach = attachApi(ctx, info);
           else if (sub.schema) api[name] = subresourceApi(ctx, info, name);
         }
         if (entry.subresources.proxy) api.proxy = (o: ProxyOptions) => proxy(ctx, info, o);
@@ -99,6 +103,8 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       return info;
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
+    api.exec = execApi(ctx, getInfo);
+    api.attach = attachApi(ctx, getInfo);
     api.info = async () => {
       const i = await getInfo();
       return {
@@ -122,6 +128,7 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
       ) as unknown as Promise<Response>,
     Request: Request as unknown as typeof globalThis.Request,
   });
+  client.cp = cpApi(ctx);
   client.config = config;
   client.close = () => transport.close();
   return client as KubeClient<R, S, P>;

@@ -1,6 +1,9 @@
 // The client's types, computed from a generated registry (R), its definitions (S) and its
 // paths (P). Nothing here exists at run time.
 
+import type { CopyApi } from "../connect/cp.js";
+import type { AttachMethod, ExecMethod } from "../connect/exec.js";
+
 /** Every call takes these. */
 export interface CallOptions {
   /** Cancels the call, its retries and their waits. */
@@ -298,7 +301,9 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
           /** Lines as they come (`follow: true`), or `.text()` for the whole log. */
           log(options: Ref<E> & CallOptions & Omit<QueryOf<P, LogPath<Subs>, "get">, "pretty">): LogStream;
         }
-      : unknown)
+      : unknown) &
+      ("exec" extends keyof Subs ? { exec: ExecMethod } : unknown) &
+      ("attach" extends keyof Subs ? { attach: AttachMethod } : unknown)
   : unknown;
 
 /** One HTTP call through a proxy subresource (pods, services, nodes). */
@@ -408,6 +413,10 @@ export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, D
   portForward: PortForwardMethods<{ readonly namespaced: true }, { portforward: unknown }>["portForward"];
   /** The resource as discovery found it. */
   info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
+  /** Only for resources whose discovery lists an exec subresource (pods); else a TypeError. */
+  exec: ExecMethod;
+  /** Only for resources whose discovery lists an attach subresource (pods); else a TypeError. */
+  attach: AttachMethod;
 };
 
 export interface Discovery {
@@ -502,6 +511,8 @@ export type KubeClient<R extends Registry, S, P extends {}> = Omit<
     ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);
   /** openapi-fetch on the same connection pool and credentials: any path of the API. */
   raw: RawClient;
+  /** Files to and from a container, as `kubectl cp` copies them (a tar through exec). */
+  cp: CopyApi;
   /** The config this client uses. */
   config: import("../config/load-config.js").KubeConfig;
   /** Closes the connection pool. */

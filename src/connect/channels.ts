@@ -31,6 +31,8 @@ export interface ChannelFrame {
 export interface ChannelConnection extends AsyncIterable<ChannelFrame> {
   /** The subprotocol the server chose. */
   readonly protocol: string;
+  /** The request's path and query, for messages. */
+  readonly path: string;
   /** Whether closeChannel works (v5): on v4 a stream ends only with the whole connection. */
   readonly canCloseChannels: boolean;
   /**
@@ -89,7 +91,7 @@ export async function openChannels(
     if (!(older.length && older.length < options.protocols.length && refusedProtocol(err))) throw err;
     upgraded = await offer(older);
   }
-  return channelConnection(upgraded.socket, upgraded.protocol, signal);
+  return channelConnection(upgraded.socket, upgraded.protocol, path, signal);
 }
 
 /**
@@ -121,6 +123,7 @@ function refusal(err: UpgradeRefusedError, path: string): KubeError {
 function channelConnection(
   socket: import("node:stream").Duplex,
   protocol: string,
+  path: string,
   signal: AbortSignal | undefined,
 ): ChannelConnection {
   const queue: ChannelFrame[] = [];
@@ -166,6 +169,7 @@ function channelConnection(
 
   return {
     protocol,
+    path,
     canCloseChannels: v5,
     async send(channel, data) {
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;

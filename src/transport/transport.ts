@@ -279,7 +279,11 @@ function handshake(
     const signal = options.signal;
     let abort: ((err: Error) => void) | undefined;
     let settled = false;
-    const onAbort = () => abort?.(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+    const onAbort = () => {
+      const reason = signal?.reason instanceof Error ? signal.reason : new Error("aborted");
+      abort?.(reason);
+      settle(() => reject(reason));
+    };
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
@@ -295,8 +299,13 @@ function handshake(
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         abort = (err) => controller.abort(err);
+        if (settled) controller.abort(new Error("aborted"));
       },
       onRequestUpgrade(_controller, statusCode, h, socket) {
+        if (settled) {
+          socket.destroy();
+          return;
+        }
         const problem =
           statusCode !== 101
             ? `status ${statusCode}`

@@ -44,6 +44,7 @@ describe("examples/, each run as its first line says", () => {
         "controller.ts",
         "crd-typed.ts",
         "discovery.ts",
+        "exec.ts",
         "in-cluster-pods.ts",
         "jobs.ts",
         "kubectl-proxy.ts",
@@ -115,6 +116,25 @@ describe("examples/, each run as its first line says", () => {
       /^ {2}jobs +Job +namespaced +create,delete,deletecollection,get,list,patch,update,watch$/m,
     );
     assert.match(r.stdout, /^ {2}jobs\/status +Job +namespaced +get,patch,update$/m);
+  });
+
+  it("exec.ts runs a command in a pod and prints its stdout and exit code", async () => {
+    const node = nodeCluster();
+    const ns = await podNamespace(kube, "example-exec");
+    try {
+      await kube.core.v1.pods.create(busyboxPod(node, ns, "box", "sleep 3600"));
+      await waitForPod(kube, ns, "box", (p) => p.status?.phase === "Running", "Running");
+      // The first line's command as written, with the pod filled in.
+      const run = (pod: string) => command("exec.ts").replace("NAMESPACE", ns).replace("POD", pod);
+      const r = await sh(run("box"), { env }).done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "hello\nexit code 3\n");
+      const missing = await sh(run("nope"), { env }).done;
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /pods "nope" not found/);
+    } finally {
+      await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
+    }
   });
 
   it("jobs.ts lists jobs in all namespaces and gets default/my-job", async () => {

@@ -88,6 +88,24 @@ export async function resources() {
   // @ts-expect-error configmaps have no status subresource
   kube.core.v1.configmaps.status;
 
+  // exec and attach: only where the registry lists them; collect mode and stream mode differ.
+  const r = await kube.core.v1.pods.exec({ namespace: "d", name: "p", command: ["ls"], stdin: "x" });
+  expectType<Equal<typeof r.exitCode, number>>();
+  expectType<Equal<typeof r.stdout, string>>();
+  const proc = await kube.core.v1.pods.exec({ namespace: "d", name: "p", command: ["sh"], stream: true });
+  expectType<Equal<Awaited<typeof proc.done>, { exitCode: number }>>();
+  proc.stdin.write("exit\n");
+  const attached = await kube.core.v1.pods.attach({ name: "p", stdin: true, stream: true });
+  await attached.resize({ cols: 80, rows: 24 });
+  // @ts-expect-error configmaps have no exec subresource
+  kube.core.v1.configmaps.exec;
+  // @ts-expect-error deployments cannot be attached to
+  kube.apps.v1.deployments.attach;
+  // @ts-expect-error exec needs a command
+  await kube.core.v1.pods.exec({ name: "p" });
+  const copied = await kube.cp.fromPod({ name: "p", from: "/etc/hosts", to: "./hosts" });
+  expectType<Equal<(typeof copied.skipped)[number]["reason"], string>>();
+
   // Watch events are typed.
   for await (const ev of kube.apps.v1.deployments.watch({ namespace: "d" })) {
     expectType<Equal<typeof ev.type, "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK">>();

@@ -1,0 +1,196 @@
+// Copying files to and from a container as `kubectl cp` does: a tar through exec, the
+// container's own `tar` on the other end.
+
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { join, posix } from "node:path";
+import type { ClientContext, ResourceInfo } from "../client/request.js";
+import type { CallOptions } from "../client/types.js";
+import { type ExecProcess, execApi } from "./exec.js";
+import { readTar, type TarEntry, tarEnd, tarEntry } from "./tar.js";
+import { type UnpackResult, unpack } from "./unpack.js";
+
+export interface CopyTarget extends CallOptions {
+  /** Omitted: the config's namespace. */
+  namespace?: string;
+  /** The pod. */
+  name: string;
+  container?: string;
+}
+
+export interface CopyToPodOptions extends CopyTarget {
+  /** A local file or folder. */
+  from: string;
+  /** The path in the container; into it when it is an existing folder (kubectl's rule). */
+  to: string;
+}
+
+export interface CopyFromPodOptions extends CopyTarget {
+  /** A file or folder in the container. */
+  from: string;
+  /** The local path it becomes. */
+  to: string;
+}
+
+export interface CopyApi {
+  /** `kubectl cp LOCAL POD:PATH`: a tar of `from` unpacked by the container's `tar -xmf -`. */
+  toPod(options: CopyToPodOptions): Promise<{ entries: number; bytes: number }>;
+  /**
+   * `kubectl cp POD:PATH LOCAL`: the container's `tar cf -` unpacked here; entries that would
+   * land outside `to` (absolute, "..", links out) are refused and listed in `skipped`.
+   */
+  fromPod(options: CopyFromPodOptions): Promise<UnpackResult>;
+}
+
+/** The container's tar failed (or the copy's shell): its exit code and what it printed. */
+export class CopyError extends Error {
+  override readonly name = "CopyError";
+  readonly exitCode: number;
+  readonly stderr: string;
+  constructor(what: string, exitCode: number, stderr: string) {
+    super(`${what}: exit code ${exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** Pods' exec path, for clients whose registry has no core/v1 (CRD-only ones). */
+const PODS: ResourceInfo = {
+  apiVersion: "v1",
+  kind: "Pod",
+  plural: "pods",
+  namespaced: true,
+  verbs: [],
+  paths: { item: "/api/v1/namespaces/{namespace}/pods/{name}" },
+  subresources: {
+    exec: {
+      apiVersion: "v1",
+      kind: "PodExecOptions",
+      verbs: ["create", "get"],
+      path: "/api/v1/namespaces/{namespace}/pods/{name}/exec",
+    },
+  },
+};
+
+interface Local extends TarEntry {
+  path: string;
+  size: number;
+}
+
+/** The local tree under `from`, named under `base` as kubectl's makeTar names it. */
+async function walk(from: string, base: string): Promise<Local[]> {
+  const out: Local[] = [];
+  const visit = async (path: string, name: string) => {
+    const st = await lstat(path);
+    const common = { path, name, mode: st.mode, mtime: st.mtimeMs / 1000 };
+    if (st.isDirectory()) {
+      out.push({ ...common, type: "directory", size: 0 });
+      for (const child of (await readdir(path)).sort()) await visit(join(path, child), `${name}/${child}`);
+    } else if (st.isSymbolicLink()) {
+      out.push({ ...common, type: "symlink", size: 0, linkname: await readlink(path) });
+    } else if (st.isFile()) {
+      out.push({ ...common, type: "file", size: st.size });
+    }
+    // Sockets, FIFOs, devices: kubectl's makeTar skips them too.
+  };
+  await visit(from, base);
+  return out;
+}
+
+function tarSize(entries: Local[]): number {
+  let n = 1024;
+  for (const e of entries) {
+    const headers = tarEntry({ ...e, data: new Uint8Array(0) });
+    n += headers.reduce((a, b) => a + b.length, 0) + Math.ceil(e.size / 512) * 512;
+  }
+  return n;
+}
+
+async function finish(p: ExecProcess, stderr: () => string, what: string): Promise<void> {
+  const { exitCode } = await p.done;
+  if (exitCode !== 0) throw new CopyError(what, exitCode, stderr());
+}
+
+function captured(p: ExecProcess): () => string {
+  let text = "";
+  p.stderr.on("data", (c: Buffer) => {
+    if (text.length < 65_536) text += c.toString("utf8");
+  });
+  return () => text;
+}
+
+export function cpApi(ctx: ClientContext, pods: ResourceInfo = PODS): CopyApi {
+  const exec = execApi(ctx, pods.subresources.exec ? pods : PODS);
+  const target = (o: CopyTarget) => ({
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    ...(o.container !== undefined ? { container: o.container } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+  });
+  return {
+    async toPod(o) {
+      // kubectl's rule: into an existing folder, else as that path.
+      const probe = await exec({ ...target(o), command: ["test", "-d", o.to], stream: true, stdin: false });
+      probe.stdout.resume();
+      probe.stderr.resume();
+      const isDir = (await probe.done).exitCode === 0;
+      const dest = posix.normalize(isDir ? posix.join(o.to, posix.basename(o.from)) : o.to);
+      const dir = posix.dirname(dest);
+      const entries = await walk(o.from, posix.basename(dest));
+      // v5 closes stdin after the archive, as kubectl. v4 cannot (no close signal, see
+      // ExecProcess.stdinCloseable) and busybox tar reads to end-of-file: `head -c` hands tar
+      // exactly the archive's bytes and then that end.
+      const size = tarSize(entries);
+      const v5 = probe.protocol === "v5.channel.k8s.io";
+      const command = v5
+        ? ["tar", "-xmf", "-", "-C", dir]
+        : ["sh", "-c", `head -c ${size} | tar -xmf - -C "$1"`, "sh", dir];
+      const p = await exec({ ...target(o), command, stream: true });
+      const stderr = captured(p);
+      p.stdout.resume();
+      const write = (chunk: Uint8Array) =>
+        new Promise<void>((resolve, reject) => p.stdin.write(chunk, (e) => (e ? reject(e) : resolve())));
+      let bytes = 0;
+      try {
+        for (const e of entries) {
+          const data = e.type === "file" ? await readFile(e.path) : undefined;
+          if (data && data.length !== e.size) throw new Error(`${e.path} changed while it was copied`);
+          for (const chunk of tarEntry({ ...e, ...(data ? { data } : {}) })) await write(chunk);
+          bytes += data?.length ?? 0;
+        }
+        await write(tarEnd());
+        p.stdin.end();
+      } catch (err) {
+        p.close();
+        await p.done.catch(() => {});
+        throw err;
+      }
+      await finish(p, stderr, `tar -xmf - in ${o.name}`);
+      return { entries: entries.length, bytes };
+    },
+
+    async fromPod(o) {
+      const from = posix.normalize(o.from);
+      const base = posix.basename(from);
+      const p = await exec({
+        ...target(o),
+        command: ["tar", "cf", "-", "-C", posix.dirname(from), base],
+        stream: true,
+        stdin: false,
+      });
+      const stderr = captured(p);
+      let result: UnpackResult;
+      try {
+        result = await unpack(readTar(p.stdout), base, o.to);
+      } catch (err) {
+        p.close();
+        await p.done.catch(() => {});
+        throw err;
+      }
+      // What the tar wrote after its end-of-archive blocks (padding) is read and dropped.
+      p.stdout.resume();
+      await finish(p, stderr, `tar cf - in ${o.name}`);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { describe, it } from "node:test";
+import type { ClientContext, ResourceInfo } from "../../src/client/request.js";
+import { openChannels } from "../../src/connect/channels.js";
+import { ConnectionError, KubeError, loadConfig } from "../../src/index.js";
+import { createTransport } from "../../src/transport/transport.js";
+
+// Handshakes a real server cannot be made to show (a server that refuses the v5+v4 pair, a
+// wrong Sec-WebSocket-Accept, a non-Status refusal), from a loopback server of ours.
+
+const PODS: ResourceInfo = {
+  apiVersion: "v1",
+  kind: "Pod",
+  plural: "pods",
+  namespaced: true,
+  verbs: [],
+  paths: { item: "/api/v1/namespaces/{namespace}/pods/{name}" },
+  subresources: {
+    exec: {
+      apiVersion: "v1",
+      kind: "PodExecOptions",
+      verbs: ["get"],
+      path: "/api/v1/namespaces/{namespace}/pods/{name}/exec",
+    },
+  },
+};
+
+type Answer = (req: IncomingMessage, socket: Socket, n: number) => void;
+
+async function server(answer: Answer) {
+  const seen: IncomingMessage[] = [];
+  const sockets: Socket[] = [];
+  const s = createServer();
+  s.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+    seen.push(req);
+    sockets.push(socket);
+    answer(req, socket, seen.length);
+  });
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  const config = await loadConfig({ server: url, namespace: "d", env: {} });
+  const ctx: ClientContext = {
+    config,
+    transport: createTransport(config),
+    retry: { maxRetries: 0, maxDelayMs: 0, baseDelayMs: 0 },
+    onWarning: () => {},
+  };
+  return {
+    ctx,
+    seen,
+    close: async () => {
+      await ctx.transport.close();
+      // Upgraded sockets are the server's no more: end them here.
+      for (const socket of sockets) socket.destroy();
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    },
+  };
+}
+
+const accept = (req: IncomingMessage) =>
+  createHash("sha1")
+    .update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+    .digest("base64");
+
+const refuse = (socket: Socket, code: number, body: string, type = "application/json") =>
+  socket.end(
+    `HTTP/1.1 ${code} X\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+
+const upgrade = (req: IncomingMessage, socket: Socket, protocol: string, acceptValue = accept(req)) =>
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${acceptValue}\r\nsec-websocket-protocol: ${protocol}\r\n\r\n`,
+  );
+
+const spec = {
+  verb: "exec",
+  resource: PODS,
+  target: "item" as const,
+  subresource: "exec",
+  name: "p",
+  method: "GET" as const,
+  query: { command: ["sh", "-c", "echo a b"], stdout: true },
+};
+
+describe("openChannels handshakes", () => {
+  it("offers v5 and v4 together, with command= repeated per argument, on the path requestPath builds", async () => {
+    const s = await server((req, socket) => {
+      upgrade(req, socket, "v4.channel.k8s.io");
+      // A status frame (channel 3, Success), unmasked as servers send, then the close.
+      const payload = Buffer.concat([Buffer.from([3]), Buffer.from('{"status":"Success"}')]);
+      // The close frame (1000) before the FIN, as the kubelet ends a stream.
+      socket.end(
+        Buffer.concat([Buffer.from([0x82, payload.length]), payload, Buffer.from([0x88, 2, 3, 232])]),
+      );
+    });
+    try {
+      const conn = await openChannels(s.ctx, spec);
+      assert.equal(conn.protocol, "v4.channel.k8s.io");
+      const frames = [];
+      for await (const f of conn) frames.push([f.channel, f.data.toString()]);
+      assert.deepEqual(frames, [[3, '{"status":"Success"}']]);
+      const req = s.seen[0] as IncomingMessage;
+      assert.equal(
+        req.url,
+        "/api/v1/namespaces/d/pods/p/exec?command=sh&command=-c&command=echo+a+b&stdout=true",
+      );
+      assert.equal(req.headers["sec-websocket-protocol"], "v5.channel.k8s.io, v4.channel.k8s.io");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a server that refuses the pair (403 naming the protocol) is asked again with v4 alone", async () => {
+    const s = await server((req, socket, n) => {
+      if (n === 1) refuse(socket, 403, "unable to upgrade: unsupported protocol", "text/plain");
+      else upgrade(req, socket, "v4.channel.k8s.io");
+    });
+    try {
+      const conn = await openChannels(s.ctx, spec);
+      assert.equal(conn.protocol, "v4.channel.k8s.io");
+      assert.equal(conn.canCloseChannels, false);
+      await assert.rejects(conn.closeChannel(0), /no close signal/);
+      assert.equal(s.seen[1]?.headers["sec-websocket-protocol"], "v4.channel.k8s.io");
+      conn.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a refusal with a Status body is a KubeError with it; an RBAC 403 is not retried", async () => {
+    const body = JSON.stringify({
+      kind: "Status",
+      status: "Failure",
+      reason: "Forbidden",
+      code: 403,
+      message: "no exec for you",
+    });
+    const s = await server((_req, socket) => refuse(socket, 403, body));
+    try {
+      await assert.rejects(
+        openChannels(s.ctx, spec),
+        (e: unknown) =>
+          e instanceof KubeError &&
+          e.status === 403 &&
+          e.reason === "Forbidden" &&
+          /no exec for you/.test(e.message),
+      );
+      assert.equal(s.seen.length, 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a refusal that is not a Status: a KubeError with the body's first bytes", async () => {
+    const s = await server((_req, socket) => refuse(socket, 400, "Upgrade request required", "text/plain"));
+    try {
+      await assert.rejects(
+        openChannels(s.ctx, spec),
+        (e: unknown) =>
+          e instanceof KubeError && e.status === 400 && e.bodyPrefix === "Upgrade request required",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a wrong Sec-WebSocket-Accept: a ConnectionError, the socket dropped", async () => {
+    const s = await server((req, socket) =>
+      upgrade(req, socket, "v4.channel.k8s.io", "bm90IHRoZSBhbnN3ZXI="),
+    );
+    try {
+      await assert.rejects(
+        openChannels(s.ctx, spec),
+        (e: unknown) => e instanceof ConnectionError && /Sec-WebSocket-Accept/.test(e.message),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a connection reset after the handshake: the iterator throws, closed rejects", async () => {
+    const s = await server((req, socket) => {
+      upgrade(req, socket, "v4.channel.k8s.io");
+      setTimeout(() => socket.resetAndDestroy(), 50);
+    });
+    try {
+      const conn = await openChannels(s.ctx, spec);
+      await assert.rejects(async () => {
+        for await (const _ of conn) {
+        }
+      });
+      await assert.rejects(conn.closed);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("an abort during the handshake rejects at once with the signal's reason", async () => {
+    const s = await server(() => {}); // never answers
+    try {
+      const ac = new AbortController();
+      const opening = openChannels(s.ctx, { ...spec, signal: ac.signal });
+      setTimeout(() => ac.abort(), 100);
+      await assert.rejects(opening, (e: unknown) => (e as Error).name === "AbortError");
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import { spawn } from "node:child_process";
+import type { TestCluster } from "./cluster.js";
+
+export interface KubectlRun {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs the real kubectl against the test cluster's admin identity, with bytes on its stdin. */
+export function kubectl(
+  cluster: TestCluster,
+  args: string[],
+  input?: string | Uint8Array,
+  timeoutMs = 60_000,
+): Promise<KubectlRun> {
+  const child = spawn("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const out: Buffer[] = [];
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => out.push(d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  child.stdin.on("error", () => {});
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out), stderr });
+    }),
+  );
+}
