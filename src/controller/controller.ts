@@ -49,8 +49,8 @@ export interface ReconcileContext<T> {
   signal: AbortSignal;
   /**
    * Finalizer handling in one call: adds `finalizer` to a live object (patch with its
-   * resourceVersion as precondition); on an object being deleted, runs `cleanup` and removes
-   * the finalizer. Returns true when the object is being deleted (or gone): reconcile then stops.
+   * resourceVersion as precondition, read again and retried on 409 Conflict, 5 tries); on an
+   * object being deleted, runs `cleanup` and removes the finalizer the same way. Returns true when the object is being deleted (or gone): reconcile then stops.
    */
   finalize(finalizer: string, cleanup: (object: T) => Promise<void>): Promise<boolean>;
   /**
@@ -253,43 +253,47 @@ export function createController<T extends KubeObjectLike>(
             async finalize(finalizer, cleanup) {
               const obj = current();
               if (!obj?.metadata) return true;
-              const md = obj.metadata;
-              const finalizers = md.finalizers ?? [];
               const ref = {
                 name: request.name,
                 ...(request.namespace ? { namespace: request.namespace } : {}),
               };
-              if (!md.deletionTimestamp) {
-                if (!finalizers.includes(finalizer)) {
-                  await patchGone(
-                    options.for.patch(
-                      ref,
-                      {
-                        metadata: {
-                          finalizers: [...finalizers, finalizer],
-                          resourceVersion: md.resourceVersion,
-                        },
-                      },
-                      { type: "merge", signal: stop.signal },
-                    ),
-                  );
+              // A merge patch of the whole list, with the resourceVersion it was read at as
+              // precondition (another writer's finalizers are never lost); a 409 (the object
+              // changed meanwhile, e.g. its status) reads it again and retries, as updateStatus.
+              const write = async (change: (list: string[]) => string[] | undefined) => {
+                let md = obj.metadata ?? {};
+                for (let attempt = 0; ; attempt++) {
+                  const next = change(md.finalizers ?? []);
+                  if (!next) return;
+                  try {
+                    await patchGone(
+                      options.for.patch(
+                        ref,
+                        { metadata: { finalizers: next, resourceVersion: md.resourceVersion } },
+                        { type: "merge", signal: stop.signal },
+                      ),
+                    );
+                    return;
+                  } catch (err) {
+                    if (!isConflict(err) || attempt >= 4) throw err;
+                    const fresh = await options.for.get(ref, { signal: stop.signal }).catch((e: unknown) => {
+                      if (isNotFound(e)) return undefined;
+                      throw e;
+                    });
+                    if (!fresh?.metadata) return;
+                    md = fresh.metadata;
+                  }
                 }
+              };
+              if (!obj.metadata.deletionTimestamp) {
+                await write((list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
                 return false;
               }
-              if (finalizers.includes(finalizer)) {
+              if ((obj.metadata.finalizers ?? []).includes(finalizer)) {
                 // A stale cache can run cleanup twice: it must be idempotent (as in controller-runtime).
                 await cleanup(obj);
-                await patchGone(
-                  options.for.patch(
-                    ref,
-                    {
-                      metadata: {
-                        finalizers: finalizers.filter((f) => f !== finalizer),
-                        resourceVersion: md.resourceVersion,
-                      },
-                    },
-                    { type: "merge", signal: stop.signal },
-                  ),
+                await write((list) =>
+                  list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined,
                 );
               }
               return true;
