@@ -120,7 +120,7 @@ describe("CRUD on the real cluster", () => {
       { type: "merge" },
     );
     assert.equal(status.status?.replicas, 7);
-    assert.equal((await kube.apps.v1.deployments.get(ref)).status?.replicas, 7);
+    // Not read back: the test cluster's Deployment controller rewrites status at once.
   });
 
   it("server-side apply: a field-manager conflict is a 409, force takes the field", async () => {
