@@ -5,6 +5,7 @@ import { get } from "node:http";
 import { join } from "node:path";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig } from "../../src/index.js";
+import { httpdPod } from "../../test/helpers/httpd-pod.js";
 import type { Benchmark, Figure } from "../harness.js";
 import { competitorBin, competitorsDir, repoRoot, rounds, run } from "../harness.js";
 
@@ -131,27 +132,7 @@ export const portForwardBench: Benchmark = {
       await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
       const port = (s.address() as { port: number }).port;
       await new Promise((r) => s.close(r));
-      await kube.core.v1.pods.create({
-        metadata: { name: "web", namespace: ns },
-        spec: {
-          hostNetwork: true,
-          terminationGracePeriodSeconds: 0,
-          volumes: [{ name: "www", emptyDir: {} }],
-          containers: [
-            {
-              name: "c",
-              image: c.images.busybox,
-              imagePullPolicy: "Never",
-              volumeMounts: [{ name: "www", mountPath: "/www" }],
-              command: [
-                "sh",
-                "-c",
-                `head -c ${size} /dev/urandom > /www/big && md5sum /www/big | cut -d' ' -f1 > /www/big.md5 && exec httpd -f -p 127.0.0.1:${port} -h /www`,
-              ],
-            },
-          ],
-        },
-      });
+      await kube.core.v1.pods.create(httpdPod({ namespace: ns, image: c.images.busybox, port, size }));
       await until(
         async () =>
           (await kube.core.v1.pods.get({ namespace: ns, name: "web" })).status?.containerStatuses?.[0]

@@ -54,7 +54,7 @@ export class CopyError extends Error {
 }
 
 /** Pods' exec path, for clients whose registry has no core/v1 (CRD-only ones). */
-const PODS: ResourceInfo = {
+export const PODS: ResourceInfo = {
   apiVersion: "v1",
   kind: "Pod",
   plural: "pods",

@@ -3,30 +3,14 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { describe, it } from "node:test";
-import type { ClientContext, ResourceInfo } from "../../src/client/request.js";
+import type { ClientContext } from "../../src/client/request.js";
 import { openChannels } from "../../src/connect/channels.js";
+import { PODS } from "../../src/connect/cp.js";
 import { ConnectionError, KubeError, loadConfig } from "../../src/index.js";
 import { createTransport } from "../../src/transport/transport.js";
 
 // Handshakes a real server cannot be made to show (a server that refuses the v5+v4 pair, a
 // wrong Sec-WebSocket-Accept, a non-Status refusal), from a loopback server of ours.
-
-const PODS: ResourceInfo = {
-  apiVersion: "v1",
-  kind: "Pod",
-  plural: "pods",
-  namespaced: true,
-  verbs: [],
-  paths: { item: "/api/v1/namespaces/{namespace}/pods/{name}" },
-  subresources: {
-    exec: {
-      apiVersion: "v1",
-      kind: "PodExecOptions",
-      verbs: ["get"],
-      path: "/api/v1/namespaces/{namespace}/pods/{name}/exec",
-    },
-  },
-};
 
 type Answer = (req: IncomingMessage, socket: Socket, n: number) => void;
 

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig, PortForwardError } from "../../src/index.js";
 import { restartApiserver } from "../helpers/faults.js";
+import { httpdPod } from "../helpers/httpd-pod.js";
 import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
 
 const cluster = nodeCluster();
@@ -32,27 +33,9 @@ before(async () => {
   kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }));
   ns = await podNamespace(kube, "pf-faults");
   httpPort = await freePort();
-  await kube.core.v1.pods.create({
-    metadata: { name: "web", namespace: ns },
-    spec: {
-      hostNetwork: true,
-      terminationGracePeriodSeconds: 0,
-      volumes: [{ name: "www", emptyDir: {} }],
-      containers: [
-        {
-          name: "c",
-          image: cluster.images.busybox,
-          imagePullPolicy: "Never",
-          volumeMounts: [{ name: "www", mountPath: "/www" }],
-          command: [
-            "sh",
-            "-c",
-            `head -c ${SIZE} /dev/urandom > /www/big && md5sum /www/big | cut -d' ' -f1 > /www/big.md5 && exec httpd -f -p 127.0.0.1:${httpPort} -h /www`,
-          ],
-        },
-      ],
-    },
-  });
+  await kube.core.v1.pods.create(
+    httpdPod({ namespace: ns, image: cluster.images.busybox, port: httpPort, size: SIZE }),
+  );
   await waitForPod(kube, ns, "web", (p) => p.status?.containerStatuses?.[0]?.ready === true, "ready");
 });
 after(async () => {

@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { KubeError, loadConfig, PortForwardError } from "../../src/index.js";
+import { httpdPod } from "../helpers/httpd-pod.js";
 import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
 
 const cluster = nodeCluster();
@@ -44,30 +45,17 @@ before(async () => {
   idlePort = await freePort();
   sinkPort = await freePort();
   stallPort = await freePort();
-  await kube.core.v1.pods.create({
-    metadata: { name: "web", namespace: ns },
-    spec: {
-      hostNetwork: true,
-      terminationGracePeriodSeconds: 0,
-      volumes: [{ name: "www", emptyDir: {} }],
-      containers: [
-        {
-          name: "c",
-          image: cluster.images.busybox,
-          imagePullPolicy: "Never",
-          volumeMounts: [{ name: "www", mountPath: "/www" }],
-          command: [
-            "sh",
-            "-c",
-            `head -c ${SIZE} /dev/urandom > /www/big && md5sum /www/big | cut -d' ' -f1 > /www/big.md5 && exec httpd -f -p 127.0.0.1:${httpPort} -h /www`,
-          ],
-        },
+  await kube.core.v1.pods.create(
+    httpdPod({
+      namespace: ns,
+      image: cluster.images.busybox,
+      port: httpPort,
+      size: SIZE,
+      extra: [
         {
           // Uploads: what arrives on sinkPort, its md5 written where httpd serves it.
           name: "sink",
           image: cluster.images.busybox,
-          imagePullPolicy: "Never",
-          volumeMounts: [{ name: "www", mountPath: "/www" }],
           command: [
             "sh",
             "-c",
@@ -78,12 +66,11 @@ before(async () => {
           // A peer that accepts on stallPort and never reads.
           name: "stall",
           image: cluster.images.busybox,
-          imagePullPolicy: "Never",
           command: ["sh", "-c", `while true; do nc -l -p ${stallPort} -e sleep 3600; done`],
         },
       ],
-    },
-  });
+    }),
+  );
   await waitForPod(
     kube,
     ns,

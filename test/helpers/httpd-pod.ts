@@ -1,0 +1,36 @@
+/**
+ * A hostNetwork busybox pod "web" that writes `size` random bytes to /www/big (their md5 to
+ * /www/big.md5) and serves /www with httpd on 127.0.0.1:`port`: what port-forward's tests and
+ * bench fetch through. `extra` containers share the /www volume.
+ */
+export function httpdPod(o: {
+  namespace: string;
+  image: string;
+  port: number;
+  size: number;
+  extra?: { name: string; image: string; command: string[] }[];
+}) {
+  const www = [{ name: "www", mountPath: "/www" }];
+  return {
+    metadata: { name: "web", namespace: o.namespace },
+    spec: {
+      hostNetwork: true,
+      terminationGracePeriodSeconds: 0,
+      volumes: [{ name: "www", emptyDir: {} }],
+      containers: [
+        {
+          name: "c",
+          image: o.image,
+          imagePullPolicy: "Never" as const,
+          volumeMounts: www,
+          command: [
+            "sh",
+            "-c",
+            `head -c ${o.size} /dev/urandom > /www/big && md5sum /www/big | cut -d' ' -f1 > /www/big.md5 && exec httpd -f -p 127.0.0.1:${o.port} -h /www`,
+          ],
+        },
+        ...(o.extra ?? []).map((c) => ({ imagePullPolicy: "Never" as const, volumeMounts: www, ...c })),
+      ],
+    },
+  };
+}
