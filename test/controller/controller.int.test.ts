@@ -23,9 +23,12 @@ after(async () => {
   await kube.close();
 });
 
+// Paused: the node's Deployment controller makes no pods for them (a few hundred pods that
+// never run filled the node's 110 and left later tests' pods unschedulable).
 const deployment = (name: string, replicas: number) => ({
   metadata: { name, namespace: ns, labels: { app: name } },
   spec: {
+    paused: true,
     replicas,
     selector: { matchLabels: { app: name } },
     template: {
@@ -133,14 +136,17 @@ describe("createController", () => {
     const stop = new AbortController();
     await kube.apps.v1.deployments.create(deployment("fail-a", 1));
     let calls = 0;
+    // The resourceVersion each reconcile saw: the node's Deployment controller changes status.
+    const seen: (string | undefined)[] = [];
     const errors: string[] = [];
     const ctl = createController(kube, {
       name: "failing-controller",
       for: kube.apps.v1.deployments,
       namespace: ns,
-      reconcile({ name }) {
+      reconcile({ name }, { get }) {
         if (name !== "fail-a") return;
         calls++;
+        seen.push(get()?.metadata?.resourceVersion);
         if (calls < 4) throw new Error(`attempt ${calls} failed`);
         return undefined;
       },
@@ -165,7 +171,13 @@ describe("createController", () => {
     assert.equal(ev.reportingController, "failing-controller");
     stop.abort();
     await running;
-    assert.equal(calls, 4, "no reconcile after success without a change");
+    // After the 4th (successful) call, a reconcile only for a new version of the object, but
+    // for one: when the node's Deployment controller changed the object during the backoff,
+    // its event runs the 4th call early and the backoff's delayed add still comes (client-go's
+    // queue does the same: Forget does not cancel a pending AddRateLimited).
+    let unchanged = 0;
+    for (let i = 4; i < seen.length; i++) if (seen[i] === seen[i - 1]) unchanged++;
+    assert.ok(unchanged <= 1, `${unchanged} calls without a change after success: ${seen.join(" ")}`);
   });
 
   it("requeueAfterMs reconciles the object again", async () => {
@@ -267,12 +279,15 @@ describe("createController", () => {
     await kube.apps.v1.deployments.create(deployment("status-a", 1));
     let attempts = 0;
     let done = false;
+    // What the status write answered: the node's Deployment controller rewrites status at once,
+    // so reading it back later would race it.
+    let written: number | undefined;
     const ctl = createController(kube, {
       for: kube.apps.v1.deployments,
       namespace: ns,
       async reconcile({ name }, { updateStatus }) {
         if (name !== "status-a" || done) return;
-        await updateStatus((d) => {
+        const out = await updateStatus((d) => {
           attempts++;
           if (attempts === 1) {
             // Someone else writes between our read and our write: ours must conflict.
@@ -285,16 +300,16 @@ describe("createController", () => {
           d.status = { ...d.status, observedGeneration: 7 };
           return d;
         });
+        written = out.status?.observedGeneration;
         done = true;
       },
     });
     ctl.on("error", (e) => assert.fail(e as Error));
     const running = ctl.start({ signal: stop.signal });
-    await until("the status", async () => {
-      const d = await kube.apps.v1.deployments.get({ namespace: ns, name: "status-a" });
-      return d.status?.observedGeneration === 7;
-    });
-    assert.equal(attempts, 2, "one conflict, then success");
+    await until("the status write", () => done);
+    assert.equal(written, 7);
+    // Our forced conflict, then success; the node's Deployment controller may add one more.
+    assert.ok(attempts >= 2 && attempts <= 5, `${attempts} attempts: one conflict or more, then success`);
     stop.abort();
     await running;
   });

@@ -193,7 +193,7 @@ describe("examples/, each run as its first line says", () => {
     await waitForOutput(run.output, `MODIFIED ${ns}/w ready 0/3`);
     await kube.apps.v1.deployments.delete({ namespace: ns, name: "w" });
     await waitForOutput(run.output, `DELETED  ${ns}/w`);
-    run.signal("SIGINT");
+    run.interrupt();
     const r = await run.done;
     // The example ends its watch and closes the client ("stopped" is its last line, no stack on
     // stderr); npm exec then re-raises the Ctrl-C it forwarded, as a shell sees it.
@@ -206,6 +206,7 @@ describe("examples/, each run as its first line says", () => {
     const web = (ns: string) => ({
       metadata: { name: "web", namespace: ns },
       spec: {
+        paused: true, // no pods: the example only reads the spec
         replicas: 2,
         selector: { matchLabels: { app: "web" } },
         template: {
@@ -245,7 +246,7 @@ describe("examples/, each run as its first line says", () => {
         "the Deployment gone once its finalizer is removed",
       );
       await assert.rejects(kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" }), isNotFound);
-      run.signal("SIGINT");
+      run.interrupt();
       const r = await run.done;
       assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
       assert.equal(r.stderr, "");
@@ -264,7 +265,7 @@ describe("examples/, each run as its first line says", () => {
         name: "configmap-per-deployment",
       });
       assert.match(lease.spec?.holderIdentity ?? "", /-\d+$/);
-      run.signal("SIGINT");
+      run.interrupt();
       const r = await run.done;
       assert.ok(r.code === 0 || r.signal === "SIGINT", `${r.code} ${r.signal}`);
       assert.match(r.stdout, /not leading\nstopped\n$/);
