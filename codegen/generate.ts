@@ -2,7 +2,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { basename, dirname, join, resolve } from "node:path";
 import type { LoadedCrds } from "./crd-files.js";
 import { mergeCrds } from "./crd-merge.js";
-import { emitIndex, emitRaw, emitRegistry, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
+import { emitClientTypes, emitIndex, emitNames, emitRegistry } from "./emit-client.js";
+import { emitRaw, emitSchemas, GENERATED_MARK, header } from "./emit-files.js";
 import { emitQueries } from "./emit-queries.js";
 import { GenerateError } from "./errors.js";
 import { filterGroups, type GroupFilter } from "./group-filter.js";
@@ -60,13 +61,15 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     ...(opts.crds ? { crds: opts.crds } : {}),
   });
   const files: Record<string, string> = {
+    "client.d.ts": head + emitClientTypes(model),
     "components.d.ts": head + types.components,
     "openapi.d.ts": head + types.paths,
+    "names.d.ts": head + emitNames(doc),
     "queries.d.ts": head + emitQueries(doc, model),
     "raw.ts": head + emitRaw(),
     "registry.ts": head + emitRegistry(model),
     "schemas.ts": head + emitSchemas(doc),
-    "index.ts": head + emitIndex(doc, { specVersion, kubernetesVersion, sha256: opts.spec.sha256 }),
+    "index.ts": head + emitIndex({ specVersion, kubernetesVersion, sha256: opts.spec.sha256 }),
   };
   const out = opts.out ?? join("generated", `kubernetes-${kubernetesVersion}`);
   await writeFolderAtomically(out, files);

@@ -4,8 +4,16 @@
 // spec:    info.version unversioned
 // sha256:  9ccaf2b3523040220b5c90fb736f577cf2650b6f2e539cdfbac90bf774d67000
 
-/** Every resource of this API: group, version, kind, plural, scope, verbs, subresources, paths. */
-export const registry = {
+import type { Registry } from "./client.js";
+
+export type { Registry } from "./client.js";
+
+/**
+ * Every resource of this API: group, version, kind, plural, scope, verbs, subresources, paths.
+ * JSON in a string, its type in client.d.ts: tsc would check an object literal this size
+ * in every consumer's build.
+ */
+export const registry: Registry = JSON.parse(`{
   "admissionregistration": {
     "v1": {
       "mutatingadmissionpolicies": {
@@ -3188,6 +3196,4 @@ export const registry = {
       }
     }
   }
-} as const;
-
-export type Registry = typeof registry;
+}`);

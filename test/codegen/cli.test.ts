@@ -38,8 +38,10 @@ describe("kubefetch generate: sources", () => {
     assert.match(r.stdout, /groups: +23\nresources: +95\ndefinitions: +771\n/);
     assert.match(r.stdout, /time: +\d+\.\d+ s/);
     assert.deepEqual(readdirSync(out).sort(), [
+      "client.d.ts",
       "components.d.ts",
       "index.ts",
+      "names.d.ts",
       "openapi.d.ts",
       "queries.d.ts",
       "raw.ts",

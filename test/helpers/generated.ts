@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createValidators, type Validators } from "../../src/schemas/index.js";
 
-/** A generated folder's registry (registry.ts), read back as data. */
+/** A generated folder's registry (the JSON in registry.ts's template literal), read back as data. */
 export function readRegistry<Entry = Record<string, unknown>>(
   dir: string,
 ): Record<string, Record<string, Record<string, Entry>>> {
   const text = readFileSync(join(dir, "registry.ts"), "utf8");
-  return JSON.parse(text.slice(text.indexOf("= {") + 2, text.lastIndexOf("} as const;") + 1));
+  const body = text.slice(text.indexOf("JSON.parse(`") + "JSON.parse(`".length, text.lastIndexOf("`);"));
+  return JSON.parse(body.replace(/\\([\\`$])/g, "$1"));
 }
 
 /** A generated folder's validators, built from its schemas.ts data without importing it. */
@@ -19,8 +20,8 @@ export function readValidators(dir: string): Validators<Record<string, unknown>>
   return createValidators(JSON.parse(line.slice("const DEFINITIONS = ".length, -1)));
 }
 
-/** The definition names index.ts gives short names to (`coreV1.Pod` -> io.k8s.api.core.v1.Pod). */
+/** The definition names names.d.ts gives short names to (`coreV1.Pod` -> io.k8s.api.core.v1.Pod). */
 export function definitionNames(dir: string): string[] {
-  const text = readFileSync(join(dir, "index.ts"), "utf8");
+  const text = readFileSync(join(dir, "names.d.ts"), "utf8");
   return [...text.matchAll(/ = S\["([^"]+)"\];/g)].map((m) => m[1] as string);
 }

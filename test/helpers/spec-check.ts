@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { generate } from "../../codegen/generate.js";
 import { loadSpecFile } from "../../codegen/load-spec.js";
+import { readRegistry } from "./generated.js";
 import { repoRoot, specsDir } from "./paths.js";
 
 /** Every swagger*.json of the spec corpus (1.x folders and extra/), sorted. */
@@ -64,14 +65,31 @@ const ANY_API_CONSUMER = [
 ];
 
 /**
+ * client.d.ts writes out the registry's type for registry.ts's JSON: this file fails to
+ * type-check unless that type is exactly the data's `as const` type.
+ */
+function registryTypeCheck(dir: string): string {
+  const data = JSON.stringify(readRegistry(dir), null, 2);
+  return [
+    'import type { Registry } from "./client.js";',
+    "type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;",
+    `const literal = ${data} as const;`,
+    "export const same: Equal<typeof literal, Registry> = true;",
+    "",
+  ].join("\n");
+}
+
+/**
  * Type-checks a generated folder with strict tsc, library checks on, plus a consumer file
- * that uses the client's types, registry and validators. Returns tsc's output.
+ * that uses the client's types, registry and validators, and one that holds client.d.ts's
+ * registry type to the data. Returns tsc's output.
  */
 export async function typecheckGenerated(dir: string, tsc = tsc59): Promise<{ ok: boolean; output: string }> {
   // A Kubernetes API has Pods; an aggregated API such as tilt.dev has only its own kinds,
   // so its consumer names the first resource of the registry instead.
   const hasPods = readFileSync(join(dir, "components.d.ts"), "utf8").includes('"io.k8s.api.core.v1.Pod": {');
   writeFileSync(join(dir, "consumer.ts"), (hasPods ? PODS_CONSUMER : ANY_API_CONSUMER).join("\n"));
+  writeFileSync(join(dir, "registry-type.ts"), registryTypeCheck(dir));
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
