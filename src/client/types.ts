@@ -77,17 +77,23 @@ export type Registry = {
 type Verbs<E> = E extends { readonly verbs: readonly (infer V)[] } ? V : never;
 type Has<E, V extends string> = V extends Verbs<E> ? true : false;
 
+// Lookups below match a property by name (`S extends { [K in N]: infer T }`) rather than
+// test `N extends keyof S`: keyof of every definition or path is a union that grows with the
+// API, and building it cost a consumer's tsc more than the rest of one call's types.
+
 /** The object type of an entry (or subresource) from its schema name. */
-export type ObjectOf<E, S> = E extends { readonly schema: infer N }
-  ? N extends keyof S
-    ? S[N]
+export type ObjectOf<E, S> = E extends { readonly schema: infer N extends string }
+  ? S extends { readonly [K in N]: infer T }
+    ? T
     : KubeObject
   : KubeObject;
 
 /** A path's operation's query parameters, as the spec declares them (generated queries.d.ts). */
-type QueryOf<Q, Path, M extends string> = Path extends keyof Q
-  ? M extends keyof Q[Path]
-    ? Q[Path][M]
+type QueryOf<Q, Path, M extends string> = Path extends string
+  ? Q extends { readonly [K in Path]: infer Ops }
+    ? Ops extends { readonly [K in M]: infer X }
+      ? X
+      : object
     : object
   : object;
 
