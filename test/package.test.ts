@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { repoRoot } from "./helpers/paths.js";
-import { scratchDir } from "./helpers/spec-check.js";
+import { scratchDir, tsc59 } from "./helpers/spec-check.js";
 
 const run = promisify(execFile);
 
@@ -69,6 +69,45 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
       schemas.some((u) => u.includes("/node_modules/zod/")),
       schemas.join("\n"),
     );
+  });
+
+  it("type-checking a consumer of the client reads no zod declarations; one of the schemas subpath does", async () => {
+    const dir = scratchDir("tsc-files");
+    // zod's declarations cost a consumer's tsc ~0.2 s: they belong to those who validate.
+    const files = async (name: string, source: string) => {
+      writeFileSync(join(dir, `${name}.ts`), source);
+      const r = await run(process.execPath, [
+        tsc59,
+        "--listFiles",
+        "--noEmit",
+        "--strict",
+        "--skipLibCheck",
+        "--module",
+        "nodenext",
+        "--types",
+        "node",
+        join(dir, `${name}.ts`),
+      ]);
+      return r.stdout.split("\n").filter(Boolean);
+    };
+    const client = await files(
+      "client",
+      [
+        'import { loadConfig } from "kubefetch";',
+        'import { createClient } from "kubefetch/generated/kubernetes-1.36";',
+        "export const kube = createClient(await loadConfig());",
+      ].join("\n"),
+    );
+    assert.ok(client.some((f) => f.endsWith("/dist/generated/kubernetes-1.36/client.d.ts")));
+    assert.deepEqual(
+      client.filter((f) => f.includes("/node_modules/zod/")),
+      [],
+    );
+    const schemas = await files(
+      "schemas",
+      'export { validators } from "kubefetch/generated/kubernetes-1.36/schemas";\n',
+    );
+    assert.ok(schemas.some((f) => f.includes("/node_modules/zod/")));
   });
 
   it("kubefetch/manifests validates against the embedded API from the built package", async () => {
