@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { runCli } from "../helpers/cli.js";
 import { definitionNames, readRegistry } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
-import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
+import { scratchDir, tsc59, typecheckGenerated } from "../helpers/spec-check.js";
 
 const base = scratchDir("groups");
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -57,6 +59,36 @@ describe("generate --groups / --exclude-groups", () => {
   it("the smaller client type-checks with a consumer of its types, registry and validators", async () => {
     const r = await typecheckGenerated(coreApps);
     assert.ok(r.ok, r.output);
+  });
+
+  it("a consumer's type work does not grow with the client: the same calls make as many types against the full client", async () => {
+    // tsc's type count is the checker's work, the same on every run. Before the registry and
+    // the short names moved to .d.ts files, the full client made 2.7x the types of core,apps.
+    const types = async (dir: string) => {
+      const file = join(base, `consumer-of-${dir.split("/").pop()}.ts`);
+      writeFileSync(
+        file,
+        [
+          `import { createClient, type coreV1 } from "./${dir.split("/").pop()}/index.js";`,
+          'import type { KubeConfig } from "kubefetch";',
+          'export const pod: coreV1.Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" } };',
+          "export async function names(config: KubeConfig): Promise<(string | undefined)[]> {",
+          '  const list = await createClient(config).apps.v1.deployments.list({ namespace: "default" });',
+          "  return list.items.map((d) => d.metadata?.name);",
+          "}",
+        ].join("\n"),
+      );
+      const r = await promisify(execFile)(process.execPath, [
+        tsc59,
+        ...["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--types", "node"],
+        "--extendedDiagnostics",
+        file,
+      ]);
+      return Number(/^Types:\s+(\d+)/m.exec(r.stdout)?.[1]);
+    };
+    const small = await types(coreApps);
+    const large = await types(fullWithCrds);
+    assert.ok(small > 0 && large <= small * 1.1, `full + CRDs: ${large} types, core,apps: ${small}`);
   });
 
   it("--exclude-groups drops groups; client keys work as names too", async () => {
