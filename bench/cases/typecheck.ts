@@ -90,12 +90,17 @@ export function writeProject(dir: string, file: string, source: string[], skipLi
  * start-up that makes wall time noisy on a small machine; and its "Types" count, the same on
  * every run: how much type work a consumer adds, free of noise.
  */
-export async function tscTime(cmd: string, args: string[]): Promise<{ ms: number; types: number }> {
+export async function tscTime(
+  cmd: string,
+  args: string[],
+): Promise<{ ms: number; types: number; checkMs: number }> {
   const r = await run(cmd, [...args, "--extendedDiagnostics"], { maxBuffer: 16 << 20 });
   const m = /Total time:\s+([\d.]+)s/.exec(r.stdout);
   const t = /^Types:\s+(\d+)/m.exec(r.stdout);
-  if (!m || !t) throw new Error(`no Total time or Types in tsc output: ${r.stdout.slice(0, 200)}`);
-  return { ms: Number(m[1]) * 1000, types: Number(t[1]) };
+  const c = /^Check time:\s+([\d.]+)s/m.exec(r.stdout);
+  if (!m || !t || !c)
+    throw new Error(`no Total time, Check time or Types in tsc output: ${r.stdout.slice(0, 200)}`);
+  return { ms: Number(m[1]) * 1000, types: Number(t[1]), checkMs: Number(c[1]) * 1000 };
 }
 
 function typecheck(ts: "5.9" | "7", skipLibCheck: boolean, only?: string): Benchmark {
