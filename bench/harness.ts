@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { TestCluster } from "../test/helpers/cluster.js";
 
 export const repoRoot = join(import.meta.dirname, "..");
 export const competitorsDir = join(repoRoot, "bench/competitors");
@@ -95,4 +96,22 @@ export function competitorBin(name: string): string {
     throw new Error(`bench competitor ${name} missing: run \`npm ci --prefix bench/competitors\``);
   }
   return p;
+}
+
+/**
+ * Runs `fn` on the test cluster KUBEFETCH_TEST_CLUSTER names, or on one test/cluster/up.sh
+ * starts for it (`node: false`: the control plane alone) and down.sh ends after, also on failure.
+ */
+export async function withCluster<T>(node: boolean, fn: (cluster: TestCluster) => Promise<T>): Promise<T> {
+  const given = process.env.KUBEFETCH_TEST_CLUSTER || undefined;
+  const up = () =>
+    run("bash", [join(repoRoot, "test/cluster/up.sh"), ...(node ? [] : ["--no-node"])], { cwd: repoRoot });
+  const dir = given ?? (await up()).stdout.trim();
+  try {
+    const cluster = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as TestCluster;
+    if (node && !cluster.node) throw new Error(`${dir} has no node: this bench needs one`);
+    return await fn(cluster);
+  } finally {
+    if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
+  }
 }

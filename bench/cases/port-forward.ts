@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { join } from "node:path";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig } from "../../src/index.js";
 import { httpdPod } from "../../test/helpers/httpd-pod.js";
 import type { Benchmark, Figure } from "../harness.js";
-import { competitorBin, competitorsDir, repoRoot, rounds, run } from "../harness.js";
+import { competitorBin, competitorsDir, repoRoot, rounds, withCluster } from "../harness.js";
 
 const SIZE = 10 * 1024 * 1024;
 const SUBJECTS = ["kubefetch", "kubectl port-forward", "@kubernetes/client-node (Node 22)"] as const;
@@ -101,82 +100,77 @@ export const portForwardBench: Benchmark = {
     },
   ],
   async run(ctx) {
-    const given = process.env.KUBEFETCH_TEST_CLUSTER || undefined;
-    const dir =
-      given ?? (await run("bash", [join(repoRoot, "test/cluster/up.sh")], { cwd: repoRoot })).stdout.trim();
-    const c = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as {
-      kubeconfigs: { admin: string };
-      images: { busybox: string };
-    };
-    const kube = createClient(await loadConfig({ kubeconfig: c.kubeconfigs.admin, env: {} }));
-    const ns = `bench-pf-${process.pid}`;
-    const size = ctx.tiny ? 1024 * 1024 : SIZE;
-    const figures: Figure[] = [];
-    try {
-      await kube.core.v1.namespaces.create({ metadata: { name: ns } });
-      const until = async (check: () => Promise<boolean>, what: string) => {
-        for (let i = 0; !(await check().catch(() => false)); i++) {
-          if (i > 400) throw new Error(`bench port-forward: timed out waiting for ${what}`);
-          await new Promise((r) => setTimeout(r, 250));
+    return withCluster(true, async (c) => {
+      if (!c.images) throw new Error(`${c.dir} has no images: the port-forward bench needs busybox`);
+      const kube = createClient(await loadConfig({ kubeconfig: c.kubeconfigs.admin, env: {} }));
+      const ns = `bench-pf-${process.pid}`;
+      const size = ctx.tiny ? 1024 * 1024 : SIZE;
+      const figures: Figure[] = [];
+      try {
+        await kube.core.v1.namespaces.create({ metadata: { name: ns } });
+        const until = async (check: () => Promise<boolean>, what: string) => {
+          for (let i = 0; !(await check().catch(() => false)); i++) {
+            if (i > 400) throw new Error(`bench port-forward: timed out waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        };
+        await until(
+          async () =>
+            ((await kube.core.v1.serviceaccounts.get({ namespace: ns, name: "default" })).secrets?.length ??
+              0) > 0,
+          "the namespace's ServiceAccount",
+        );
+        // A free port on the machine: hostNetwork pods share its ports.
+        const { createServer } = await import("node:net");
+        const s = createServer();
+        await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+        const port = (s.address() as { port: number }).port;
+        await new Promise((r) => s.close(r));
+        await kube.core.v1.pods.create(httpdPod({ namespace: ns, image: c.images.busybox, port, size }));
+        await until(
+          async () =>
+            (await kube.core.v1.pods.get({ namespace: ns, name: "web" })).status?.containerStatuses?.[0]
+              ?.ready === true,
+          "the httpd pod",
+        );
+        let expected = "";
+        for (const subject of SUBJECTS) {
+          const f = forwarder(subject, c.kubeconfigs.admin, join(c.dir, "kubectl-cache"), ns, port);
+          try {
+            const local = await f.local;
+            // httpd answers once it has written the file; the first request also opens the path.
+            await until(
+              async () => (await download(local, "/big.md5")).bytes === 33,
+              "httpd through the forward",
+            );
+            expected ||= await new Promise<string>((resolve, reject) => {
+              get({ host: "127.0.0.1", port: local, path: "/big.md5", agent: false }, (res) => {
+                let t = "";
+                res.on("data", (d) => (t += d));
+                res.on("end", () => resolve(t.trim()));
+              }).on("error", reject);
+            });
+            const samples = await rounds(
+              ctx,
+              async () => {
+                const r = await download(local, "/big");
+                if (r.bytes !== size || r.md5 !== expected)
+                  throw new Error(`${subject}: ${r.bytes} bytes, md5 ${r.md5}, want ${size} and ${expected}`);
+                return r.ms;
+              },
+              1 / 3,
+              3,
+            );
+            figures.push({ subject, metric: "10 MiB download", unit: "ms", samples, better: "lower" });
+          } finally {
+            await f.stop();
+          }
         }
-      };
-      await until(
-        async () =>
-          ((await kube.core.v1.serviceaccounts.get({ namespace: ns, name: "default" })).secrets?.length ??
-            0) > 0,
-        "the namespace's ServiceAccount",
-      );
-      // A free port on the machine: hostNetwork pods share its ports.
-      const { createServer } = await import("node:net");
-      const s = createServer();
-      await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-      const port = (s.address() as { port: number }).port;
-      await new Promise((r) => s.close(r));
-      await kube.core.v1.pods.create(httpdPod({ namespace: ns, image: c.images.busybox, port, size }));
-      await until(
-        async () =>
-          (await kube.core.v1.pods.get({ namespace: ns, name: "web" })).status?.containerStatuses?.[0]
-            ?.ready === true,
-        "the httpd pod",
-      );
-      let expected = "";
-      for (const subject of SUBJECTS) {
-        const f = forwarder(subject, c.kubeconfigs.admin, join(dir, "kubectl-cache"), ns, port);
-        try {
-          const local = await f.local;
-          // httpd answers once it has written the file; the first request also opens the path.
-          await until(
-            async () => (await download(local, "/big.md5")).bytes === 33,
-            "httpd through the forward",
-          );
-          expected ||= await new Promise<string>((resolve, reject) => {
-            get({ host: "127.0.0.1", port: local, path: "/big.md5", agent: false }, (res) => {
-              let t = "";
-              res.on("data", (d) => (t += d));
-              res.on("end", () => resolve(t.trim()));
-            }).on("error", reject);
-          });
-          const samples = await rounds(
-            ctx,
-            async () => {
-              const r = await download(local, "/big");
-              if (r.bytes !== size || r.md5 !== expected)
-                throw new Error(`${subject}: ${r.bytes} bytes, md5 ${r.md5}, want ${size} and ${expected}`);
-              return r.ms;
-            },
-            1 / 3,
-            3,
-          );
-          figures.push({ subject, metric: "10 MiB download", unit: "ms", samples, better: "lower" });
-        } finally {
-          await f.stop();
-        }
+      } finally {
+        await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
+        await kube.close();
       }
-    } finally {
-      await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
-      await kube.close();
-      if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
-    }
-    return figures;
+      return figures;
+    });
   },
 };

@@ -1,8 +1,15 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pod, startFixture } from "../fixture-server.js";
 import type { BenchContext, Benchmark, Figure } from "../harness.js";
-import { competitorBin, competitorsDir, repoRoot, rounds, run, timeProcess } from "../harness.js";
+import {
+  competitorBin,
+  competitorsDir,
+  repoRoot,
+  rounds,
+  run,
+  timeProcess,
+  withCluster,
+} from "../harness.js";
 
 const KF = join(repoRoot, "bench/child/kubefetch.mjs");
 const UNDICI = join(repoRoot, "bench/child/undici.mjs");
@@ -249,16 +256,7 @@ export const getApiserver: Benchmark = {
     },
   ],
   async run(ctx) {
-    const given = process.env.KUBEFETCH_TEST_CLUSTER || undefined;
-    const dir =
-      given ?? (await run("bash", [join(repoRoot, "test/cluster/up.sh")], { cwd: repoRoot })).stdout.trim();
-    try {
-      const c = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as {
-        server: string;
-        ca: string;
-        tokens: { admin: string };
-        kubeconfigs: { token: string };
-      };
+    return withCluster(false, async (c) => {
       const f = { kubeconfig: c.kubeconfigs.token, url: c.server, ca: c.ca, token: c.tokens.admin };
       const body = JSON.stringify({
         ...pod(1),
@@ -290,8 +288,6 @@ export const getApiserver: Benchmark = {
         figures.push({ subject, metric: "sequential", unit: "req/s", samples, better: "higher" });
       }
       return figures;
-    } finally {
-      if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
-    }
+    });
   },
 };
