@@ -3,13 +3,12 @@
 // after the apiserver is back gets a new stream that works.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { get } from "node:http";
 import { connect as tcpConnect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig, PortForwardError } from "../../src/index.js";
 import { restartApiserver } from "../helpers/faults.js";
-import { httpdPod } from "../helpers/httpd-pod.js";
+import { fetchLocal, httpdPod } from "../helpers/httpd-pod.js";
 import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
 
 const cluster = nodeCluster();
@@ -17,17 +16,6 @@ const SIZE = 10 * 1024 * 1024;
 let kube: Client;
 let ns: string;
 let httpPort: number;
-
-function fetchLocal(port: number, path: string): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    }).on("error", reject);
-  });
-}
 
 before(async () => {
   kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }));

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { get } from "node:http";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -12,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { KubeError, loadConfig, PortForwardError } from "../../src/index.js";
-import { httpdPod } from "../helpers/httpd-pod.js";
+import { fetchLocal, httpdPod } from "../helpers/httpd-pod.js";
 import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
 
 const cluster = nodeCluster();
@@ -25,16 +24,6 @@ let sinkPort: number;
 let stallPort: number;
 
 /** GET http://127.0.0.1:port/path: status and body bytes. */
-function fetchLocal(port: number, path: string): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    }).on("error", reject);
-  });
-}
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 

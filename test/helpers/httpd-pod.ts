@@ -1,3 +1,5 @@
+import { get } from "node:http";
+
 /**
  * A hostNetwork busybox pod "web" that writes `size` random bytes to /www/big (their md5 to
  * /www/big.md5) and serves /www with httpd on 127.0.0.1:`port`: what port-forward's tests and
@@ -33,4 +35,16 @@ export function httpdPod(o: {
       ],
     },
   };
+}
+
+/** GET `path` from 127.0.0.1:`port` (a port-forward's local end): the status and the whole body. */
+export function fetchLocal(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
 }
