@@ -38,6 +38,73 @@ function allowObjectMember(property: ts.PropertySignature): ts.PropertySignature
   );
 }
 
+/**
+ * `components` with each definition's type moved to a top-level alias of its own
+ * (`"io.k8s.api.apps.v1.Deployment": io_k8s_api_apps_v1_Deployment`). tsc takes a type literal
+ * nested in an interface for one that may hold type parameters, and walks it whole in every
+ * inference that meets it: `list.items.map((d) => ...)` resolved a Deployment's every nested
+ * definition (850 types). A top-level alias without parameters it knows to skip. `export {}`
+ * keeps the aliases out of the module's exports.
+ */
+function namedDefinitions(node: ts.Node): ts.Node[] {
+  if (!ts.isInterfaceDeclaration(node)) return [node];
+  const aliases: ts.TypeAliasDeclaration[] = [];
+  const taken = new Set<string>();
+  const members = node.members.map((member) => {
+    if (!ts.isPropertySignature(member) || !member.type || !ts.isTypeLiteralNode(member.type)) return member;
+    if (!ts.isIdentifier(member.name) || member.name.text !== "schemas") return member;
+    const definitions = member.type.members.map((d) => {
+      if (!ts.isPropertySignature(d) || !d.type || !(ts.isStringLiteral(d.name) || ts.isIdentifier(d.name))) {
+        return d;
+      }
+      const name = aliasName(d.name.text, taken);
+      aliases.push(ts.factory.createTypeAliasDeclaration(undefined, name, undefined, d.type));
+      return ts.factory.updatePropertySignature(
+        d,
+        d.modifiers,
+        d.name,
+        d.questionToken,
+        ts.factory.createTypeReferenceNode(name),
+      );
+    });
+    return ts.factory.updatePropertySignature(
+      member,
+      member.modifiers,
+      member.name,
+      member.questionToken,
+      ts.factory.updateTypeLiteralNode(member.type, ts.factory.createNodeArray(definitions)),
+    );
+  });
+  const exportNothing = ts.factory.createExportDeclaration(
+    undefined,
+    false,
+    ts.factory.createNamedExports([]),
+  );
+  return [
+    ts.factory.updateInterfaceDeclaration(
+      node,
+      node.modifiers,
+      node.name,
+      node.typeParameters,
+      node.heritageClauses,
+      members,
+    ),
+    ...aliases,
+    exportNothing,
+  ];
+}
+
+/** A definition's name as an identifier (`io.k8s.api.apps.v1.Deployment` -> io_k8s_api_apps_v1_Deployment), unique. */
+function aliasName(definition: string, taken: Set<string>): string {
+  let name = definition.replace(/[^A-Za-z0-9_$]/g, "_");
+  if (/^[0-9]/.test(name) || ts.identifierToKeywordKind(ts.factory.createIdentifier(name)) !== undefined)
+    name = `_${name}`;
+  let unique = name;
+  for (let i = 2; taken.has(unique); i++) unique = `${name}_${i}`;
+  taken.add(unique);
+  return unique;
+}
+
 const DEPRECATED_WATCH = /^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//;
 
 export interface EmittedTypes {
@@ -95,7 +162,7 @@ export function emitTypes(full: OpenApiDocument): EmittedTypes {
   const rest: typeof nodes = [];
   for (const node of nodes) {
     const name = (node as { name?: { text?: string } }).name?.text;
-    if (name === "components") components.push(node);
+    if (name === "components") components.push(...namedDefinitions(node));
     else if (name !== "$defs") rest.push(node);
   }
   return {

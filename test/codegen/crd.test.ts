@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { loadCrdFiles } from "../../codegen/crd-files.js";
 import { definitionName } from "../../codegen/crd-merge.js";
 import { runCli } from "../helpers/cli.js";
-import { readRegistry as readEntries, readValidators } from "../helpers/generated.js";
+import { definitionText, readRegistry as readEntries, readValidators } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -134,8 +134,7 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
 
   it("types the schema: enums (YAML 1.1 as kubectl reads it), int-or-string, nullable, maps, open objects, embedded resources", () => {
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
-    const gadget = types.slice(types.indexOf('"example.kubefetch.edge.v1.Gadget": {'));
-    const body = gadget.slice(0, gadget.indexOf('"example.kubefetch.edge.v1.GadgetList"'));
+    const body = definitionText(types, "example.kubefetch.edge.v1.Gadget");
     for (const line of [
       'mode: "=" | "<" | ">";',
       "port?: number | string;",
@@ -183,11 +182,10 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
 
   it("types a v1beta1 CRD without a schema as an open object with apiVersion, kind and metadata", () => {
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
-    const at = types.indexOf('"io.kope.scalingpolicy.v1alpha1.ScalingPolicy": {');
-    const policy = types.slice(at, types.indexOf("};", at) + 80);
+    const policy = definitionText(types, "io.kope.scalingpolicy.v1alpha1.ScalingPolicy");
     assert.ok(/apiVersion: "scalingpolicy\.kope\.io\/v1alpha1";/.test(policy), policy);
     assert.ok(
-      /metadata\?: components\["schemas"\]\["io\.k8s\.apimachinery\.pkg\.apis\.meta\.v1\.ObjectMeta"\];\n\s+\} & \{\n\s+\[key: string\]: unknown;/.test(
+      /metadata\?: components\["schemas"\]\["io\.k8s\.apimachinery\.pkg\.apis\.meta\.v1\.ObjectMeta"\];\n\s*\} & \{\n\s+\[key: string\]: unknown;/.test(
         policy,
       ),
       policy,

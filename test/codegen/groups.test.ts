@@ -61,34 +61,55 @@ describe("generate --groups / --exclude-groups", () => {
     assert.ok(r.ok, r.output);
   });
 
+  /** tsc's type count (the checker's work, the same on every run) for a consumer of `dir`. */
+  const typesOf = async (dir: string, name: string, body: string[]) => {
+    const file = join(base, `${name}.ts`);
+    writeFileSync(
+      file,
+      [
+        `import { createClient, type coreV1 } from "./${dir.split("/").pop()}/index.js";`,
+        'import type { KubeConfig } from "kubefetch";',
+        ...body,
+      ].join("\n"),
+    );
+    const r = await promisify(execFile)(process.execPath, [
+      tsc59,
+      ...["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--types", "node"],
+      "--extendedDiagnostics",
+      file,
+    ]);
+    return Number(/^Types:\s+(\d+)/m.exec(r.stdout)?.[1]);
+  };
+
   it("a consumer's type work does not grow with the client: the same calls make as many types against the full client", async () => {
-    // tsc's type count is the checker's work, the same on every run. Before the registry and
-    // the short names moved to .d.ts files, the full client made 2.7x the types of core,apps.
-    const types = async (dir: string) => {
-      const file = join(base, `consumer-of-${dir.split("/").pop()}.ts`);
-      writeFileSync(
-        file,
-        [
-          `import { createClient, type coreV1 } from "./${dir.split("/").pop()}/index.js";`,
-          'import type { KubeConfig } from "kubefetch";',
-          'export const pod: coreV1.Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" } };',
-          "export async function names(config: KubeConfig): Promise<(string | undefined)[]> {",
-          '  const list = await createClient(config).apps.v1.deployments.list({ namespace: "default" });',
-          "  return list.items.map((d) => d.metadata?.name);",
-          "}",
-        ].join("\n"),
-      );
-      const r = await promisify(execFile)(process.execPath, [
-        tsc59,
-        ...["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--types", "node"],
-        "--extendedDiagnostics",
-        file,
-      ]);
-      return Number(/^Types:\s+(\d+)/m.exec(r.stdout)?.[1]);
-    };
-    const small = await types(coreApps);
-    const large = await types(fullWithCrds);
+    // Before the registry and the short names moved to .d.ts files, the full client made
+    // 2.7x the types of core,apps.
+    const consumer = [
+      'export const pod: coreV1.Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" } };',
+      "export async function names(config: KubeConfig): Promise<(string | undefined)[]> {",
+      '  const list = await createClient(config).apps.v1.deployments.list({ namespace: "default" });',
+      "  return list.items.map((d) => d.metadata?.name);",
+      "}",
+    ];
+    const small = await typesOf(coreApps, "consumer-small", consumer);
+    const large = await typesOf(fullWithCrds, "consumer-large", consumer);
     assert.ok(small > 0 && large <= small * 1.1, `full + CRDs: ${large} types, core,apps: ${small}`);
+  });
+
+  it("a callback over a list's items does not resolve the item's every nested definition", async () => {
+    // With each definition a type literal nested in `components`, tsc walked a Deployment's
+    // whole tree (PodSpec, every volume source: ~850 types) to infer map's result.
+    const list = [
+      "export async function f(config: KubeConfig) {",
+      '  const list = await createClient(config).apps.v1.deployments.list({ namespace: "default" });',
+    ];
+    const indexed = await typesOf(coreApps, "items-indexed", [...list, "  return list.items[0];", "}"]);
+    const mapped = await typesOf(coreApps, "items-mapped", [
+      ...list,
+      "  return list.items.map((d) => 1);",
+      "}",
+    ]);
+    assert.ok(indexed > 0 && mapped <= indexed + 100, `map: ${mapped} types, items[0]: ${indexed}`);
   });
 
   it("--exclude-groups drops groups; client keys work as names too", async () => {

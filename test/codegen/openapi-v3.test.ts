@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
 import { fakeApiserver, json } from "../helpers/fake-apiserver.js";
-import { readValidators } from "../helpers/generated.js";
+import { definitionText, readValidators } from "../helpers/generated.js";
 import { miniSpec } from "../helpers/mini-spec.js";
 import { specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
@@ -239,7 +239,7 @@ describe("--from-url of a server's /openapi/v3", () => {
     ]);
     assert.match(readFileSync(join(out, "registry.ts"), "utf8"), /"plural": "crontabs"/);
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
-    const cronTab = types.slice(types.indexOf('"com.example.stable.v1.CronTab": {'));
+    const cronTab = definitionText(types, "com.example.stable.v1.CronTab");
     for (const line of [
       "image?: string | null;",
       'policy?: "Allow" | "Forbid";',

@@ -11,6 +11,7 @@ import { generateFromClusterUntil, runCli } from "../helpers/cli.js";
 import { testCluster } from "../helpers/cluster.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { crdFor } from "../helpers/crd.js";
+import { definitionText } from "../helpers/generated.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
 import { repoRoot } from "../helpers/paths.js";
 
@@ -347,8 +348,8 @@ describe("kubefetch generate --from-cluster", () => {
     assert.match(registry, /"configtestExampleCom": \{\n\s+"v1": \{\n\s+"crontabs": \{/);
     const types = readFileSync(join(out, "components.d.ts"), "utf8");
     assert.match(
-      types,
-      /"com\.example\.configtest\.v1\.CronTab": \{[\s\S]*?kind: "CronTab";[\s\S]*?cronSpec: string;/,
+      definitionText(types, "com.example.configtest.v1.CronTab"),
+      /kind: "CronTab";[\s\S]*?cronSpec: string;/,
     );
   });
 

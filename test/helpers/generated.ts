@@ -25,3 +25,18 @@ export function definitionNames(dir: string): string[] {
   const text = readFileSync(join(dir, "names.d.ts"), "utf8");
   return [...text.matchAll(/ = S\["([^"]+)"\];/g)].map((m) => m[1] as string);
 }
+
+/**
+ * One definition's type as components.d.ts writes it: the top-level alias its `components`
+ * entry names (`type io_k8s_api_apps_v1_Deployment = {...}`), from `type` to the next alias.
+ */
+export function definitionText(types: string, name: string): string {
+  const entry = types.split("\n").find((l) => l.trimStart().startsWith(`${JSON.stringify(name)}: `));
+  const alias = entry?.trim().slice(JSON.stringify(name).length + 2, -1);
+  const start = alias ? types.indexOf(`\ntype ${alias} = `) : -1;
+  if (start < 0) throw new Error(`components.d.ts has no definition ${name}`);
+  const ends = [types.indexOf("\ntype ", start + 1), types.indexOf("\nexport {};", start)].filter(
+    (i) => i > 0,
+  );
+  return types.slice(start + 1, Math.min(...ends) + 1);
+}

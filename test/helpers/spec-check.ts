@@ -87,7 +87,7 @@ function registryTypeCheck(dir: string): string {
 export async function typecheckGenerated(dir: string, tsc = tsc59): Promise<{ ok: boolean; output: string }> {
   // A Kubernetes API has Pods; an aggregated API such as tilt.dev has only its own kinds,
   // so its consumer names the first resource of the registry instead.
-  const hasPods = readFileSync(join(dir, "components.d.ts"), "utf8").includes('"io.k8s.api.core.v1.Pod": {');
+  const hasPods = readFileSync(join(dir, "components.d.ts"), "utf8").includes('"io.k8s.api.core.v1.Pod": ');
   writeFileSync(join(dir, "consumer.ts"), (hasPods ? PODS_CONSUMER : ANY_API_CONSUMER).join("\n"));
   writeFileSync(join(dir, "registry-type.ts"), registryTypeCheck(dir));
   writeFileSync(
