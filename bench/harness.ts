@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestCluster } from "../test/helpers/cluster.js";
+import type { NodeCluster } from "../test/helpers/node.js";
 
 export const repoRoot = join(import.meta.dirname, "..");
 export const competitorsDir = join(repoRoot, "bench/competitors");
@@ -102,15 +103,18 @@ export function competitorBin(name: string): string {
  * Runs `fn` on the test cluster KUBEFETCH_TEST_CLUSTER names, or on one test/cluster/up.sh
  * starts for it (`node: false`: the control plane alone) and down.sh ends after, also on failure.
  */
-export async function withCluster<T>(node: boolean, fn: (cluster: TestCluster) => Promise<T>): Promise<T> {
+export function withCluster<T>(node: true, fn: (cluster: NodeCluster) => Promise<T>): Promise<T>;
+export function withCluster<T>(node: false, fn: (cluster: TestCluster) => Promise<T>): Promise<T>;
+export async function withCluster<T>(node: boolean, fn: (cluster: NodeCluster) => Promise<T>): Promise<T> {
   const given = process.env.KUBEFETCH_TEST_CLUSTER || undefined;
   const up = () =>
     run("bash", [join(repoRoot, "test/cluster/up.sh"), ...(node ? [] : ["--no-node"])], { cwd: repoRoot });
   const dir = given ?? (await up()).stdout.trim();
   try {
     const cluster = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as TestCluster;
-    if (node && !cluster.node) throw new Error(`${dir} has no node: this bench needs one`);
-    return await fn(cluster);
+    if (node && (!cluster.node || !cluster.images))
+      throw new Error(`${dir} has no node: this bench needs one`);
+    return await fn(cluster as NodeCluster);
   } finally {
     if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
   }

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { TestCluster } from "../../test/helpers/cluster.js";
+import type { NodeCluster } from "../../test/helpers/node.js";
 import type { BenchContext, Benchmark, Figure } from "../harness.js";
 import { competitorBin, competitorsDir, repoRoot, rounds, run, withCluster } from "../harness.js";
 
@@ -14,8 +14,7 @@ export const execRoundTrip: Benchmark = {
   },
 };
 
-async function measure(ctx: BenchContext, c: TestCluster): Promise<Figure[]> {
-  if (!c.images) throw new Error(`${c.dir} has no images: the exec bench needs busybox`);
+async function measure(ctx: BenchContext, c: NodeCluster): Promise<Figure[]> {
   const kubeconfig = c.kubeconfigs.admin;
   const ns = "default";
   const pod = `bench-exec-${process.pid}`;
