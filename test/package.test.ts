@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { repoRoot } from "./helpers/paths.js";
-import { scratchDir, tsc59 } from "./helpers/spec-check.js";
+import { scratchDir, tscConsumer } from "./helpers/spec-check.js";
 
 const run = promisify(execFile);
 
@@ -76,19 +76,7 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
     // zod's declarations cost a consumer's tsc ~0.2 s: they belong to those who validate.
     const files = async (name: string, source: string) => {
       writeFileSync(join(dir, `${name}.ts`), source);
-      const r = await run(process.execPath, [
-        tsc59,
-        "--listFiles",
-        "--noEmit",
-        "--strict",
-        "--skipLibCheck",
-        "--module",
-        "nodenext",
-        "--types",
-        "node",
-        join(dir, `${name}.ts`),
-      ]);
-      return r.stdout.split("\n").filter(Boolean);
+      return (await tscConsumer(join(dir, `${name}.ts`), "--listFiles")).split("\n").filter(Boolean);
     };
     const client = await files(
       "client",

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { runCli } from "../helpers/cli.js";
 import { definitionNames, readRegistry } from "../helpers/generated.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
-import { scratchDir, tsc59, typecheckGenerated } from "../helpers/spec-check.js";
+import { scratchDir, tscConsumer, typecheckGenerated } from "../helpers/spec-check.js";
 
 const base = scratchDir("groups");
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -72,13 +70,8 @@ describe("generate --groups / --exclude-groups", () => {
         ...body,
       ].join("\n"),
     );
-    const r = await promisify(execFile)(process.execPath, [
-      tsc59,
-      ...["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--types", "node"],
-      "--extendedDiagnostics",
-      file,
-    ]);
-    return Number(/^Types:\s+(\d+)/m.exec(r.stdout)?.[1]);
+    const stdout = await tscConsumer(file, "--extendedDiagnostics");
+    return Number(/^Types:\s+(\d+)/m.exec(stdout)?.[1]);
   };
 
   it("a consumer's type work does not grow with the client: the same calls make as many types against the full client", async () => {

@@ -39,6 +39,16 @@ export const tsc59 = createRequire(import.meta.url).resolve("typescript/bin/tsc"
 /** TypeScript 7 (native, several times faster), installed with the bench's competitors. */
 export const tsc7 = join(repoRoot, "bench/competitors/node_modules/typescript/bin/tsc");
 
+/**
+ * tsc 5.9 on one consumer file as a service author's strict NodeNext project checks it
+ * (skipLibCheck, Node's types), with `extra` flags such as --listFiles; returns tsc's stdout.
+ */
+export async function tscConsumer(file: string, ...extra: string[]): Promise<string> {
+  const flags = ["--noEmit", "--strict", "--skipLibCheck", "--module", "nodenext", "--types", "node"];
+  const r = await promisify(execFile)(process.execPath, [tsc59, ...flags, ...extra, file]);
+  return r.stdout;
+}
+
 const PODS_CONSUMER = [
   'import { registry, spec, type components } from "./index.js";',
   'import { validators } from "./schemas.js";',
