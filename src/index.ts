@@ -57,7 +57,7 @@ export type {
   LoadConfigOptions,
   TlsSettings,
 } from "./config/load-config.js";
-export { createConfig, loadConfig, withNamespace } from "./config/load-config.js";
+export { createConfig, loadConfig, withNamespace, withServer } from "./config/load-config.js";
 export type { CopyApi, CopyFromPodOptions, CopyToPodOptions } from "./connect/cp.js";
 export { CopyError } from "./connect/cp.js";
 export type {
@@ -71,9 +71,11 @@ export type {
   ExecStreamOptions,
   TerminalSize,
 } from "./connect/exec.js";
+export { ExecStdinError } from "./connect/exec.js";
 export type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "./connect/port-forward.js";
 export { PortForwardError } from "./connect/port-forward-protocol.js";
 export { TarFormatError } from "./connect/tar.js";
 export type { SkippedEntry, UnpackResult } from "./connect/unpack.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";
+export { ClientClosedError } from "./core/errors.js";
 export const version = "0.1.0";

@@ -1,13 +1,19 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
-import { isIP } from "node:net";
-import { type AuthSpec, type Credentials, sealConfig } from "./credentials.js";
+import {
+  type AuthSpec,
+  CREDENTIALS_KEY,
+  type Credentials,
+  credentialsOf,
+  sealConfig,
+} from "./credentials.js";
 import { ConfigError, fsReason } from "./errors.js";
 import { validateExec } from "./exec-credential.js";
 import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
 import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from "./kubeconfig.js";
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
 import { proxyFromEnv } from "./proxy-env.js";
+import { checkProxy, normalizeServer, redactUrl, refuseCleartext, usesTls as tlsFor } from "./server-url.js";
 
 export interface LoadConfigOptions {
   /**
@@ -76,6 +82,14 @@ export interface KubeConfig {
 
 function finish(cfg: KubeConfig, c: Credentials): KubeConfig {
   return sealConfig(cfg, c);
+}
+
+/** The proxy of the environment for a server, checked as a proxy-url is (its text never in a message). */
+function envProxy(server: string, env: NodeJS.ProcessEnv): string | undefined {
+  const raw = proxyFromEnv(server, env);
+  if (raw === undefined) return undefined;
+  const name = tlsFor(server) ? "HTTPS_PROXY" : "HTTP_PROXY";
+  return checkProxy(raw, { field: `${name} (environment)` });
 }
 
 /**
@@ -163,11 +177,12 @@ async function fromInCluster(options: LoadConfigOptions, env: NodeJS.ProcessEnv,
     file: loc.tokenFile,
     field: "token",
   };
-  const proxyUrl = proxyFromEnv(loc.server, env);
+  const server = normalizeServer(loc.server, { field: "KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT" });
+  const proxyUrl = envProxy(server, env);
   return finish(
     {
       source: "in-cluster",
-      server: loc.server,
+      server,
       namespace,
       tls: { ca, insecureSkipTlsVerify: false, clientCertificate: false },
       ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
@@ -212,7 +227,7 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
   if (o === null || typeof o !== "object" || typeof o.server !== "string") {
     throw new ConfigError("server is required", where("server"));
   }
-  const server = checkServer(o.server, where("server"));
+  const server = normalizeServer(o.server, where("server"));
   if (o.token !== undefined && o.tokenFile !== undefined) {
     throw new ConfigError("token and tokenFile cannot both be set", where("token"));
   }
@@ -240,7 +255,7 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
   const proxyUrl =
     o.proxyUrl !== undefined
       ? checkProxy(o.proxyUrl, where("proxyUrl"))
-      : proxyFromEnv(server, o.env ?? process.env);
+      : envProxy(server, o.env ?? process.env);
   const impersonate = o.impersonate
     ? impersonation(
         {
@@ -271,6 +286,25 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
   );
 }
 
+/**
+ * The same credentials, TLS settings and proxy, sent to another address of the same cluster
+ * (a TCP proxy, a load balancer, a tunnel), as kubectl's `--server` override does. The new
+ * server is normalised and held to the same rule as any: credentials over plain http:// only
+ * to loopback. A spread copy with another server is refused when used, so this is the one way.
+ */
+export function withServer(config: KubeConfig, server: string): KubeConfig {
+  const c = credentialsOf(config);
+  const where = { field: "withServer: server" };
+  const next = normalizeServer(server, where);
+  refuseCleartext(next, c.auth.kind !== "none" || c.clientCert !== undefined, where);
+  const auth: AuthSpec =
+    c.auth.kind === "exec"
+      ? { ...c.auth, context: { ...c.auth.context, cluster: { ...c.auth.context.cluster, server: next } } }
+      : c.auth;
+  const { [CREDENTIALS_KEY]: _sealed, ...plain } = config as KubeConfig & { [CREDENTIALS_KEY]?: unknown };
+  return sealConfig({ ...plain, server: next }, { ...c, auth });
+}
+
 /** The same cluster and credentials, another default namespace. */
 export function withNamespace(config: KubeConfig, namespace: string): KubeConfig {
   if (typeof namespace !== "string" || namespace === "") {
@@ -289,9 +323,9 @@ async function fromKubeconfig(
   const cw = { file: sel.cluster.file, field: sel.cluster.field };
   const u: UserEntry = sel.user?.value ?? {};
   const uw = sel.user ? { file: sel.user.file, field: sel.user.field } : { file: cw.file, field: "user" };
-  const server = checkServer(c.server as string, { ...cw, field: `${cw.field}.server` });
+  const server = normalizeServer(c.server as string, { ...cw, field: `${cw.field}.server` });
   // kubectl never reads TLS material for a plain http:// server; neither do we (it may be a placeholder).
-  const usesTls = server.startsWith("https:");
+  const usesTls = tlsFor(server);
   const insecure = c.insecureSkipTlsVerify === true;
   let ca: string | undefined;
   if (usesTls && c.certificateAuthorityData) {
@@ -314,7 +348,7 @@ async function fromKubeconfig(
   }
   const proxyUrl = c.proxyUrl
     ? checkProxy(c.proxyUrl, { ...cw, field: `${cw.field}.proxy-url` })
-    : proxyFromEnv(server, env);
+    : envProxy(server, env);
 
   const clientCert = usesTls ? await loadClientCert(u, uw) : undefined;
   const auth = userAuth(u, uw, c, server, refresh, options.execTimeoutMs ?? 60_000);
@@ -339,13 +373,6 @@ async function fromKubeconfig(
     auth: auth.kind === "none" && clientCert ? "client-certificate" : auth.kind,
   };
   return finish(cfg, { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) });
-}
-
-/** Credentials over plain http:// only to loopback (kubectl proxy); anywhere else they would leak. */
-function refuseCleartext(server: string, hasCredentials: boolean, where: { file?: string; field: string }) {
-  if (server.startsWith("http:") && hasCredentials && !isLoopback(new URL(server).hostname)) {
-    throw new ConfigError("refusing to send credentials over plain http:// to a non-loopback server", where);
-  }
 }
 
 function userAuth(
@@ -493,52 +520,6 @@ function checkPem(
   return text;
 }
 
-/**
- * The server URL. Without a scheme it is http://, as kubectl reads it whatever the cluster's
- * TLS settings (measured with kubectl 1.32: `server: host:6443` with a CA and a client
- * certificate is requested as http://host:6443). Messages never echo userinfo.
- */
-function checkServer(server: string, where: { file?: string; field: string }): string {
-  const shown = withoutUserinfo(server);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(`server "${shown}" is not a URL`, where);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(`server scheme ${url.protocol} is not http or https`, where);
-  }
-  if (url.username || url.password) throw new ConfigError("server URL must not carry credentials", where);
-  return withScheme;
-}
-
-/** "scheme://user:pass@rest" -> "scheme://***@rest", also for text that does not parse as a URL. */
-function withoutUserinfo(text: string): string {
-  return text.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i,
-    (_m, scheme: string | undefined) => `${scheme ?? ""}***@`,
-  );
-}
-
-/** http, https and socks5 proxies, as kubectl's proxy-url (client-go's SOCKS5 dialer). */
-function checkProxy(proxy: string, where: { file?: string; field: string }): string {
-  let url: URL;
-  try {
-    url = new URL(proxy);
-  } catch {
-    throw new ConfigError("proxy-url is not a URL", where);
-  }
-  if (!["http:", "https:", "socks5:"].includes(url.protocol)) {
-    throw new ConfigError(
-      `proxy-url scheme ${url.protocol} is not supported (use http, https or socks5)`,
-      where,
-    );
-  }
-  return proxy;
-}
-
 function impersonation(u: UserEntry, where: { file: string; field: string }): Impersonation | undefined {
   const any = u.as || u.asUid || u.asGroups?.length || (u.asUserExtra && Object.keys(u.asUserExtra).length);
   if (!any) return undefined;
@@ -550,19 +531,4 @@ function impersonation(u: UserEntry, where: { file: string; field: string }): Im
     groups: u.asGroups ?? [],
     extra: u.asUserExtra ?? {},
   };
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  return h === "::1";
-}
-
-/** The URL as written, its password (if any) replaced. */
-export function redactUrl(u: string): string {
-  const url = new URL(u);
-  if (!url.password) return u;
-  url.password = "***";
-  return url.toString();
 }

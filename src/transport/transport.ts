@@ -13,6 +13,9 @@ import {
 } from "undici";
 import { type Credentials, credentialsOf } from "../config/credentials.js";
 import type { KubeConfig } from "../config/load-config.js";
+import { proxyAuthorization, withoutCredentials } from "../config/server-url.js";
+import { ClientClosedError } from "../core/errors.js";
+import { delay } from "../core/timers.js";
 import { authenticator } from "./auth.js";
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
@@ -76,6 +79,13 @@ export interface Transport {
   upgrade(path: string, options: UpgradeOptions): Promise<Upgraded>;
   /** The dispatcher in use now (an exec plugin's new client certificate replaces it). */
   dispatcher(): Promise<Dispatcher>;
+  /** Aborts, with a ClientClosedError, when close() is called: what a long-lived part (a port-forward listener) ends on. */
+  readonly signal: AbortSignal;
+  /**
+   * Ends every stream at once (watches, log follows, exec and port-forward sockets, with a
+   * ClientClosedError), lets unary calls in flight finish for up to a second, then frees the
+   * pools. Every later call rejects with ClientClosedError.
+   */
   close(): Promise<void>;
 }
 
@@ -94,7 +104,9 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
   const proxy = c.proxyUrl;
   const staticHeaders = impersonationHeaders(config);
   let current: { dispatcher: Dispatcher; streams: Dispatcher; identity: string } | undefined;
-  let closed = false;
+  const closing = new AbortController();
+  // Upgraded sockets leave undici's pool: close() ends them from here.
+  const upgradedSockets = new Set<Duplex>();
 
   const build = (identity: { cert: string; key: string } | undefined, streams: boolean): Dispatcher => {
     const tls = {
@@ -114,20 +126,24 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
       bodyTimeout: streams ? 0 : (options.bodyTimeoutMs ?? 300_000),
     };
     if (!proxy) return new Agent({ connect, ...pool });
-    if (proxy.startsWith("socks5:")) {
+    if (new URL(proxy).protocol === "socks5:") {
       // requestTls (TLS to the server through the tunnel) is read at run time; undici 7's types omit it.
       const options = { requestTls: tls, ...pool } as Socks5ProxyAgent.Options;
       return new Socks5ProxyAgent(proxy, options);
     }
-    return new ProxyAgent({ uri: proxy, requestTls: tls, ...pool });
+    // Go's transport sends a proxy URL's userinfo as Basic auth, a username alone too (a token);
+    // undici sends it only with both parts, and would keep it in the agent's inspectable state.
+    const token = proxyAuthorization(proxy);
+    return new ProxyAgent({
+      uri: withoutCredentials(proxy),
+      requestTls: tls,
+      ...(token ? { token } : {}),
+      ...pool,
+    });
   };
 
   const dispatchers = async (): Promise<{ dispatcher: Dispatcher; streams: Dispatcher }> => {
-    if (closed) {
-      throw Object.assign(new Error("this client was closed; make a new client from the config"), {
-        code: "KUBEFETCH_CLIENT_CLOSED",
-      });
-    }
+    if (closing.signal.aborted) throw new ClientClosedError();
     const identity = s.clientCert ?? (await s.auth.tlsIdentity?.());
     const key = identity ? identity.cert : "";
     if (!current || current.identity !== key) {
@@ -178,15 +194,22 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
       const d = await dispatchers();
       return handshake(d.streams, base, path, await headersFor({}), options);
     };
+    let up: Upgraded;
     try {
-      return await attempt();
+      up = await attempt();
     } catch (err) {
       // After a 401, fresh credentials (a re-read token, a re-run plugin) get one more try.
-      if (err instanceof UpgradeRefusedError && err.statusCode === 401 && (await s.auth.unauthorized())) {
-        return attempt();
-      }
-      throw err;
+      if (!(err instanceof UpgradeRefusedError && err.statusCode === 401 && (await s.auth.unauthorized())))
+        throw err;
+      up = await attempt();
     }
+    if (closing.signal.aborted) {
+      up.socket.destroy();
+      throw new ClientClosedError();
+    }
+    upgradedSockets.add(up.socket);
+    up.socket.once("close", () => upgradedSockets.delete(up.socket));
+    return up;
   };
 
   return {
@@ -207,7 +230,10 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
         init = { method: input.method, headers, signal: input.signal, ...(body ? { body } : {}), ...given };
         input = input.url;
       }
-      const full = typeof input === "string" && input.startsWith("/") ? `${base}${input}` : String(input);
+      // An absolute URL is compared in the normalised form the config's server has (scheme and
+      // host lower-case, no default port): "https://HOST:443/api" is on "https://host".
+      const full =
+        typeof input === "string" && input.startsWith("/") ? `${base}${input}` : normalizedUrl(String(input));
       if (!full.startsWith(`${base}/`))
         throw new TypeError(`${full} is not on this transport's server ${base}`);
       const headers: HeaderMap = {};
@@ -233,11 +259,34 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
         headers: out,
       });
     },
+    signal: closing.signal,
     async close() {
-      closed = true;
-      if (current) await Promise.all([current.dispatcher.close(), current.streams.close()]);
+      if (closing.signal.aborted) return;
+      const err = new ClientClosedError();
+      closing.abort(err);
+      for (const socket of upgradedSockets) socket.destroy(err);
+      if (!current) return;
+      const { dispatcher, streams } = current;
+      // undici's close() waits for every request in flight, so a watch would hold it forever.
+      const grace = new AbortController();
+      const unary = dispatcher.close().then(
+        () => grace.abort(),
+        () => grace.abort(),
+      );
+      await Promise.all([
+        streams.destroy(err).catch(() => {}),
+        Promise.race([unary, delay(1000, grace.signal)]).then(() => dispatcher.destroy(err).catch(() => {})),
+      ]);
     },
   };
+}
+
+function normalizedUrl(text: string): string {
+  try {
+    return new URL(text).href;
+  } catch {
+    return text;
+  }
 }
 
 /**

@@ -9,8 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { inspect } from "node:util";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import {
+  ClientClosedError,
   ConfigError,
-  ConnectionError,
   createConfig,
   type KubeConfig,
   loadConfig,
@@ -169,7 +169,7 @@ describe("copies and clients", () => {
     assert.equal((await b.core.v1.namespaces.get({ name: ns })).metadata?.name, ns);
     await assert.rejects(
       a.core.v1.namespaces.get({ name: ns }),
-      (err: unknown) => err instanceof ConnectionError && /this client was closed/.test(err.message),
+      (err: unknown) => err instanceof ClientClosedError && /this client was closed/.test(err.message),
     );
     for (let i = 0; i < 3; i++) {
       const c = createClient(cfg);

@@ -37,12 +37,34 @@ describe("HTTPS_PROXY / NO_PROXY as kubectl honours them", () => {
     ["kube.example:443", "https://kube.example", false],
     ["kube.example:8443", "https://kube.example", true],
     ["other, kube.example", "https://kube.example", false],
+    // IPv6, as Go's httpproxy: a CIDR, an address, an address with a port.
+    ["2001:db8::/32", "https://[2001:db8::1]:6443", false],
+    ["2001:db8::/32", "https://[2001:db9::1]:6443", true],
+    ["2001:db8::1", "https://[2001:db8::1]:6443", false],
+    ["[2001:db8::1]:6443", "https://[2001:db8::1]:6443", false],
+    ["[2001:db8::1]:443", "https://[2001:db8::1]:6443", true],
+    ["*.example.com", "https://api.example.com", false],
+    ["*.example.com", "https://example.com", true],
+    ["KUBE.example", "https://kube.example", false],
   ];
   for (const [noProxy, server, proxied] of cases) {
     it(`NO_PROXY=${noProxy}: ${server} is ${proxied ? "" : "not "}proxied`, () => {
       assert.equal(proxyFromEnv(server, { ...env, NO_PROXY: noProxy }) !== undefined, proxied);
     });
   }
+});
+
+describe("empty variables, as Go's getEnvAny: the first non-empty one counts", () => {
+  it('HTTPS_PROXY="" does not hide https_proxy', () => {
+    assert.equal(
+      proxyFromEnv("https://kube.example", { HTTPS_PROXY: "", https_proxy: "http://lc:1" }),
+      "http://lc:1",
+    );
+  });
+  it('NO_PROXY="" does not hide no_proxy', () => {
+    const env = { HTTPS_PROXY: "http://p:1", NO_PROXY: "", no_proxy: "kube.example" };
+    assert.equal(proxyFromEnv("https://kube.example", env), undefined);
+  });
 });
 
 describe("loadConfig's env option governs the proxy variables too", () => {
