@@ -1,4 +1,6 @@
 import type { Dispatcher } from "undici";
+import { ClientClosedError } from "../core/errors.js";
+import { callSignal, sleep } from "../core/timers.js";
 import type { Transport } from "../transport/transport.js";
 import { jitteredBackoff } from "./backoff.js";
 import { ConnectionError } from "./connection-error.js";
@@ -46,29 +48,6 @@ const RETRYABLE_CODES = new Set([
   "UND_ERR_CLOSED",
 ]);
 
-function signalFor(init: CallOptions): AbortSignal | undefined {
-  const signals = [
-    init.signal,
-    init.timeoutMs !== undefined ? AbortSignal.timeout(init.timeoutMs) : undefined,
-  ].filter((s): s is AbortSignal => s !== undefined);
-  return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
 function retryAfterMs(h: string | string[] | undefined): number | undefined {
   const v = Array.isArray(h) ? h[0] : h;
@@ -95,7 +74,7 @@ function warnings(h: string | string[] | undefined): string[] {
  * Returns the response with its body unread; throws KubeError for a non-2xx answer.
  */
 export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher.ResponseData> {
-  const signal = signalFor(init);
+  const signal = callSignal(init.signal, init.timeoutMs);
   const path = `${init.path}${queryString(init.query)}`;
   const body =
     init.body === undefined
@@ -117,8 +96,8 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
         ...(init.stream ? { stream: true } : {}),
       });
     } catch (err) {
-      // An abort is the caller's, not the connection's: it stays as it is.
-      if (signal?.aborted) throw err;
+      // An abort is the caller's, not the connection's: it stays as it is; so does a closed client.
+      if (signal?.aborted || err instanceof ClientClosedError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (!idempotent || attempt >= ctx.retry.maxRetries || !code || !RETRYABLE_CODES.has(code)) {
         throw new ConnectionError({

@@ -266,7 +266,11 @@ export function resourceApi(
           namespace: call.namespace,
           allNamespaces: call.allNamespaces,
         }),
-        { ...query, ...(call.signal ? { signal: call.signal } : {}) },
+        {
+          ...query,
+          ...(call.signal ? { signal: call.signal } : {}),
+          ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
+        },
       );
     };
   }

@@ -1,4 +1,7 @@
-import { jitteredBackoff, pause } from "./backoff.js";
+import { ClientClosedError } from "../core/errors.js";
+import { callSignal, delay, setLongTimeout, type Timer } from "../core/timers.js";
+import { jitteredBackoff } from "./backoff.js";
+import { ConnectionError } from "./connection-error.js";
 import type { CallOptions } from "./http.js";
 import { call } from "./http.js";
 import { KubeError, type Status } from "./kube-error.js";
@@ -51,14 +54,18 @@ class Resume extends Error {}
 
 /**
  * The watch state machine (as client-go's reflector and RetryWatcher, without the list):
+ *   connect(rv) -> [the first connection fails, or any TLS verification failure] -> thrown, as a get's
  *   connect(rv) -> streaming -> [server timeout: stream end after events] -> connect(rv)
  *                            -> [very short watch: ended within 1 s, no event] -> backoff -> connect(rv)
  *                            -> [silent for idleTimeoutMs] -> backoff -> connect(rv)
  *                            -> [dropped connection, 5xx, ERROR 500/504, Timeout] -> backoff -> connect(rv)
  *                            -> [410 / ERROR 410] -> WatchExpiredError (the caller relists)
  *                            -> [other ERROR event, malformed line] -> WatchError
- *                            -> [abort] -> done, socket closed
+ *                            -> [the client closed] -> ClientClosedError
+ *                            -> [abort, or timeoutMs passed] -> done, socket closed
  * rv is the last resourceVersion seen (events and bookmarks), so a resumed watch misses nothing.
+ * Every reconnect goes to onReconnect with its cause; without one, the client's warning
+ * handler hears the first failure of each outage, so a watch is never silently retrying.
  */
 export async function* watchStream(
   ctx: ClientContext,
@@ -67,8 +74,8 @@ export async function* watchStream(
   tuning: WatchTuning = DEFAULT_TUNING,
 ): AsyncGenerator<WatchEvent<never>> {
   const {
-    signal,
-    timeoutMs: _t,
+    signal: given,
+    timeoutMs,
     resourceVersion,
     onReconnect,
     reconnectBackoff,
@@ -81,21 +88,31 @@ export async function* watchStream(
     maxBackoffMs: reconnectBackoff?.maxMs ?? tuning.maxBackoffMs,
     idleMs: idleTimeoutMs ?? tuning.idleMs,
   };
+  // timeoutMs bounds the whole watch, reconnects included; it ends the loop as an abort does.
+  const signal = callSignal(given, timeoutMs);
+  const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
   const spec = await describe();
   // The path is built (and its namespace checked) once, before the first request.
   const path = requestPath(ctx, spec);
   const info = spec.resource;
   let rv = resourceVersion;
   let failures = 0;
+  let connected = false;
+  let outage = false;
   const retry = async (cause: unknown, started: number) => {
     if (Date.now() - started > tuning.healthyMs) failures = 0;
-    onReconnect?.(cause);
-    await pause(backoff(tuning, failures++), signal);
+    if (onReconnect) onReconnect(cause);
+    else if (!outage) ctx.onWarning(`watch ${path}: reconnecting after ${describeCause(cause)}`);
+    outage = true;
+    await delay(backoff(tuning, failures++), signal);
   };
+  const closed = () => ctx.transport.signal.aborted;
   while (!signal?.aborted) {
     // Randomised 5-10 min server-side timeout, as the reflector does: the server ends the
     // watch cleanly and we resume, instead of a client abort killing a healthy stream.
-    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    let timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    if (deadline !== undefined)
+      timeoutSeconds = Math.max(1, Math.min(timeoutSeconds, Math.ceil((deadline - Date.now()) / 1000)));
     const query = {
       allowWatchBookmarks: true,
       ...rest,
@@ -113,42 +130,48 @@ export async function* watchStream(
         throw new WatchExpiredError(`${path}: resourceVersion ${rv} is too old (410 Gone)`, { cause: err });
       }
       if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
+      // Not transient: a closed client, a certificate that does not verify. And the first
+      // connection's failure is the caller's to see, as a get's is (call() already retried it).
+      if (err instanceof ClientClosedError || tlsFailure(err) || !connected) throw err;
       await retry(err, started);
       continue;
     }
+    connected = true;
     const body = res.body;
     let events = 0;
     // Liveness: no event and no bookmark for idleMs means a connection that went silent. One
     // timer per connection, re-armed only when it fires: a chunk just stamps the time.
     let lastData = Date.now();
-    let idle: ReturnType<typeof setTimeout> | undefined;
+    let idle: Timer | undefined;
     const check = () => {
       const quiet = Date.now() - lastData;
       if (quiet >= tuning.idleMs) {
         body.destroy(new Resume(`${path}: no event or bookmark for ${tuning.idleMs} ms`));
         return;
       }
-      idle = setTimeout(check, tuning.idleMs - quiet);
-      idle.unref?.();
+      idle = setLongTimeout(check, tuning.idleMs - quiet).unref();
+    };
+    const take = (raw: Buffer) => {
+      const ev = decode(raw, info, path);
+      events++;
+      outage = false;
+      // Resume from the last version seen, bookmarks included.
+      rv = (ev.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? rv;
+      return ev;
     };
     try {
-      idle = setTimeout(check, tuning.idleMs);
-      idle.unref?.();
+      idle = setLongTimeout(check, tuning.idleMs).unref();
       const splitter = new LineSplitter();
       for await (const chunk of body) {
         lastData = Date.now();
-        for (const raw of splitter.push(chunk)) {
-          const ev = decode(raw, info, path);
-          events++;
-          // Resume from the last version seen, bookmarks included.
-          rv = (ev.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? rv;
-          yield ev;
-        }
+        for (const raw of splitter.push(chunk)) yield take(raw);
       }
-      // A last line without "\n" is a truncated object: decode() says so.
+      // A last line without "\n": decode() refuses a truncated object, and a whole one counts
+      // as any other (its resourceVersion too, or every resume would replay it).
       const last = splitter.end();
-      if (last) yield decode(last, info, path);
-      clearTimeout(idle);
+      if (last) yield take(last);
+      idle?.clear();
+      if (signal?.aborted) return;
       // A watch that ends at once with nothing (an empty 200) would loop: client-go's reflector
       // calls it a "very short watch" and backs off as after an error.
       if (events === 0 && Date.now() - started < tuning.shortMs) {
@@ -158,18 +181,48 @@ export async function* watchStream(
         failures = 0;
       }
     } catch (err) {
-      clearTimeout(idle);
+      idle?.clear();
       if (signal?.aborted) return;
+      if (closed()) throw new ClientClosedError();
       if (err instanceof WatchError) throw err;
       if (err instanceof LineTooLongError) throw new WatchError(`${path}: ${err.message}`, { cause: err });
       // A dropped or silent connection, or an ERROR the server may recover from: back off and
       // resume from the last resourceVersion.
       await retry(err, started);
     } finally {
-      clearTimeout(idle);
+      idle?.clear();
       body.destroy();
     }
   }
+}
+
+/** TLS verification failures: retrying the same certificate cannot succeed (kube-rs and client-go give up too). */
+function tlsFailure(err: unknown): boolean {
+  const code = err instanceof ConnectionError ? err.code : undefined;
+  return (
+    code !== undefined &&
+    (code.startsWith("ERR_TLS_") || TLS_VERIFY_CODES.has(code) || code.startsWith("ERR_SSL_"))
+  );
+}
+
+const TLS_VERIFY_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "HOSTNAME_MISMATCH",
+  "INVALID_CA",
+]);
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** ERROR events client-go's RetryWatcher resumes after: the server's, not the request's, trouble. */

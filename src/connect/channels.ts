@@ -98,7 +98,7 @@ export async function openChannels(
  * A refusal of the subprotocols, not of the caller: 1.20 answers an offer of v5 alone with a
  * bare 403 (measured: no body; an RBAC 403 carries a Status), newer ones may say "protocol".
  */
-function refusedProtocol(err: unknown): boolean {
+export function refusedProtocol(err: unknown): boolean {
   if (!(err instanceof KubeError) || (err.status !== 403 && err.status !== 400)) return false;
   const text = `${err.body?.message ?? ""}${err.bodyPrefix ?? ""}`;
   return text === "" || /protocol/i.test(text);

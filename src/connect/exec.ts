@@ -7,7 +7,8 @@ import { ConnectionError } from "../client/connection-error.js";
 import { KubeError, type Status } from "../client/kube-error.js";
 import type { ClientContext, RequestSpec, ResourceInfo } from "../client/request.js";
 import type { CallOptions } from "../client/types.js";
-import { type ChannelConnection, openChannels } from "./channels.js";
+import { callSignal } from "../core/timers.js";
+import { type ChannelConnection, openChannels, refusedProtocol, V5_CHANNEL } from "./channels.js";
 import { WebSocketProtocolError } from "./websocket.js";
 
 const STDIN = 0;
@@ -125,11 +126,31 @@ function parseStatus(data: Buffer, path: string): Status {
   throw new WebSocketProtocolError(`${path}: the status channel sent something that is not a Status`);
 }
 
+/**
+ * Collect mode with stdin on a server that speaks only v4.channel.k8s.io (before 1.30): v4
+ * cannot close stdin, so a program that reads its input to the end (`cat`, `wc -l`, `tar x`)
+ * would never end. kubectl falls back to SPDY there, which this client does not speak; it
+ * refuses before anything runs instead of hanging.
+ */
+export class ExecStdinError extends Error {
+  override readonly name = "ExecStdinError";
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    super(
+      `${path}: the server speaks only v4.channel.k8s.io (Kubernetes before 1.30), which cannot close stdin, so a program that reads its input to the end would never end; nothing was started. Use stream: true and end the input in-band (a shell's "exit", or a command that reads a known length, e.g. head -c N), or a server of 1.30 or later`,
+      { cause },
+    );
+    this.path = path;
+  }
+}
+
 type Kind = "exec" | "attach";
 
 interface StartOptions extends ContainerRef {
   command?: readonly string[];
   stdin: boolean;
+  /** All of the input is given: the program must see its end, so only v5 will do. */
+  closesStdin?: boolean;
 }
 
 function specOf(kind: Kind, parent: ResourceInfo, o: StartOptions): RequestSpec {
@@ -143,10 +164,7 @@ function specOf(kind: Kind, parent: ResourceInfo, o: StartOptions): RequestSpec 
     }
   }
   const tty = o.tty === true;
-  const signals = [o.signal, o.timeoutMs !== undefined ? AbortSignal.timeout(o.timeoutMs) : undefined].filter(
-    (x): x is AbortSignal => x !== undefined,
-  );
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const signal = callSignal(o.signal, o.timeoutMs);
   return {
     verb: kind,
     resource: parent,
@@ -180,7 +198,15 @@ async function start(
     throw new TypeError(`${parent.kind} (${parent.apiVersion}) has no ${kind} subresource; nothing was sent`);
   }
   const spec = specOf(kind, parent, o);
-  const conn = await openChannels(ctx, spec);
+  let conn: ChannelConnection;
+  try {
+    // v5 alone, when stdin must close: a server that knows no v5 refuses the handshake
+    // (measured on 1.20: a bare 403), so nothing runs.
+    conn = await openChannels(ctx, spec, o.closesStdin ? { protocols: [V5_CHANNEL] } : undefined);
+  } catch (err) {
+    if (o.closesStdin && refusedProtocol(err)) throw new ExecStdinError((err as KubeError).path, err);
+    throw err;
+  }
   return processOf(ctx, conn, o, spec.signal);
 }
 
@@ -321,7 +347,11 @@ export function execApi(
       return start(ctx, "exec", parent, { ...options, stdin: options.stdin !== false });
     }
     const o = options as ExecOptions;
-    const p = await start(ctx, "exec", parent, { ...o, stdin: o.stdin !== undefined });
+    const p = await start(ctx, "exec", parent, {
+      ...o,
+      stdin: o.stdin !== undefined,
+      closesStdin: o.stdin !== undefined,
+    });
     return collect(p, o.stdin);
   }
   return exec;
@@ -339,7 +369,11 @@ export function attachApi(
       return start(ctx, "attach", parent, { ...options, stdin: options.stdin === true });
     }
     const o = options as AttachOptions;
-    const p = await start(ctx, "attach", parent, { ...o, stdin: o.stdin !== undefined });
+    const p = await start(ctx, "attach", parent, {
+      ...o,
+      stdin: o.stdin !== undefined,
+      closesStdin: o.stdin !== undefined,
+    });
     return collect(p, o.stdin);
   }
   return attach;

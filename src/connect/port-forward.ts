@@ -245,6 +245,7 @@ export async function portForward(
   const close = () => {
     closing ??= (async () => {
       signal?.removeEventListener("abort", onAbort);
+      ctx.transport.signal.removeEventListener("abort", onAbort);
       const stopped = servers.map((s) => new Promise((r) => s.close(r)));
       const gone = [...sockets].map(
         (s) =>
@@ -259,6 +260,8 @@ export async function portForward(
   };
   const onAbort = () => void close();
   signal?.addEventListener("abort", onAbort, { once: true });
+  // The client's close() ends its listeners too: a closed client serves no new connection.
+  ctx.transport.signal.addEventListener("abort", onAbort, { once: true });
   return { ports: bound, close };
 }
 

@@ -7,6 +7,7 @@ import { ConnectionError } from "../client/connection-error.js";
 import { queryString } from "../client/http.js";
 import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "../client/request.js";
 import type { ProxyOptions } from "../client/types.js";
+import { callSignal } from "../core/timers.js";
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
@@ -67,10 +68,7 @@ export async function proxy(
     given[k] = String(v);
   }
   const full = `${requestPath(ctx, spec)}${queryString(query)}`;
-  const signals = [signal, timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
-  const aborter = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const aborter = callSignal(signal, timeoutMs);
   let res: Awaited<ReturnType<ClientContext["transport"]["request"]>>;
   try {
     res = await ctx.transport.request(full, {

@@ -1,3 +1,5 @@
+import { setLongTimeout, type Timer } from "../core/timers.js";
+
 /** Time as the controller parts see it: injectable so the queue's rules are testable without waiting. */
 export interface Clock {
   now(): number;
@@ -7,11 +9,7 @@ export interface Clock {
 
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    // A pending delayed add must not keep a finished program alive.
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  // A pending delayed add must not keep a finished program alive.
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms).unref(),
+  clearTimeout: (h) => (h as Timer).clear(),
 };

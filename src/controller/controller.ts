@@ -8,6 +8,7 @@
 // reconcile failed while the server was down is retried by backoff until it succeeds.
 
 import { isConflict, isNotFound } from "../client/kube-error.js";
+import { delay, setLongInterval, type Timer } from "../core/timers.js";
 import type { Informer, ListWatch } from "../informer/index.js";
 import { createEventRecorder, type EventClient, type EventRecorder } from "./event-recorder.js";
 import { CONTROLLER_OWNER_INDEX, controllerOwnerRequest, type KubeObjectLike } from "./owners.js";
@@ -181,7 +182,7 @@ export function createController<T extends KubeObjectLike>(
       signal?.addEventListener("abort", onAbort, { once: true });
       const releases: (() => Promise<void>)[] = [];
       const unhook: (() => void)[] = [];
-      let resync: ReturnType<typeof setInterval> | undefined;
+      let resync: Timer | undefined;
       try {
         const primaryShare = await acquireInformer(kube, options.for as ListWatch<KubeObjectLike>, scope);
         releases.push(primaryShare.release);
@@ -233,7 +234,7 @@ export function createController<T extends KubeObjectLike>(
         // A shared informer synced earlier announced its objects to the other controller only.
         for (const o of primary.list()) enqueueObj(o);
         if (options.resyncMs) {
-          resync = setInterval(() => {
+          resync = setLongInterval(() => {
             for (const o of primary.list()) enqueueObj(o);
           }, options.resyncMs);
         }
@@ -311,7 +312,7 @@ export function createController<T extends KubeObjectLike>(
                   return await status.replace(next, { signal: stop.signal });
                 } catch (err) {
                   if (!isConflict(err) || attempt >= 4) throw err;
-                  await new Promise((r) => setTimeout(r, 10 * (1 + Math.random() * 0.1)));
+                  await delay(10 * (1 + Math.random() * 0.1), stop.signal);
                 }
               }
             },
@@ -355,7 +356,7 @@ export function createController<T extends KubeObjectLike>(
         q.shutdown();
         await Promise.all(workers);
       } finally {
-        if (resync) clearInterval(resync);
+        resync?.clear();
         signal?.removeEventListener("abort", onAbort);
         q.shutdown();
         for (const u of unhook) u();

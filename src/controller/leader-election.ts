@@ -19,8 +19,8 @@
 // share one: holderIdentity, leaseDurationSeconds (whole seconds), acquireTime and renewTime
 // (MicroTime), leaseTransitions.
 
-import { pause } from "../client/backoff.js";
 import { isNotFound } from "../client/kube-error.js";
+import { delay, timeoutSignal } from "../core/timers.js";
 import { microTime, preciseNow } from "./micro-time.js";
 
 export interface LeaseSpec {
@@ -230,7 +230,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
           renewTime: now,
           leaseTransitions: observed.leaseTransitions ?? 0,
         },
-        AbortSignal.timeout(Math.ceil(renewDeadlineMs)),
+        timeoutSignal(Math.ceil(renewDeadlineMs)),
       );
     } catch (err) {
       report(err);
@@ -244,7 +244,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       while (!outer.aborted) {
         acquiredAt = performance.now();
         const ok = await tryAcquireOrRenew(
-          AbortSignal.any([outer, AbortSignal.timeout(Math.ceil(renewDeadlineMs))]),
+          AbortSignal.any([outer, timeoutSignal(Math.ceil(renewDeadlineMs))]),
         );
         maybeReportTransition();
         if (ok) break;
@@ -252,7 +252,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
         // lease runs out by our own clock: a takeover is never earlier than expiry.
         const untilExpiry = observedTime + (observed.leaseDurationSeconds ?? 0) * 1000 - performance.now();
         const jittered = retryPeriodMs * (1 - Math.random() * 0.2);
-        await pause(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
+        await delay(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
       }
       if (outer.aborted) return;
       const leading = new AbortController();
@@ -267,21 +267,19 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       // the renewTime others saw, always before they may take over (leaseDuration later).
       let renewedAt = acquiredAt;
       for (;;) {
-        await pause(retryPeriodMs, leading.signal);
+        await delay(retryPeriodMs, leading.signal);
         if (leading.signal.aborted) break;
         let ok = false;
         for (;;) {
           const left = renewedAt + renewDeadlineMs - performance.now();
           if (left <= 0 || leading.signal.aborted) break;
           const sentAt = performance.now();
-          ok = await tryAcquireOrRenew(
-            AbortSignal.any([leading.signal, AbortSignal.timeout(Math.ceil(left))]),
-          );
+          ok = await tryAcquireOrRenew(AbortSignal.any([leading.signal, timeoutSignal(Math.ceil(left))]));
           if (ok) {
             renewedAt = sentAt;
             break;
           }
-          await pause(
+          await delay(
             Math.min(retryPeriodMs, renewedAt + renewDeadlineMs - performance.now()),
             leading.signal,
           );
@@ -294,7 +292,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       // Our reconciles end before the lease is handed over (bounded: a stuck callback waits
       // out the lease at most, which another candidate waits anyway).
       const cap = new AbortController();
-      await Promise.race([work, pause(leaseDurationMs, cap.signal)]);
+      await Promise.race([work, delay(leaseDurationMs, cap.signal)]);
       cap.abort();
       if (o.releaseOnCancel && outer.aborted) await release();
     } finally {

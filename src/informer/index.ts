@@ -1,9 +1,11 @@
 // `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
 
-import { jitteredBackoff, pause } from "../client/backoff.js";
+import { jitteredBackoff } from "../client/backoff.js";
 import { KubeError } from "../client/kube-error.js";
 import type { KubeList, WatchEvent } from "../client/types.js";
 import { WatchExpiredError } from "../client/watch-errors.js";
+import { ClientClosedError } from "../core/errors.js";
+import { delay, setLongInterval, type Timer } from "../core/timers.js";
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -87,6 +89,9 @@ export interface Informer<T> {
   stop(): Promise<void>;
 }
 
+/** A watch that lived this long resets the backoff (client-go's reflector: 2 minutes). */
+const HEALTHY_MS = 120_000;
+
 const keyOf = (o: Meta) =>
   o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? "");
 
@@ -115,7 +120,7 @@ export function createInformer<T extends Meta>(
   const indexes = new Map<string, Map<string, Set<string>>>(Object.keys(indexers).map((n) => [n, new Map()]));
   const abort = new AbortController();
   let running: Promise<void> | undefined;
-  let resync: ReturnType<typeof setInterval> | undefined;
+  let resync: Timer | undefined;
   let markSynced: () => void = () => {};
   let failSync: (err: unknown) => void = () => {};
   let isSynced = false;
@@ -220,6 +225,7 @@ export function createInformer<T extends Meta>(
   const loop = async () => {
     let failures = 0;
     while (!abort.signal.aborted) {
+      let watching: number | undefined;
       try {
         const { items, rv } = await listAll();
         // Relist: what is gone was deleted while we were not watching.
@@ -227,7 +233,7 @@ export function createInformer<T extends Meta>(
         for (const [key, obj] of [...store]) if (!seen.has(key)) remove(obj);
         for (const obj of items) put(obj);
         markSynced();
-        failures = 0;
+        watching = Date.now();
         for await (const ev of resource.watch({
           ...scope,
           resourceVersion: rv,
@@ -241,17 +247,27 @@ export function createInformer<T extends Meta>(
         }
       } catch (err) {
         if (abort.signal.aborted) return;
-        if (!isSynced && permanent(err)) {
-          // Retrying cannot fix RBAC or a missing resource: say so instead of hanging `synced`.
+        // Retrying cannot fix RBAC or a missing resource before the first sync, nor a closed
+        // client ever: say so instead of hanging `synced` or looping.
+        if (err instanceof ClientClosedError || (!isSynced && permanent(err))) {
           abort.abort();
-          if (resync) clearInterval(resync);
+          resync?.clear();
           failSync(err);
           emit("error", err);
           return;
         }
         emit("error", err);
-        // 410: the cache is behind what etcd keeps; list again at once, others back off.
-        if (!(err instanceof WatchExpiredError)) await pause(backoff(options, failures++), abort.signal);
+        // As client-go's reflector (its backoff manager resets after 2 min without failure):
+        // a watch that ran that long was healthy, so this failure starts a new series.
+        if (watching !== undefined && Date.now() - watching > HEALTHY_MS) failures = 0;
+        // The first 410 of a series is the usual compaction: list again at once. Every other
+        // failure, and a 410 after a failure, backs off, so a server that answers each watch
+        // with 410 is not sent thousands of lists a second.
+        if (err instanceof WatchExpiredError && failures === 0) {
+          failures++;
+          continue;
+        }
+        await delay(backoff(options, failures++), abort.signal);
       }
     }
   };
@@ -272,10 +288,9 @@ export function createInformer<T extends Meta>(
       if (running) return;
       running = loop();
       if (options.resyncMs) {
-        resync = setInterval(() => {
+        resync = setLongInterval(() => {
           for (const obj of store.values()) emit("update", obj, obj);
-        }, options.resyncMs);
-        resync.unref?.();
+        }, options.resyncMs).unref();
       }
     },
     synced,
@@ -288,7 +303,7 @@ export function createInformer<T extends Meta>(
     },
     async stop() {
       abort.abort();
-      if (resync) clearInterval(resync);
+      resync?.clear();
       await running;
     },
   };

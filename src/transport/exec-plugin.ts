@@ -9,6 +9,7 @@ import {
   validateExec,
 } from "../config/exec-credential.js";
 import type { ExecEntry } from "../config/kubeconfig-file.js";
+import { setLongTimeout } from "../core/timers.js";
 
 /** Runs the plugin once and reads its ExecCredential, as client-go's exec authenticator. */
 export async function runExecPlugin(exec: ExecEntry, ctx: ExecContext): Promise<ExecCredential> {
@@ -49,17 +50,17 @@ export async function runExecPlugin(exec: ExecEntry, ctx: ExecContext): Promise<
       size += c.length;
       if (size <= 4 << 20) chunks.push(c);
     });
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       child.kill("SIGKILL");
       reject(new ConfigError(`exec plugin "${exec.command}" timed out after ${ctx.timeoutMs} ms`, where));
     }, ctx.timeoutMs);
     timer.unref();
     child.on("error", (err) => {
-      clearTimeout(timer);
+      timer.clear();
       reject(notRunnable(exec, where, err));
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
+      timer.clear();
       if (code === 0) resolve(Buffer.concat(chunks).toString("utf8"));
       else
         reject(

@@ -182,3 +182,50 @@ describe("informer", () => {
     await s.close();
   });
 });
+
+describe("informer backoff after 410 (the review's relist flood)", () => {
+  for (const how of ["a 410 answer", "an ERROR 410 event"] as const) {
+    it(`a server that answers every watch with ${how}: a handful of relists in 3 s, not thousands`, async () => {
+      let lists = 0;
+      let watches = 0;
+      const s = await fakeApiserver((req, res) => {
+        if (!req.url.includes("watch=")) {
+          lists++;
+          return json(res, 200, {
+            kind: "ConfigMapList",
+            metadata: { resourceVersion: "7" },
+            items: [cm("a", "7")],
+          });
+        }
+        watches++;
+        const gone = {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          code: 410,
+          reason: "Expired",
+          message: "too old",
+        };
+        if (how === "a 410 answer") return json(res, 410, gone);
+        res.writeHead(200, { "content-type": "application/json" }).end(line("ERROR", gone));
+      });
+      const kube = createClient(await loadConfig({ server: s.url, namespace: "d", env: {} }), {
+        onWarning: () => {},
+        retry: { maxRetries: 0 },
+      });
+      const inf = createInformer(kube.core.v1.configmaps, { namespace: "d" });
+      let errors = 0;
+      inf.on("error", () => errors++);
+      await inf.start();
+      await new Promise((r) => setTimeout(r, 3000));
+      await inf.stop();
+      // client-go's reflector: 800 ms doubling to 30 s; ours 500 ms doubling (jittered), the
+      // first 410 of a series relisting at once.
+      assert.ok(lists >= 2 && lists <= 8, `${lists} lists in 3 s`);
+      assert.ok(watches <= lists, `${watches} watches`);
+      assert.equal(errors, watches);
+      await kube.close();
+      await s.close();
+    });
+  }
+});
