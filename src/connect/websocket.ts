@@ -3,6 +3,7 @@
 // binary or text messages in, ping answered with pong, the close handshake. No extensions
 // are offered, so none can be agreed.
 
+import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 
@@ -48,10 +49,31 @@ export function encodeFrame(opcode: number, payload: Uint8Array): Buffer {
   return out;
 }
 
-/** Incremental frame reader: push socket chunks in, whole frames come out. */
+/** RFC 6455 5.5: a control frame carries at most 125 bytes and is never fragmented. */
+const MAX_CONTROL = 125;
+
+/**
+ * The close codes a peer may send (RFC 6455 7.4.1, 7.4.2 and the IANA registry): 1004 is
+ * reserved; 1005, 1006 and 1015 (no code, no close frame, TLS failure) are only ever reported
+ * locally, never sent; 1016-2999 are kept for future specifications; under 1000 is unused.
+ */
+function peerMaySend(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/**
+ * Incremental frame reader: push socket chunks in, whole frames come out. A client reads the
+ * server's frames, which must not be masked (RFC 6455 5.1); `from: "client"` reads a
+ * client's, which must be (our own frames, in tests).
+ */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private size = 0;
+  private readonly masked: boolean;
+
+  constructor(options: { from?: "server" | "client" } = {}) {
+    this.masked = options.from === "client";
+  }
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
@@ -65,7 +87,22 @@ export class FrameReader {
     const b0 = head[0] as number;
     const b1 = head[1] as number;
     if (b0 & 0x70) throw new WebSocketProtocolError("a frame with RSV bits set (no extension was agreed)");
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    // RFC 6455 5.2: an opcode it does not define fails the connection.
+    if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) {
+      throw new WebSocketProtocolError(`an unknown opcode ${opcode}`);
+    }
+    const control = opcode >= OP_CLOSE;
+    if (control && !fin) throw new WebSocketProtocolError("a fragmented control frame");
+    const masked = (b1 & 0x80) !== 0;
+    if (masked !== this.masked) {
+      throw new WebSocketProtocolError(
+        masked ? "a masked frame from the server" : "an unmasked frame from the client",
+      );
+    }
     let len = b1 & 0x7f;
+    if (control && len > MAX_CONTROL) throw new WebSocketProtocolError("a control frame over 125 bytes");
     let at = 2;
     if (len === 126) {
       if (head.length < 4) return undefined;
@@ -78,7 +115,6 @@ export class FrameReader {
       len = Number(big);
       at = 10;
     }
-    const masked = (b1 & 0x80) !== 0;
     const total = at + (masked ? 4 : 0) + len;
     if (this.size < total) return undefined;
     const frame = this.take(total);
@@ -87,7 +123,7 @@ export class FrameReader {
       const mask = frame.subarray(at, at + 4);
       for (let i = 0; i < len; i++) payload[i] = (payload[i] as number) ^ (mask[i & 3] as number);
     }
-    return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload };
+    return { fin, opcode, payload };
   }
 
   private peek(n: number): Buffer {
@@ -121,6 +157,9 @@ export class WebSocketConnection {
   private readonly reader = new FrameReader();
   private fragments: Buffer[] = [];
   private fragmentSize = 0;
+  /** Whether the fragmented message being received is text (its first frame said so). */
+  private textMessage = false;
+  private closeTimer: NodeJS.Timeout | undefined;
   private sentClose = false;
   private receivedClose = false;
   private ended = false;
@@ -180,15 +219,8 @@ export class WebSocketConnection {
   /** Starts the close handshake (code 1000); the socket goes after the peer's answer or 5 s. */
   close(code = 1000): void {
     if (this.ended) return;
-    if (!this.sentClose) {
-      this.sentClose = true;
-      const payload = Buffer.alloc(2);
-      payload.writeUInt16BE(code);
-      this.socket.write(encodeFrame(OP_CLOSE, payload));
-    }
-    const timer = setTimeout(() => this.socket.destroy(), 5000);
-    timer.unref();
-    this.socket.once("close", () => clearTimeout(timer));
+    this.sendClose(code);
+    this.destroyLater();
   }
 
   /** Ends the connection at once, with error as its result. */
@@ -206,8 +238,41 @@ export class WebSocketConnection {
         if (this.ended) return;
       }
     } catch (err) {
-      this.destroy(err as Error);
+      if (err instanceof WebSocketProtocolError) this.fail(err);
+      else this.destroy(err as Error);
     }
+  }
+
+  /**
+   * RFC 6455 7.1.7, _Fail the WebSocket Connection_: a close frame with 1002 (protocol error)
+   * when one can still be sent, then nothing more of the peer's is read; its FIN, or 5 s,
+   * ends the socket.
+   */
+  private fail(error: WebSocketProtocolError): void {
+    if (this.ended) return;
+    this.sendClose(1002);
+    this.finish({ error });
+    this.socket.resume();
+    this.socket.end();
+    this.destroyLater();
+  }
+
+  /** One close frame per connection; without a code its body is empty. */
+  private sendClose(code: number | undefined): void {
+    if (this.sentClose || !this.socket.writable) return;
+    this.sentClose = true;
+    const payload = Buffer.alloc(code === undefined ? 0 : 2);
+    if (code !== undefined) payload.writeUInt16BE(code);
+    this.socket.write(encodeFrame(OP_CLOSE, payload));
+  }
+
+  /** The socket goes when the peer closes it, or after 5 s if it never does. */
+  private destroyLater(): void {
+    if (this.closeTimer) return;
+    const timer = setTimeout(() => this.socket.destroy(), 5000);
+    timer.unref();
+    this.closeTimer = timer;
+    this.socket.once("close", () => clearTimeout(timer));
   }
 
   private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
@@ -218,19 +283,21 @@ export class WebSocketConnection {
       case OP_PONG:
         return;
       case OP_CLOSE: {
-        this.receivedClose = true;
+        // RFC 6455 5.5.1: the body is empty, or a 2-byte code and a UTF-8 reason.
+        if (payload.length === 1) throw new WebSocketProtocolError("a close frame with a 1-byte body");
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : undefined;
-        const reason = payload.length > 2 ? payload.subarray(2).toString("utf8") : undefined;
-        // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).
-        if (!this.sentClose) {
-          this.sentClose = true;
-          this.socket.write(encodeFrame(OP_CLOSE, payload.subarray(0, 2)));
+        if (code !== undefined && !peerMaySend(code)) {
+          throw new WebSocketProtocolError(`a close frame with code ${code}, which no peer may send`);
         }
+        const body = payload.subarray(2);
+        if (!isUtf8(body)) throw new WebSocketProtocolError("a close reason that is not UTF-8");
+        const reason = body.length ? body.toString("utf8") : undefined;
+        this.receivedClose = true;
+        // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).
+        this.sendClose(code);
         this.finish({ ...(code !== undefined ? { code } : {}), ...(reason ? { reason } : {}) });
         this.socket.end();
-        const timer = setTimeout(() => this.socket.destroy(), 5000);
-        timer.unref();
-        this.socket.once("close", () => clearTimeout(timer));
+        this.destroyLater();
         return;
       }
       case OP_TEXT:
@@ -244,16 +311,21 @@ export class WebSocketConnection {
         this.fragmentSize += payload.length;
         if (this.fragmentSize > MAX_MESSAGE) throw new WebSocketProtocolError("a message over 64 MiB");
         if (!fin) {
+          if (!inMessage) this.textMessage = opcode === OP_TEXT;
           this.fragments.push(payload);
           return;
         }
         const whole = this.fragments.length ? Buffer.concat([...this.fragments, payload]) : payload;
+        const text = this.fragments.length ? this.textMessage : opcode === OP_TEXT;
         this.fragments = [];
         this.fragmentSize = 0;
+        // RFC 6455 8.1: a text message is UTF-8 as a whole (a fragment may end mid-character).
+        if (text && !isUtf8(whole)) throw new WebSocketProtocolError("a text message that is not UTF-8");
         this.events.message(whole);
         return;
       }
       default:
+        // FrameReader refuses the opcodes RFC 6455 does not define.
         throw new WebSocketProtocolError(`an unknown opcode ${opcode}`);
     }
   }
