@@ -160,6 +160,8 @@ export class WebSocketConnection {
   /** Whether the fragmented message being received is text (its first frame said so). */
   private textMessage = false;
   private closeTimer: NodeJS.Timeout | undefined;
+  /** The latest ping's payload while the socket's buffer is full. */
+  private pendingPong: Buffer | undefined;
   private sentClose = false;
   private receivedClose = false;
   private ended = false;
@@ -257,6 +259,27 @@ export class WebSocketConnection {
     this.destroyLater();
   }
 
+  /**
+   * A pong goes out only while the socket's buffer has room, so a server that pings and never
+   * reads cannot grow it: meanwhile only the latest ping is kept, answered on 'drain' (RFC
+   * 6455 5.5.3 allows answering just the most recent ping). None after our close (5.5.1).
+   */
+  private pong(payload: Buffer): void {
+    if (this.sentClose || !this.socket.writable) return;
+    if (!this.socket.writableNeedDrain) {
+      this.socket.write(encodeFrame(OP_PONG, payload));
+      return;
+    }
+    const waiting = this.pendingPong !== undefined;
+    this.pendingPong = payload;
+    if (waiting) return;
+    this.socket.once("drain", () => {
+      const latest = this.pendingPong as Buffer;
+      this.pendingPong = undefined;
+      if (!this.ended) this.pong(latest);
+    });
+  }
+
   /** One close frame per connection; without a code its body is empty. */
   private sendClose(code: number | undefined): void {
     if (this.sentClose || !this.socket.writable) return;
@@ -278,7 +301,7 @@ export class WebSocketConnection {
   private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
     switch (opcode) {
       case OP_PING:
-        if (!this.sentClose) this.socket.write(encodeFrame(OP_PONG, payload));
+        this.pong(payload);
         return;
       case OP_PONG:
         return;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
+import { Duplex, PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import {
   encodeFrame,
@@ -227,5 +227,54 @@ describe("RFC 6455's rules for a client", () => {
     assert.equal(sent.length, 1);
     assert.equal(sent[0]?.opcode, 10);
     assert.equal(sent[0]?.payload.length, 125);
+  });
+});
+
+describe("pings from a server that does not read", () => {
+  /** A socket whose peer takes nothing until release(): each write stays in its buffer. */
+  const stalled = () => {
+    const held: (() => void)[] = [];
+    const written: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk);
+        held.push(() => callback());
+      },
+    });
+    const ends: unknown[] = [];
+    const ws = new WebSocketConnection(socket, { message: () => {}, end: (r) => ends.push(r) });
+    const release = () => {
+      while (held.length) held.shift()?.();
+    };
+    return { socket, written, ends, ws, release };
+  };
+  const ping = (i: number) => serverFrame(9, Buffer.from(String(i).padStart(125, "p")));
+
+  it("20,000 pings leave at most the socket's high-water mark and one pong in its buffer", () => {
+    const c = stalled();
+    for (let i = 0; i < 20_000; i++) c.socket.emit("data", ping(i));
+    // Unbounded, the pongs would hold 20,000 x 131 bytes (2.5 MiB).
+    assert.ok(
+      c.socket.writableLength <= c.socket.writableHighWaterMark + 131,
+      `${c.socket.writableLength} bytes buffered`,
+    );
+    assert.deepEqual(c.ends, []);
+  });
+
+  it("when the buffer drains, the latest ping is answered and the ones held back are not", async () => {
+    const c = stalled();
+    for (let i = 0; i < 1000; i++) c.socket.emit("data", ping(i));
+    c.release();
+    await new Promise((r) => setImmediate(r));
+    c.release();
+    // Pings 0..k-1 were answered while the buffer had room, then only the latest.
+    const answered = clientFrames(c.written).map((f) => f.payload.toString());
+    const k = answered.length - 1;
+    assert.ok(k * 131 >= c.socket.writableHighWaterMark && k < 200, `${k} answered before the buffer filled`);
+    assert.deepEqual(
+      answered,
+      [...Array.from({ length: k }, (_, i) => i), 999].map((i) => String(i).padStart(125, "p")),
+    );
   });
 });
