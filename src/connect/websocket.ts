@@ -14,8 +14,13 @@ const OP_CLOSE = 0x8;
 const OP_PING = 0x9;
 const OP_PONG = 0xa;
 
-/** A message larger than this is a protocol failure (kubelet streams send 32 KiB at most). */
-const MAX_MESSAGE = 64 * 1024 * 1024;
+/**
+ * The largest message (all its frames) read; a larger one fails the connection. The kubelet
+ * and the apiserver's stream translator write what one io.Copy read gives, 32 KiB at most,
+ * and a Status is a few KiB: 1 MiB leaves 32 times that, and bounds what one connection
+ * holds (see channels.ts).
+ */
+export const MAX_MESSAGE = 1024 * 1024;
 
 /** The peer broke the WebSocket protocol, or the connection ended without a close handshake. */
 export class WebSocketProtocolError extends Error {
@@ -64,24 +69,36 @@ function peerMaySend(code: number): boolean {
 /**
  * Incremental frame reader: push socket chunks in, whole frames come out. A client reads the
  * server's frames, which must not be masked (RFC 6455 5.1); `from: "client"` reads a
- * client's, which must be (our own frames, in tests).
+ * client's, which must be (our own frames, in tests). A length over the limit fails as soon
+ * as the header is in, so no frame holds more than its header and `maxPayload` bytes here.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private size = 0;
   private readonly masked: boolean;
+  private readonly maxPayload: number;
 
-  constructor(options: { from?: "server" | "client" } = {}) {
+  constructor(options: { from?: "server" | "client"; maxPayload?: number } = {}) {
     this.masked = options.from === "client";
+    this.maxPayload = options.maxPayload ?? MAX_MESSAGE;
+  }
+
+  /** Bytes pushed and not yet returned as frames. */
+  get buffered(): number {
+    return this.size;
   }
 
   push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.size += chunk.length;
   }
 
-  /** The next whole frame, or undefined until more bytes arrive. */
-  next(): { fin: boolean; opcode: number; payload: Buffer } | undefined {
+  /**
+   * The next whole frame, or undefined until more bytes arrive. `maxPayload` lowers the
+   * limit for a data frame (what is left of a fragmented message's allowance).
+   */
+  next(maxPayload = this.maxPayload): { fin: boolean; opcode: number; payload: Buffer } | undefined {
     if (this.size < 2) return undefined;
     const head = this.peek(Math.min(this.size, 14));
     const b0 = head[0] as number;
@@ -110,49 +127,81 @@ export class FrameReader {
       at = 4;
     } else if (len === 127) {
       if (head.length < 10) return undefined;
+      // A 64-bit length may exceed what a Number holds exactly: compare before converting.
       const big = head.readBigUInt64BE(2);
-      if (big > BigInt(MAX_MESSAGE)) throw new WebSocketProtocolError(`a frame of ${big} bytes`);
-      len = Number(big);
+      len = big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(big);
       at = 10;
+    }
+    const limit = Math.min(maxPayload, this.maxPayload);
+    if (!control && len > limit) {
+      throw new WebSocketProtocolError(
+        `a frame of ${len === Number.POSITIVE_INFINITY ? "over 2^53" : len} bytes (at most ${limit} are read)`,
+      );
     }
     const total = at + (masked ? 4 : 0) + len;
     if (this.size < total) return undefined;
-    const frame = this.take(total);
-    const payload = frame.subarray(total - len);
-    if (masked) {
-      const mask = frame.subarray(at, at + 4);
-      for (let i = 0; i < len; i++) payload[i] = (payload[i] as number) ^ (mask[i & 3] as number);
-    }
+    const mask = masked ? this.peek(at + 4).subarray(at, at + 4) : undefined;
+    this.skip(total - len);
+    const payload = this.take(len);
+    if (mask) for (let i = 0; i < len; i++) payload[i] = (payload[i] as number) ^ (mask[i & 3] as number);
     return { fin, opcode, payload };
   }
 
+  /** The first n (at most 14) bytes, without taking them. */
   private peek(n: number): Buffer {
     const first = this.chunks[0] as Buffer;
     if (first.length >= n) return first;
-    const all = Buffer.concat(this.chunks);
-    this.chunks = [all];
-    return all;
+    const out = Buffer.allocUnsafe(n);
+    this.copyOut(out, false);
+    return out;
   }
 
-  private take(n: number): Buffer {
-    let out: Buffer;
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.chunks);
-      out = all.subarray(0, n);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
+  private skip(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const first = this.chunks[0] as Buffer;
+      if (first.length > left) {
+        this.chunks[0] = first.subarray(left);
+        break;
+      }
+      left -= first.length;
+      this.chunks.shift();
     }
     this.size -= n;
-    // A copy: the caller unmasks in place and keeps the payload after the socket moves on.
-    return Buffer.from(out);
+  }
+
+  /**
+   * The next n bytes in a buffer of their own: the caller unmasks it in place and keeps it
+   * after the socket moves on, and a small payload never pins a large chunk.
+   */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    this.copyOut(out, true);
+    this.size -= n;
+    return out;
+  }
+
+  private copyOut(out: Buffer, consume: boolean): void {
+    let at = 0;
+    let i = 0;
+    while (at < out.length) {
+      const chunk = this.chunks[i] as Buffer;
+      const n = Math.min(chunk.length, out.length - at);
+      chunk.copy(out, at, 0, n);
+      at += n;
+      if (!consume) i++;
+      else if (n === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(n);
+    }
   }
 }
 
-/** One WebSocket connection on an upgraded socket. */
+/**
+ * One WebSocket connection on an upgraded socket. While paused it hands out no message: the
+ * bytes already read wait in the reader (the rest of one socket chunk, 64 KiB at most from a
+ * net or TLS socket) and the socket reads no more, so what the connection holds is that plus
+ * one message in progress (its fragments and the frame arriving: MAX_MESSAGE and a header).
+ */
 export class WebSocketConnection {
   private readonly reader = new FrameReader();
   private fragments: Buffer[] = [];
@@ -163,8 +212,12 @@ export class WebSocketConnection {
   /** The latest ping's payload while the socket's buffer is full. */
   private pendingPong: Buffer | undefined;
   private sentClose = false;
-  private receivedClose = false;
   private ended = false;
+  private paused = false;
+  /** The socket ended or closed; frames read before it may still wait in the reader. */
+  private eof = false;
+  /** Set while frames are handed out, so a resume() from a message handler does not nest. */
+  private pumping = false;
 
   constructor(
     readonly socket: Duplex,
@@ -172,22 +225,11 @@ export class WebSocketConnection {
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.finish({ error: err }));
-    socket.on("close", () =>
-      this.finish({
-        error: new WebSocketProtocolError("the connection closed without a WebSocket close frame"),
-      }),
-    );
-    // A TCP close (FIN) with no close frame before it is an abnormal closure (RFC 6455's
-    // 1006): the kubelet ends exec and port-forward with a close frame (1000, measured on
-    // 1.20), while a killed or restarted apiserver leaves only the FIN.
-    socket.on("end", () => {
-      this.finish(
-        this.receivedClose
-          ? {}
-          : { error: new WebSocketProtocolError("the connection ended without a WebSocket close frame") },
-      );
-      socket.end();
-    });
+    // The socket may end, and close, while paused with frames still in the reader (Node
+    // reads the EOF once its own buffer is empty): those come first, so a close frame among
+    // them is seen; the end is dealt with when they are out (pump).
+    socket.on("end", () => this.onEof());
+    socket.on("close", () => this.onEof());
   }
 
   /** Sends one binary message; false when the socket's buffer is full (wait for drain()). */
@@ -210,12 +252,16 @@ export class WebSocketConnection {
     });
   }
 
+  /** No message is handed out until resume(); the socket stops reading. */
   pause(): void {
+    this.paused = true;
     this.socket.pause();
   }
 
   resume(): void {
+    this.paused = false;
     this.socket.resume();
+    this.pump();
   }
 
   /** Starts the close handshake (code 1000); the socket goes after the peer's answer or 5 s. */
@@ -234,15 +280,39 @@ export class WebSocketConnection {
   private onData(chunk: Buffer): void {
     if (this.ended) return;
     this.reader.push(chunk);
+    this.pump();
+  }
+
+  private onEof(): void {
+    this.eof = true;
+    this.pump();
+  }
+
+  /** Hands out the frames read until paused or none is whole; then a peer's end is seen. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
     try {
-      for (let f = this.reader.next(); f; f = this.reader.next()) {
+      while (!this.ended && !this.paused) {
+        // A fragmented message's frames share one allowance, checked as each header arrives.
+        const f = this.reader.next(MAX_MESSAGE - this.fragmentSize);
+        if (!f) break;
         this.onFrame(f.fin, f.opcode, f.payload);
-        if (this.ended) return;
       }
     } catch (err) {
       if (err instanceof WebSocketProtocolError) this.fail(err);
       else this.destroy(err as Error);
+    } finally {
+      this.pumping = false;
     }
+    if (!this.eof || this.paused || this.ended) return;
+    // A TCP close (FIN) with no close frame before it is an abnormal closure (RFC 6455's
+    // 1006): the kubelet ends exec and port-forward with a close frame (1000, measured on
+    // 1.20), while a killed or restarted apiserver leaves only the FIN.
+    this.finish({
+      error: new WebSocketProtocolError("the connection ended without a WebSocket close frame"),
+    });
+    this.socket.end();
   }
 
   /**
@@ -315,7 +385,6 @@ export class WebSocketConnection {
         const body = payload.subarray(2);
         if (!isUtf8(body)) throw new WebSocketProtocolError("a close reason that is not UTF-8");
         const reason = body.length ? body.toString("utf8") : undefined;
-        this.receivedClose = true;
         // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).
         this.sendClose(code);
         this.finish({ ...(code !== undefined ? { code } : {}), ...(reason ? { reason } : {}) });
@@ -332,7 +401,6 @@ export class WebSocketConnection {
         if (opcode !== OP_CONTINUATION && inMessage)
           throw new WebSocketProtocolError("a new message inside a fragmented one");
         this.fragmentSize += payload.length;
-        if (this.fragmentSize > MAX_MESSAGE) throw new WebSocketProtocolError("a message over 64 MiB");
         if (!fin) {
           if (!inMessage) this.textMessage = opcode === OP_TEXT;
           this.fragments.push(payload);

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import {
   encodeFrame,
   FrameReader,
+  MAX_MESSAGE,
   WebSocketConnection,
   WebSocketProtocolError,
 } from "../../src/connect/websocket.js";
@@ -276,5 +277,82 @@ describe("pings from a server that does not read", () => {
       answered,
       [...Array.from({ length: k }, (_, i) => i), 999].map((i) => String(i).padStart(125, "p")),
     );
+  });
+});
+
+describe("bounded reading", () => {
+  /** A header claiming n payload bytes (64-bit length), with no payload after it. */
+  const header = (opcode: number, n: number, fin = true) => {
+    const h = Buffer.alloc(10);
+    h[0] = (fin ? 0x80 : 0) | opcode;
+    h[1] = 127;
+    h.writeBigUInt64BE(BigInt(n), 2);
+    return h;
+  };
+
+  for (const [n, name] of [
+    [MAX_MESSAGE + 1, `${MAX_MESSAGE + 1}`],
+    [2 ** 53, "2^53"],
+    [2 ** 63, "2^63"],
+  ] as const) {
+    it(`a frame claiming ${name} bytes fails as soon as its header is in`, () => {
+      const r = new FrameReader();
+      r.push(header(2, n));
+      assert.throws(() => r.next(), WebSocketProtocolError);
+    });
+  }
+
+  it(`a frame of exactly ${MAX_MESSAGE} bytes is read`, () => {
+    const r = new FrameReader();
+    r.push(header(2, MAX_MESSAGE));
+    assert.equal(r.next(), undefined, "waits for the payload");
+    r.push(Buffer.alloc(MAX_MESSAGE, 1));
+    assert.equal(r.next()?.payload.length, MAX_MESSAGE);
+    assert.equal(r.buffered, 0);
+  });
+
+  it("a fragmented message over the limit fails at the header of the frame that would cross it", () => {
+    const c = open();
+    const half = Math.ceil(MAX_MESSAGE / 2) + 1;
+    c.socket.emit("data", serverFrame(2, Buffer.alloc(half), false));
+    c.socket.emit("data", header(0, half));
+    const { error } = c.ends[0] as { error?: Error };
+    assert.ok(error instanceof WebSocketProtocolError, String(error));
+    assert.equal(clientFrames(c.written).at(-1)?.payload.readUInt16BE(0), 1002);
+  });
+
+  it("a paused connection hands out no message; resume() hands out those already read, in order", () => {
+    const c = open();
+    c.ws.pause();
+    c.socket.emit("data", Buffer.concat([1, 2, 3].map((i) => serverFrame(2, Buffer.from([i])))));
+    assert.deepEqual(c.messages, []);
+    c.ws.resume();
+    assert.deepEqual(
+      c.messages.map((m) => m[0]),
+      [1, 2, 3],
+    );
+  });
+
+  it("a socket that closes while paused: its close frame, already read, still ends the connection cleanly", () => {
+    const c = open();
+    c.ws.pause();
+    c.socket.emit("data", Buffer.concat([serverFrame(2, Buffer.from("x")), serverFrame(8, closeBody(1000))]));
+    c.socket.emit("end");
+    c.socket.emit("close");
+    assert.deepEqual(c.ends, []);
+    c.ws.resume();
+    assert.deepEqual(
+      c.messages.map((m) => m.toString()),
+      ["x"],
+    );
+    assert.deepEqual(c.ends, [{ code: 1000 }]);
+  });
+
+  it("a socket that ends with half a frame read is an abnormal closure", () => {
+    const c = open();
+    c.socket.emit("data", serverFrame(2, Buffer.from("hello")).subarray(0, 4));
+    c.socket.emit("end");
+    const { error } = c.ends[0] as { error?: Error };
+    assert.match(String(error), /without a WebSocket close frame/);
   });
 });
