@@ -12,6 +12,7 @@ import { PODS } from "../../src/connect/cp.js";
 import { MAX_MESSAGE } from "../../src/connect/websocket.js";
 import { ConnectionError, KubeError, loadConfig } from "../../src/index.js";
 import { createTransport } from "../../src/transport/transport.js";
+import { serverFrame } from "./server-frames.js";
 
 // Handshakes a real server cannot be made to show (a server that refuses the v5+v4 pair, a
 // wrong Sec-WebSocket-Accept, a non-Status refusal), from a loopback server of ours.
@@ -214,11 +215,7 @@ describe("a reader that stops reading", () => {
     // One frame, written 40 times: the server side allocates nothing while it sends.
     const payload = Buffer.alloc(MAX_MESSAGE, 0x61);
     payload[0] = 1; // stdout
-    const head = Buffer.alloc(10);
-    head[0] = 0x82;
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(MAX_MESSAGE), 2);
-    const frame = Buffer.concat([head, payload]);
+    const frame = serverFrame(2, payload);
     let go!: () => void;
     const started = new Promise<void>((r) => {
       go = r;

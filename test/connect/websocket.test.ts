@@ -8,23 +8,9 @@ import {
   WebSocketConnection,
   WebSocketProtocolError,
 } from "../../src/connect/websocket.js";
+import { closeBody, serverFrame } from "./server-frames.js";
 
 // The framing, byte by byte: pure logic, no server.
-
-/** A server frame (unmasked), as the apiserver sends it. */
-function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? Buffer.from([0, n]) : n < 65_536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  if (n >= 126 && n < 65_536) {
-    head[1] = 126;
-    head.writeUInt16BE(n, 2);
-  } else if (n >= 65_536) {
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(n), 2);
-  }
-  head[0] = (fin ? 0x80 : 0) | opcode;
-  return Buffer.concat([head, payload]);
-}
 
 /** A server frame that is masked, as only a client may send. */
 function maskedFrame(opcode: number, payload: Buffer): Buffer {
@@ -35,13 +21,6 @@ function maskedFrame(opcode: number, payload: Buffer): Buffer {
   const out = Buffer.concat([plain.subarray(0, at), mask, body]);
   out[1] = (out[1] as number) | 0x80;
   return out;
-}
-
-/** A close frame's body: the code, then the reason's bytes. */
-function closeBody(code: number, reason: Buffer | string = ""): Buffer {
-  const head = Buffer.alloc(2);
-  head.writeUInt16BE(code);
-  return Buffer.concat([head, Buffer.from(reason)]);
 }
 
 /** What the client wrote, as frames. */
