@@ -234,7 +234,10 @@ export class WebSocketConnection {
 
   /** Sends one binary message; false when the socket's buffer is full (wait for drain()). */
   send(payload: Uint8Array): boolean {
-    if (this.ended || this.sentClose) throw new WebSocketProtocolError("the WebSocket is closed");
+    // The socket may be gone before the connection ends (paused with frames still to hand out).
+    if (this.ended || this.sentClose || !this.socket.writable) {
+      throw new WebSocketProtocolError("the WebSocket is closed");
+    }
     return this.socket.write(encodeFrame(OP_BINARY, payload));
   }
 

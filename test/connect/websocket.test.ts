@@ -319,6 +319,8 @@ describe("bounded reading", () => {
     c.socket.emit("end");
     c.socket.emit("close");
     assert.deepEqual(c.ends, []);
+    c.socket.destroy();
+    assert.throws(() => c.ws.send(Buffer.from("y")), /closed/, "nothing is sent to a socket that is gone");
     c.ws.resume();
     assert.deepEqual(
       c.messages.map((m) => m.toString()),
