@@ -8,7 +8,7 @@ import { queryString } from "../client/http.js";
 import { KubeError, type Status } from "../client/kube-error.js";
 import { type ClientContext, type RequestSpec, requestPath } from "../client/request.js";
 import { UpgradeRefusedError } from "../transport/transport.js";
-import { WebSocketConnection, WebSocketProtocolError } from "./websocket.js";
+import { MAX_MESSAGE, WebSocketConnection, WebSocketProtocolError } from "./websocket.js";
 
 export const V5_CHANNEL = "v5.channel.k8s.io";
 export const V4_CHANNEL = "v4.channel.k8s.io";
@@ -19,8 +19,19 @@ export const EXEC_PROTOCOLS: readonly string[] = [V5_CHANNEL, V4_CHANNEL];
 const CLOSE_SIGNAL = 255;
 /** Payloads go out in pieces of at most this many bytes (kubectl's stream buffer size). */
 const CHUNK = 32 * 1024;
-/** Frames read but not yet consumed before the socket is paused. */
-const HIGH_WATER = 64;
+/**
+ * Bytes read but not yet consumed before the connection is paused; it resumes under half.
+ * Counted in bytes, not frames, since a frame may hold up to MAX_MESSAGE. What one
+ * connection holds for a reader that stops reading is then at most the queue (HIGH_WATER
+ * and the message that crossed it, MAX_MESSAGE) and what the WebSocket layer has in
+ * progress (one message, MAX_MESSAGE and a 14-byte header, and the rest of a socket chunk,
+ * 64 KiB): 1 + 1 + 1 MiB + 64 KiB, about 3.1 MiB (BOUND), beside the socket's own buffers.
+ */
+const HIGH_WATER = 1024 * 1024;
+/** What a queued frame costs beyond its bytes (its object and Buffer view), so empty ones count. */
+const FRAME_COST = 128;
+/** The most one connection holds for a reader that stops reading (see HIGH_WATER). */
+export const BOUND = HIGH_WATER + 2 * MAX_MESSAGE + 14 + 64 * 1024;
 
 /** One message: its channel and its bytes. */
 export interface ChannelFrame {
@@ -127,6 +138,7 @@ function channelConnection(
   signal: AbortSignal | undefined,
 ): ChannelConnection {
   const queue: ChannelFrame[] = [];
+  let queued = 0;
   let wake: (() => void) | undefined;
   let result: { error?: Error } | undefined;
   let resolveClosed!: () => void;
@@ -142,7 +154,8 @@ function channelConnection(
     message(data) {
       if (data.length === 0) return;
       queue.push({ channel: data[0] as number, data: data.subarray(1) });
-      if (queue.length >= HIGH_WATER) ws.pause();
+      queued += data.length + FRAME_COST;
+      if (queued > HIGH_WATER) ws.pause();
       wake?.();
     },
     end({ code, error }) {
@@ -198,7 +211,8 @@ function channelConnection(
       for (;;) {
         const next = queue.shift();
         if (next) {
-          if (queue.length < HIGH_WATER / 2) ws.resume();
+          queued -= next.data.length + 1 + FRAME_COST;
+          if (queued < HIGH_WATER / 2) ws.resume();
           yield next;
           continue;
         }

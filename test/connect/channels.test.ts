@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { ClientContext } from "../../src/client/request.js";
-import { openChannels } from "../../src/connect/channels.js";
+import { BOUND, openChannels } from "../../src/connect/channels.js";
 import { PODS } from "../../src/connect/cp.js";
+import { MAX_MESSAGE } from "../../src/connect/websocket.js";
 import { ConnectionError, KubeError, loadConfig } from "../../src/index.js";
 import { createTransport } from "../../src/transport/transport.js";
+import { serverFrame } from "./server-frames.js";
 
 // Handshakes a real server cannot be made to show (a server that refuses the v5+v4 pair, a
 // wrong Sec-WebSocket-Accept, a non-Status refusal), from a loopback server of ours.
@@ -190,6 +195,69 @@ describe("openChannels handshakes", () => {
       const opening = openChannels(s.ctx, { ...spec, signal: ac.signal });
       setTimeout(() => ac.abort(), 100);
       await assert.rejects(opening, (e: unknown) => (e as Error).name === "AbortError");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("a reader that stops reading", () => {
+  // Memory is measured after a full collection, so only what is still held counts.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const held = () => {
+    gc();
+    return process.memoryUsage();
+  };
+
+  it(`40 frames of the largest size (${MAX_MESSAGE} bytes) grow the client by less than its bound; all arrive once read`, async (t) => {
+    const frames = 40;
+    // One frame, written 40 times: the server side allocates nothing while it sends.
+    const payload = Buffer.alloc(MAX_MESSAGE, 0x61);
+    payload[0] = 1; // stdout
+    const frame = serverFrame(2, payload);
+    let go!: () => void;
+    const started = new Promise<void>((r) => {
+      go = r;
+    });
+    let sent = 0;
+    let stalled = false;
+    const s = await server((req, socket) => {
+      upgrade(req, socket, "v4.channel.k8s.io");
+      void (async () => {
+        await started;
+        for (; sent < frames; sent++) {
+          if (socket.write(frame)) continue;
+          // The client stopped reading once no 'drain' comes for a while.
+          const drained = await Promise.race([
+            once(socket, "drain").then(() => true),
+            new Promise((r) => setTimeout(r, 500, false)),
+          ]);
+          if (!drained) stalled = true;
+          if (!drained) await once(socket, "drain");
+          stalled = false;
+        }
+        socket.end(Buffer.from([0x88, 2, 3, 232]));
+      })().catch(() => {});
+    });
+    try {
+      const conn = await openChannels(s.ctx, spec);
+      const before = held();
+      go();
+      while (!stalled && sent < frames) await new Promise((r) => setTimeout(r, 50));
+      const after = held();
+      const grew = after.arrayBuffers - before.arrayBuffers;
+      t.diagnostic(
+        `sent ${sent} of ${frames} before the stall; arrayBuffers +${(grew / 1048576).toFixed(2)} MiB, rss +${((after.rss - before.rss) / 1048576).toFixed(1)} MiB; bound ${(BOUND / 1048576).toFixed(2)} MiB`,
+      );
+      assert.ok(sent < frames, "the server was held back");
+      assert.ok(grew < BOUND, `arrayBuffers grew by ${grew} bytes, over the bound of ${BOUND}`);
+      let bytes = 0;
+      for await (const f of conn) {
+        assert.equal(f.channel, 1);
+        bytes += f.data.length;
+      }
+      assert.equal(bytes, frames * (MAX_MESSAGE - 1));
     } finally {
       await s.close();
     }
