@@ -17,17 +17,46 @@ export interface TarHeader {
   linkname: string;
 }
 
-function octal(buf: Buffer, at: number, len: number): number {
-  // Base-256 (GNU): the high bit of the first byte is set.
-  if ((buf[at] as number) & 0x80) {
-    let v = (buf[at] as number) & 0x7f;
-    for (let i = 1; i < len; i++) v = v * 256 + (buf[at + i] as number);
-    return v;
+/** Above it a byte count is no longer exact in a number; a size over it is a bad header. */
+const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** Thrown for bytes that are not a tar archive; `entry` names the entry whose header is bad. */
+export class TarFormatError extends Error {
+  override readonly name = "TarFormatError";
+  readonly entry: string | undefined;
+  constructor(message: string, entry?: string) {
+    super(entry === undefined ? message : `tar entry ${quoted(entry)}: ${message}`);
+    this.entry = entry;
   }
-  const s = buf
-    .toString("latin1", at, at + len)
-    .replace(/\0.*$/, "")
-    .trim();
+}
+
+function quoted(s: string): string {
+  return JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}...` : s);
+}
+
+/**
+ * A numeric header field, read as Go's archive/tar parseNumeric reads it: base-256 when the
+ * first byte's high bit is set (GNU, for what octal cannot hold; 0xff starts a negative one),
+ * else octal digits, spaces and NULs around them being padding (GNU, busybox and old tars pad
+ * either way) and what follows a NUL ignored. Anything else is a bad header, not a zero or NaN:
+ * a NaN size once ended the archive silently.
+ */
+function numeric(buf: Buffer, at: number, len: number, field: string, entry: string): number {
+  const first = buf[at] as number;
+  if (first & 0x80) {
+    if (field === "checksum") throw new TarFormatError(`its ${field} field is not octal`, entry);
+    const invert = first & 0x40 ? 0xff : 0;
+    let v = (first ^ invert) & 0x7f;
+    for (let i = 1; i < len; i++) {
+      if (v > (MAX_SIZE - 255) / 256) throw new TarFormatError(`its ${field} field is too large`, entry);
+      v = v * 256 + ((buf[at + i] as number) ^ invert);
+    }
+    return invert ? -v - 1 : v;
+  }
+  let s = buf.toString("latin1", at, at + len).replace(/^[ \0]+/, "");
+  const nul = s.indexOf("\0");
+  s = (nul === -1 ? s : s.slice(0, nul)).replace(/ +$/, "");
+  if (!/^[0-7]*$/.test(s)) throw new TarFormatError(`its ${field} field ${quoted(s)} is not octal`, entry);
   return s ? Number.parseInt(s, 8) : 0;
 }
 
@@ -42,11 +71,6 @@ function typeOf(flag: string): TarHeader["type"] {
   if (flag === "2") return "symlink";
   if (flag === "1") return "hardlink";
   return "other";
-}
-
-/** Thrown for bytes that are not a tar archive. */
-export class TarFormatError extends Error {
-  override readonly name = "TarFormatError";
 }
 
 /** Parses pax records ("LEN key=value\n") into a map. */
@@ -105,15 +129,28 @@ export async function* readTar(
       return;
     }
     if (block.every((b) => b === 0)) return; // end of archive
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] as number);
-    if (sum !== octal(block, 148, 8))
-      throw new TarFormatError("a header's checksum is wrong: not a tar archive");
+    const ustar = block.toString("latin1", 257, 262) === "ustar";
+    const prefix = ustar ? text(block, 345, 155) : "";
+    const name = pax.path ?? longName ?? (prefix ? `${prefix}/${text(block, 0, 100)}` : text(block, 0, 100));
+    // Go's archive/tar accepts the sum of the bytes taken unsigned or signed: old tars wrote the latter.
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < BLOCK; i++) {
+      const b = i >= 148 && i < 156 ? 32 : (block[i] as number);
+      unsigned += b;
+      signed += b > 127 ? b - 256 : b;
+    }
+    const checksum = numeric(block, 148, 8, "checksum", name);
+    if (checksum !== unsigned && checksum !== signed)
+      throw new TarFormatError("its header's checksum is wrong: not a tar archive", name);
     const flag = String.fromCharCode(block[156] as number);
-    const length = octal(block, 124, 12);
+    const length = numeric(block, 124, 12, "size", name);
+    if (length < 0) throw new TarFormatError(`its size ${length} is negative`, name);
+    const mode = numeric(block, 100, 8, "mode", name);
+    const mtime = numeric(block, 136, 12, "mtime", name);
     const padded = Math.ceil(length / BLOCK) * BLOCK;
     const body = await need(padded);
-    if (!body) throw new TarFormatError("the archive ends inside an entry");
+    if (!body) throw new TarFormatError("the archive ends inside it", name);
     const data = body.subarray(0, length);
     if (flag === "L") {
       longName = text(data, 0, data.length);
@@ -128,15 +165,12 @@ export async function* readTar(
       continue;
     }
     if (flag === "g") continue;
-    const ustar = block.toString("latin1", 257, 262) === "ustar";
-    const prefix = ustar ? text(block, 345, 155) : "";
-    const name = pax.path ?? longName ?? (prefix ? `${prefix}/${text(block, 0, 100)}` : text(block, 0, 100));
     const header: TarHeader = {
       name,
       type: typeOf(flag),
-      mode: octal(block, 100, 8),
+      mode,
       size: length,
-      mtime: octal(block, 136, 12),
+      mtime,
       linkname: pax.linkpath ?? longLink ?? text(block, 157, 100),
     };
     longName = undefined;
