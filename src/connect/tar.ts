@@ -90,44 +90,84 @@ function paxRecords(data: Buffer): Record<string, string> {
   return out;
 }
 
-/**
- * Reads a tar stream entry by entry: each entry's header and its content as one Buffer
- * (files from a pod; a 10 MB file is 10 MB in memory once). Long names from GNU 'L'/'K'
- * and pax 'x' records are applied to the entry they precede.
- */
-export async function* readTar(
-  source: AsyncIterable<Uint8Array>,
-): AsyncGenerator<{ header: TarHeader; data: Buffer }> {
-  let chunks: Buffer[] = [];
-  let size = 0;
+/** An archive member as it is read: its header, then its content as the bytes arrive. */
+export interface TarMember {
+  header: TarHeader;
+  /**
+   * The entry's bytes in chunks (views of what the source gave, valid until the next chunk is
+   * asked for). Read it before asking for the next member: that skips whatever is left unread.
+   */
+  content: AsyncIterable<Buffer>;
+}
+
+// Long names and pax records are held whole before the entry they name; a file's content never
+// is. Linux's PATH_MAX is 4 KiB; 1 MiB leaves room for pax records of any honest archive.
+const META_LIMIT = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/** The source's bytes taken in counts: at most one chunk is held, and only its unread part. */
+function byteReader(source: AsyncIterable<Uint8Array>) {
   const it = source[Symbol.asyncIterator]();
+  let rest: Buffer = EMPTY;
   let ended = false;
-  const need = async (n: number): Promise<Buffer | undefined> => {
-    while (size < n && !ended) {
+  /** Up to `max` bytes, as a view of one chunk; empty at the end of the source. */
+  const some = async (max: number): Promise<Buffer> => {
+    while (rest.length === 0) {
+      if (ended) return EMPTY;
       const r = await it.next();
       if (r.done) ended = true;
-      else {
-        const b = Buffer.from(r.value);
-        chunks.push(b);
-        size += b.length;
-      }
+      else
+        rest = Buffer.isBuffer(r.value)
+          ? r.value
+          : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     }
-    if (size < n) return undefined;
-    const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-    const out = all.subarray(0, n);
-    chunks = all.length > n ? [all.subarray(n)] : [];
-    size -= n;
+    const out = rest.length <= max ? rest : rest.subarray(0, max);
+    rest = rest.subarray(out.length);
     return out;
   };
+  return {
+    some,
+    /** Exactly n bytes (n small: a header, a long name), fewer only at the end of the source. */
+    async exact(n: number): Promise<Buffer> {
+      const parts: Buffer[] = [];
+      let got = 0;
+      while (got < n) {
+        const b = await some(n - got);
+        if (b.length === 0) break;
+        parts.push(b);
+        got += b.length;
+      }
+      return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, got);
+    },
+    /** Drops n bytes; how many there were. */
+    async skip(n: number): Promise<number> {
+      let left = n;
+      while (left > 0) {
+        const b = await some(Math.min(left, 1 << 30));
+        if (b.length === 0) break;
+        left -= b.length;
+      }
+      return n - left;
+    },
+  };
+}
+
+/**
+ * Reads a tar stream member by member, each member's content streamed: memory stays at one
+ * source chunk whatever the sizes, and a header claiming more than the stream holds costs
+ * nothing. Long names from GNU 'L'/'K' and pax 'x' records (path, linkpath, size) are applied
+ * to the entry they precede.
+ */
+export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarMember> {
+  const bytes = byteReader(source);
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax: Record<string, string> = {};
   for (;;) {
-    const block = await need(BLOCK);
-    if (!block) {
-      if (size > 0) throw new TarFormatError("the archive ends inside a header");
-      return;
-    }
+    const block = await bytes.exact(BLOCK);
+    if (block.length === 0) return;
+    if (block.length < BLOCK)
+      throw new TarFormatError("the archive ends inside a header", longName ?? pax.path);
     if (block.every((b) => b === 0)) return; // end of archive
     const ustar = block.toString("latin1", 257, 262) === "ustar";
     const prefix = ustar ? text(block, 345, 155) : "";
@@ -144,39 +184,66 @@ export async function* readTar(
     if (checksum !== unsigned && checksum !== signed)
       throw new TarFormatError("its header's checksum is wrong: not a tar archive", name);
     const flag = String.fromCharCode(block[156] as number);
-    const length = numeric(block, 124, 12, "size", name);
-    if (length < 0) throw new TarFormatError(`its size ${length} is negative`, name);
+    const meta = flag === "L" || flag === "K" || flag === "x" || flag === "g";
+    let size = numeric(block, 124, 12, "size", name);
+    if (pax.size !== undefined && !meta) {
+      // bsdtar and GNU's posix format give sizes octal cannot hold here, in decimal.
+      if (!/^\d{1,16}$/.test(pax.size) || Number(pax.size) > MAX_SIZE)
+        throw new TarFormatError(`its pax size ${quoted(pax.size)} is not a byte count`, name);
+      size = Number(pax.size);
+    }
+    if (size < 0) throw new TarFormatError(`its size ${size} is negative`, name);
     const mode = numeric(block, 100, 8, "mode", name);
     const mtime = numeric(block, 136, 12, "mtime", name);
-    const padded = Math.ceil(length / BLOCK) * BLOCK;
-    const body = await need(padded);
-    if (!body) throw new TarFormatError("the archive ends inside it", name);
-    const data = body.subarray(0, length);
-    if (flag === "L") {
-      longName = text(data, 0, data.length);
+    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    const skip = async (n: number) => {
+      if ((await bytes.skip(n)) < n) throw new TarFormatError("the archive ends inside it", name);
+    };
+    if (flag === "L" || flag === "K" || flag === "x") {
+      if (size > META_LIMIT)
+        throw new TarFormatError(`its long name or pax record of ${size} bytes is over ${META_LIMIT}`, name);
+      const data = await bytes.exact(size);
+      if (data.length < size) throw new TarFormatError("the archive ends inside it", name);
+      await skip(padding);
+      if (flag === "L") longName = text(data, 0, data.length);
+      else if (flag === "K") longLink = text(data, 0, data.length);
+      else pax = paxRecords(data);
       continue;
     }
-    if (flag === "K") {
-      longLink = text(data, 0, data.length);
+    if (flag === "g") {
+      await skip(size + padding);
       continue;
     }
-    if (flag === "x") {
-      pax = paxRecords(data);
-      continue;
-    }
-    if (flag === "g") continue;
     const header: TarHeader = {
       name,
       type: typeOf(flag),
       mode,
-      size: length,
+      size,
       mtime,
       linkname: pax.linkpath ?? longLink ?? text(block, 157, 100),
     };
+    // Only a pax record can carry a NUL: no path may, and fs calls would throw a TypeError.
+    if (header.name.includes("\0") || header.linkname.includes("\0"))
+      throw new TarFormatError("its name or link target holds a NUL byte", name);
     longName = undefined;
     longLink = undefined;
     pax = {};
-    yield { header, data: Buffer.from(data) };
+    const entry = { left: size, current: true };
+    const content = async function* (): AsyncGenerator<Buffer> {
+      while (entry.left > 0) {
+        if (!entry.current) throw new Error(`readTar: ${name}'s content was read after the next member`);
+        const b = await bytes.some(entry.left);
+        if (b.length === 0) throw new TarFormatError("the archive ends inside it", name);
+        entry.left -= b.length;
+        yield b;
+      }
+    };
+    try {
+      yield { header, content: content() };
+    } finally {
+      entry.current = false;
+    }
+    await skip(entry.left + padding);
   }
 }
 

@@ -5,7 +5,7 @@
 import { constants } from "node:fs";
 import { chmod, link, lstat, mkdir, open, realpath, symlink, utimes } from "node:fs/promises";
 import { basename, dirname, isAbsolute, posix, relative, resolve, sep } from "node:path";
-import type { TarHeader } from "./tar.js";
+import type { TarMember } from "./tar.js";
 
 /** An entry that was not unpacked, and why. */
 export interface SkippedEntry {
@@ -52,7 +52,7 @@ export function destinationOf(name: string, strip: string, dest: string): string
  * only to a path inside.
  */
 export async function unpack(
-  entries: AsyncIterable<{ header: TarHeader; data: Buffer }>,
+  entries: AsyncIterable<TarMember>,
   strip: string,
   dest: string,
 ): Promise<UnpackResult> {
@@ -81,7 +81,7 @@ export async function unpack(
     return true;
   };
   const dirs: { path: string; mode: number; mtime: number }[] = [];
-  for await (const { header, data } of entries) {
+  for await (const { header, content } of entries) {
     const target = destinationOf(header.name, strip, root);
     if (!target) {
       skip(header.name, "outside the destination");
@@ -116,13 +116,16 @@ export async function unpack(
           header.mode & 0o777,
         );
         try {
-          await fh.writeFile(data);
+          // Chunk by chunk as they arrive, so memory holds one chunk, not the file.
+          for await (const chunk of content) {
+            for (let at = 0; at < chunk.length; ) at += (await fh.write(chunk, at)).bytesWritten;
+            result.bytes += chunk.length;
+          }
           await fh.chmod(header.mode & 0o777);
         } finally {
           await fh.close();
         }
         await utimes(target, header.mtime, header.mtime).catch(() => {});
-        result.bytes += data.length;
         break;
       }
       case "symlink": {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readTar, type TarEntry, TarFormatError, tarEnd, tarEntry } from "../../src/connect/tar.js";
+import {
+  readTar,
+  type TarEntry,
+  TarFormatError,
+  type TarMember,
+  tarEnd,
+  tarEntry,
+} from "../../src/connect/tar.js";
 
 // The header fields a pod's tar writes, read as GNU tar and Go's archive/tar read them: a field
 // that is not a number is an error that names its entry, never a silent end of the archive.
@@ -12,7 +19,13 @@ const file = (name: string, text: string): TarEntry => ({
   data: Buffer.from(text),
 });
 
-const FIELDS = { mode: [100, 8], mtime: [136, 12], size: [124, 12], checksum: [148, 8] } as const;
+const FIELDS = {
+  mode: [100, 8],
+  mtime: [136, 12],
+  size: [124, 12],
+  checksum: [148, 8],
+  flag: [156, 1],
+} as const;
 
 /** The entry's blocks with one header field overwritten, the checksum made right again. */
 function patched(e: TarEntry, field: keyof typeof FIELDS, value: string | Buffer): Buffer[] {
@@ -38,7 +51,9 @@ async function* bytes(blocks: Buffer[]) {
 async function read(blocks: Buffer[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
   for await (const m of readTar(bytes(blocks))) {
-    out.push([m.header.name, m.data.toString()]);
+    const parts: Buffer[] = [];
+    for await (const c of m.content) parts.push(Buffer.from(c));
+    out.push([m.header.name, Buffer.concat(parts).toString()]);
   }
   return out;
 }
@@ -110,5 +125,66 @@ describe("tar: numeric header fields", () => {
     // tarEntry wrote the GNU long-name entry first: the real header is the fourth block.
     const real = patched({ ...file(long.slice(0, 99), "x") }, "mode", "9");
     await rejectsNaming([...blocks.slice(0, 3), ...real], long, /mode/);
+  });
+});
+
+describe("tar: each member's content is streamed", () => {
+  it("content left unread is skipped: the next member reads right", async () => {
+    const blocks = [...tarEntry(file("a", "A".repeat(3000))), ...tarEntry(file("b", "beta"))];
+    const seen: string[] = [];
+    for await (const m of readTar(bytes(blocks))) {
+      if (m.header.name === "a") continue;
+      for await (const c of m.content) seen.push(c.toString());
+    }
+    assert.deepEqual(seen, ["beta"]);
+  });
+
+  it("content arrives in the source's pieces, never gathered whole", async () => {
+    const all = Buffer.concat([...tarEntry(file("a", "x".repeat(5000))), tarEnd()]);
+    async function* pieces() {
+      for (let i = 0; i < all.length; i += 1000) yield all.subarray(i, i + 1000);
+    }
+    const sizes: number[] = [];
+    for await (const m of readTar(pieces())) for await (const c of m.content) sizes.push(c.length);
+    assert.ok(Math.max(...sizes) <= 1000, `${sizes}`);
+    assert.equal(
+      sizes.reduce((a, b) => a + b),
+      5000,
+    );
+  });
+
+  it("content read after the next member was asked for is an error, not another entry's bytes", async () => {
+    const members: TarMember[] = [];
+    for await (const m of readTar(bytes([...tarEntry(file("a", "alpha")), ...tarEntry(file("b", "beta"))])))
+      members.push(m);
+    await assert.rejects(async () => {
+      for await (const _ of (members[0] as TarMember).content) {
+      }
+    }, /after the next member/);
+  });
+
+  it("an archive that ends inside a member's content: a TarFormatError naming it", async () => {
+    const all = Buffer.concat(tarEntry(file("cut", "x".repeat(2000))));
+    async function* cut() {
+      yield all.subarray(0, 1200);
+    }
+    await assert.rejects(
+      async () => {
+        for await (const m of readTar(cut()))
+          for await (const _ of m.content) {
+          }
+      },
+      (e: unknown) => e instanceof TarFormatError && e.entry === "cut",
+    );
+  });
+
+  it("a pax size record gives the size (bsdtar's way for files of 8 GiB and more)", async () => {
+    const record = "11 size=10\n";
+    const pax = patched(file("PaxHeader/f", record), "flag", "x");
+    const real = patched(file("f", "0123456789"), "size", "0");
+    assert.deepEqual(
+      await read([...pax, ...real.slice(0, 1), Buffer.from("0123456789"), Buffer.alloc(502)]),
+      [["f", "0123456789"]],
+    );
   });
 });
