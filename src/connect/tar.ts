@@ -2,7 +2,8 @@
 // transfer: what the pod's tar writes and reads. Hand-written rather than tar-stream
 // (measured side by side: tar-stream 3 is 13 packages, 7.7 MB installed, 26-68 ms to import;
 // this file and unpack.ts: no dependency, 7-15 ms, Node's fs and path included).
-// Not supported: sparse files, sizes of 8 GiB and more written (read: base-256 sizes work).
+// Not supported: sparse files. Sizes of 8 GiB and more are written in base-256, as GNU tar
+// writes them; read in base-256 or from a pax size record.
 
 const BLOCK = 512;
 
@@ -247,8 +248,21 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
   }
 }
 
-function writeOctal(buf: Buffer, at: number, len: number, value: number): void {
-  buf.write(`${value.toString(8).padStart(len - 1, "0")}\0`, at, len, "latin1");
+/**
+ * A number field: octal while it fits, else GNU's base-256 (the high bit set, the value
+ * big-endian in the rest), as GNU tar writes sizes of 8 GiB and more.
+ */
+function writeNumber(buf: Buffer, at: number, len: number, value: number): void {
+  if (value < 8 ** (len - 1)) {
+    buf.write(`${value.toString(8).padStart(len - 1, "0")}\0`, at, len, "latin1");
+    return;
+  }
+  let v = value;
+  for (let i = at + len - 1; i > at; i--) {
+    buf[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  buf[at] = 0x80;
 }
 
 function headerBlock(h: {
@@ -261,11 +275,12 @@ function headerBlock(h: {
 }): Buffer {
   const block = Buffer.alloc(BLOCK);
   block.write(h.name, 0, 100, "utf8");
-  writeOctal(block, 100, 8, h.mode & 0o7777);
-  writeOctal(block, 108, 8, 0);
-  writeOctal(block, 116, 8, 0);
-  writeOctal(block, 124, 12, h.size);
-  writeOctal(block, 136, 12, Math.floor(h.mtime));
+  writeNumber(block, 100, 8, h.mode & 0o7777);
+  writeNumber(block, 108, 8, 0);
+  writeNumber(block, 116, 8, 0);
+  writeNumber(block, 124, 12, h.size);
+  // A file from before 1970 gets 1970: a negative octal field is no number to any tar.
+  writeNumber(block, 136, 12, Math.max(0, Math.floor(h.mtime)));
   block.write(h.flag, 156, 1, "latin1");
   if (h.linkname) block.write(h.linkname, 157, 100, "utf8");
   block.write("ustar\0", 257, 6, "latin1");
@@ -283,7 +298,13 @@ export interface TarEntry {
   type: EntryType;
   mode: number;
   mtime: number;
+  /** A file's content, written after its header. */
   data?: Uint8Array;
+  /**
+   * Without `data`: the size a file's header gives, its content and tarPadding(size) being
+   * the caller's to write (cp streams a file from disk rather than holding it).
+   */
+  size?: number;
   linkname?: string;
 }
 
@@ -293,12 +314,12 @@ export function tarEntry(e: TarEntry): Buffer[] {
   const long = (flag: string, value: string) => {
     const bytes = Buffer.from(`${value}\0`, "utf8");
     out.push(headerBlock({ name: "././@LongLink", flag, mode: 0, size: bytes.length, mtime: 0 }));
-    out.push(bytes, Buffer.alloc((BLOCK - (bytes.length % BLOCK)) % BLOCK));
+    out.push(bytes, tarPadding(bytes.length));
   };
   if (Buffer.byteLength(e.name) > 99) long("L", e.name);
   if (e.linkname && Buffer.byteLength(e.linkname) > 99) long("K", e.linkname);
   const flag = { file: "0", directory: "5", symlink: "2", hardlink: "1" }[e.type];
-  const size = e.type === "file" ? (e.data?.length ?? 0) : 0;
+  const size = e.type === "file" ? (e.data?.length ?? e.size ?? 0) : 0;
   out.push(
     headerBlock({
       name: e.name,
@@ -311,10 +332,15 @@ export function tarEntry(e: TarEntry): Buffer[] {
   );
   if (size > 0 && e.data) {
     out.push(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength));
-    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (pad) out.push(Buffer.alloc(pad));
+    const pad = tarPadding(size);
+    if (pad.length) out.push(pad);
   }
   return out;
+}
+
+/** The zeros after `size` bytes of content that fill its last block. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
 }
 
 /** The end of an archive: two zero blocks. */

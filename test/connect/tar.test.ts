@@ -108,6 +108,16 @@ describe("tar: numeric header fields", () => {
     assert.deepEqual(await read(patched(file("big", "12345"), "size", size)), [["big", "12345"]]);
   });
 
+  it("a size of 8 GiB and more is written in base-256 and reads back", async () => {
+    const size = 10 * 1024 ** 3 + 7;
+    const header = tarEntry({ name: "huge", type: "file", mode: 0o644, mtime: 0, size });
+    assert.equal((header[0] as Buffer)[124], 0x80);
+    for await (const m of readTar(bytes(header))) {
+      assert.equal(m.header.size, size);
+      break;
+    }
+  });
+
   it("a negative size is a TarFormatError naming the entry", async () => {
     await rejectsNaming(patched(file("neg", "x"), "size", Buffer.alloc(12, 0xff)), "neg", /size/);
   });
