@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { archive, walk } from "../../src/connect/cp.js";
@@ -78,13 +78,13 @@ async function* generated(size: number, sample: () => void): AsyncGenerator<Buff
   sample();
 }
 
-const report = (what: string, m: { heap: number; rss: number }) =>
-  console.log(
+const report = (t: TestContext, what: string, m: { heap: number; rss: number }) =>
+  t.diagnostic(
     `${what}: heap+buffers +${(m.heap / MiB).toFixed(1)} MiB, rss +${(m.rss / MiB).toFixed(1)} MiB`,
   );
 
 describe("cp memory: a file's bytes are streamed, not held", () => {
-  it("a 256 MiB entry goes through readTar and unpack to disk with memory growing < 64 MiB", async () => {
+  it("a 256 MiB entry goes through readTar and unpack to disk with memory growing < 64 MiB", async (t) => {
     const size = 256 * MiB;
     const m = await meter();
     const dest = join(base, "big");
@@ -94,7 +94,7 @@ describe("cp memory: a file's bytes are streamed, not held", () => {
       yield tarEnd();
     }
     const r = await unpack(readTar(archive()), "src", dest);
-    report("readTar+unpack 256 MiB", m);
+    report(t, "readTar+unpack 256 MiB", m);
     assert.equal(r.bytes, size);
     assert.equal(statSync(dest).size, size);
     assert.ok(m.heap < BOUND, `heap + buffers grew by ${(m.heap / MiB).toFixed(1)} MiB`);
@@ -102,14 +102,14 @@ describe("cp memory: a file's bytes are streamed, not held", () => {
     rmSync(dest);
   });
 
-  it("a header claiming 8 GiB on a 128 MiB stream: a TarFormatError, the stream not buffered", async () => {
+  it("a header claiming 8 GiB on a 128 MiB stream: a TarFormatError, the stream not buffered", async (t) => {
     const m = await meter();
     async function* archive() {
       yield fileHeader("src", 8 * 1024 * MiB - 1);
       yield* generated(128 * MiB, () => m.sample());
     }
     await assert.rejects(unpack(readTar(archive()), "src", join(base, "claimed")), TarFormatError);
-    report("readTar+unpack, 8 GiB claimed, 128 MiB sent", m);
+    report(t, "readTar+unpack, 8 GiB claimed, 128 MiB sent", m);
     assert.ok(m.heap < BOUND, `heap + buffers grew by ${(m.heap / MiB).toFixed(1)} MiB`);
     assert.ok(m.rss < BOUND, `rss grew by ${(m.rss / MiB).toFixed(1)} MiB`);
   });
@@ -117,7 +117,7 @@ describe("cp memory: a file's bytes are streamed, not held", () => {
 
 describe("cp memory: toPod's archive streams each file from disk", () => {
   // 512 MiB: readFile held it whole (and refuses files over 2 GiB); a bigger one only runs longer.
-  it("a 512 MiB file is sent whole, with memory growing < 64 MiB", async () => {
+  it("a 512 MiB file is sent whole, with memory growing < 64 MiB", async (t) => {
     const size = 512 * MiB;
     const path = join(base, "sparse.bin");
     writeFileSync(path, "");
@@ -136,7 +136,7 @@ describe("cp memory: toPod's archive streams each file from disk", () => {
       assert.equal(member.header.size, size);
       for await (const c of member.content) read += c.length;
     }
-    report("archive of a 512 MiB file", m);
+    report(t, "archive of a 512 MiB file", m);
     assert.equal(read, size);
     assert.ok(m.heap < BOUND, `heap + buffers grew by ${(m.heap / MiB).toFixed(1)} MiB`);
     assert.ok(m.rss < BOUND, `rss grew by ${(m.rss / MiB).toFixed(1)} MiB`);
