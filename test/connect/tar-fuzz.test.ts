@@ -1,22 +1,21 @@
 import assert from "node:assert/strict";
 import {
-  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, relative } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readTar, type TarEntry, TarFormatError, tarEnd, tarEntry } from "../../src/connect/tar.js";
 import { unpack } from "../../src/connect/unpack.js";
 import { fc, fuzz, mutated, pieces } from "../helpers/fuzz.js";
+import { linksLeadingOut } from "../helpers/links-out.js";
 
 // A pod's tar is untrusted bytes: random ones, and valid archives (names that climb, links
 // that loop or lead out, long names) with bytes overwritten, cut or inserted, fed in random
@@ -100,26 +99,7 @@ function escapes(holder: string): string[] {
   if (existsSync(join(holder, "outside")) && readFileSync(join(holder, "outside"), "utf8") !== "host")
     out.push("outside was written");
   const root = join(holder, "dest");
-  if (!lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) return out;
-  const real = realpathSync.native(root);
-  const visit = (dir: string) => {
-    chmodSync(dir, 0o700); // a folder unpacked with mode 0 is unreadable to all but root
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) visit(p);
-      else if (e.isSymbolicLink()) {
-        let to: string;
-        try {
-          to = realpathSync.native(p); // the kernel's: Node's JS one folds "d/.." first
-        } catch {
-          continue; // leads nowhere: dangling or a loop
-        }
-        const r = relative(real, to);
-        if (r === ".." || r.startsWith("../") || isAbsolute(r)) out.push(`${relative(root, p)} -> ${to}`);
-      }
-    }
-  };
-  visit(root);
+  if (lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) out.push(...linksLeadingOut(root));
   return out;
 }
 

@@ -6,15 +6,15 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
-  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, relative } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { readTar, type TarEntry, TarFormatError, tarEnd, tarEntry } from "../../src/connect/tar.js";
 import { destinationOf, unpack } from "../../src/connect/unpack.js";
+import { linksLeadingOut } from "../helpers/links-out.js";
 
 // A tar from a pod is untrusted: each refusal kubectl's CVE fixes made, on an archive built here.
 let base: string;
@@ -218,33 +218,6 @@ describe("unpack: what stays inside the destination", () => {
     assert.equal(destinationOf("/src/a", "src", "/d"), undefined);
   });
 });
-
-/**
- * The links under `root` whose on-disk resolution (the kernel's realpath, every link followed)
- * leaves it. Not Node's JS realpathSync: it folds "d/.." away before following d.
- */
-function linksLeadingOut(root: string): string[] {
-  const real = realpathSync.native(root);
-  const out: string[] = [];
-  const visit = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) visit(path);
-      else if (e.isSymbolicLink()) {
-        let to: string;
-        try {
-          to = realpathSync.native(path);
-        } catch {
-          continue; // leads nowhere: dangling or a loop
-        }
-        const r = relative(real, to);
-        if (r === ".." || r.startsWith("../") || isAbsolute(r)) out.push(`${relative(root, path)} -> ${to}`);
-      }
-    }
-  };
-  visit(root);
-  return out;
-}
 
 describe("unpack: no link is left whose on-disk resolution leaves the destination", () => {
   // Each archive's links pass the check by name; followed on disk, through links unpacked
