@@ -1,10 +1,20 @@
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { readTar, type TarEntry, TarFormatError, tarEnd, tarEntry } from "../../src/connect/tar.js";
 import { destinationOf, unpack } from "../../src/connect/unpack.js";
+import { linksLeadingOut } from "../helpers/links-out.js";
 
 // A tar from a pod is untrusted: each refusal kubectl's CVE fixes made, on an archive built here.
 let base: string;
@@ -42,8 +52,11 @@ describe("tar: what is written reads back", () => {
     const long = `src/${"d".repeat(120)}/f.txt`;
     const entries = [dir("src"), file("src/a", "alpha"), file(long, "x".repeat(1500)), link("src/l", "a")];
     const seen = [];
-    for await (const e of readTar(chunks(entries, 97)))
-      seen.push([e.header.name, e.header.type, e.data.toString()]);
+    for await (const e of readTar(chunks(entries, 97))) {
+      const parts: Buffer[] = [];
+      for await (const c of e.content) parts.push(Buffer.from(c));
+      seen.push([e.header.name, e.header.type, Buffer.concat(parts).toString()]);
+    }
     assert.deepEqual(seen, [
       ["src", "directory", ""],
       ["src/a", "file", "alpha"],
@@ -156,6 +169,46 @@ describe("unpack: what stays inside the destination", () => {
     assert.equal(readFileSync(join(dest, "h"), "utf8"), "same");
   });
 
+  it("a later file entry replaces an earlier one, not writing through a hard link to it", async () => {
+    const r = await run([
+      dir("src"),
+      file("src/f", "one"),
+      link("src/h", "src/f", "hardlink"),
+      file("src/h", "two"),
+    ]);
+    assert.deepEqual(r.skipped, []);
+    assert.equal(readFileSync(join(dest, "f"), "utf8"), "one");
+    assert.equal(readFileSync(join(dest, "h"), "utf8"), "two");
+  });
+
+  it("an entry where another kind already stands is skipped and listed, not an error", async () => {
+    const r = await run([
+      dir("src"),
+      dir("src/x"),
+      file("src/x", "file over a folder"),
+      file("src/y", "y"),
+      dir("src/y"),
+      file("src/y/under-a-file", "z"),
+      link("src/z", "y"),
+      link("src/z", "y"),
+      link("src/y", "x"),
+      link("src/x", "y", "hardlink"),
+    ]);
+    assert.deepEqual(
+      r.skipped.map((s) => s.name),
+      ["src/x", "src/y", "src/y/under-a-file", "src/z", "src/y", "src/x"],
+    );
+    assert.equal(readFileSync(join(dest, "y"), "utf8"), "y");
+    assert.equal(readlinkSync(join(dest, "z")), "y");
+  });
+
+  it("a name the system refuses (a part over 255 bytes) is skipped and listed, not an error", async () => {
+    const r = await run([dir("src"), file(`src/${"n".repeat(300)}`, "x"), file("src/ok", "ok")]);
+    assert.equal(r.skipped.length, 1);
+    assert.match(r.skipped[0]?.reason ?? "", /ENAMETOOLONG/);
+    assert.equal(readFileSync(join(dest, "ok"), "utf8"), "ok");
+  });
+
   it("destinationOf: the name rules on their own", () => {
     assert.equal(destinationOf("src/a/b", "src", "/d"), "/d/a/b");
     assert.equal(destinationOf("src", "src", "/d"), "/d");
@@ -163,5 +216,87 @@ describe("unpack: what stays inside the destination", () => {
     assert.equal(destinationOf("src/a/../../..", "src", "/d"), undefined);
     assert.equal(destinationOf("srcx/a", "src", "/d"), undefined);
     assert.equal(destinationOf("/src/a", "src", "/d"), undefined);
+  });
+});
+
+describe("unpack: no link is left whose on-disk resolution leaves the destination", () => {
+  // Each archive's links pass the check by name; followed on disk, through links unpacked
+  // before or after them, they lead to `outside` (a file beside the destination) or /etc.
+  const cases: Record<string, TarEntry[]> = {
+    "the chain d -> ., d/d/d/d/etc -> ../../../../etc": [
+      dir("src"),
+      link("src/d", "."),
+      link("src/d/d/d/d/etc", "../../../../etc"),
+    ],
+    "the same chain in one link": [
+      dir("src"),
+      link("src/d", "."),
+      link("src/etc", "d/d/d/d/../../../../etc"),
+    ],
+    "a loop of links": [dir("src"), link("src/a", "b"), link("src/b", "a")],
+    ".. through a link": [dir("src"), link("src/d", "."), link("src/up", "d/../outside")],
+    "a link to a link that leads out": [
+      dir("src"),
+      link("src/d", "."),
+      link("src/up", "d/../outside"),
+      link("src/via", "up"),
+    ],
+    "a link to a link that comes later in the archive": [
+      dir("src"),
+      link("src/first", "second"),
+      link("src/d", "."),
+      link("src/second", "d/../outside"),
+    ],
+    "a link whose target folder the archive makes later": [
+      dir("src"),
+      link("src/e", "sub/dot/../../outside"),
+      dir("src/sub"),
+      link("src/sub/dot", "."),
+    ],
+    "a link deep inside that climbs back to the top, then ..": [
+      dir("src"),
+      dir("src/a"),
+      dir("src/a/b"),
+      dir("src/a/b/c"),
+      link("src/a/b/c/top", "../../.."),
+      link("src/z", "a/b/c/top/../outside"),
+    ],
+    "absolute targets, direct and through a link": [
+      dir("src"),
+      link("src/abs", "/etc"),
+      link("src/abs2", "//etc/passwd"),
+      link("src/rel", "abs"),
+      link("src/d", "."),
+      link("src/abs3", "d/d/../../etc"),
+    ],
+  };
+
+  for (const [name, entries] of Object.entries(cases)) {
+    it(name, async () => {
+      writeFileSync(join(base, "outside"), "host");
+      await run(entries);
+      assert.deepEqual(linksLeadingOut(dest), []);
+      assert.deepEqual(readdirSync(base).sort(), ["dest", "outside"]);
+      assert.equal(readFileSync(join(base, "outside"), "utf8"), "host");
+    });
+  }
+
+  it("links that stay inside on disk are kept, a dangling one too", async () => {
+    const r = await run([
+      dir("src"),
+      file("src/f", "in"),
+      link("src/d", "."),
+      link("src/ok", "f"),
+      link("src/through", "d/d/f"),
+      link("src/chain", "ok"),
+      link("src/dangling", "missing"),
+      dir("src/sub"),
+      link("src/sub/back", "../f"),
+    ]);
+    assert.deepEqual(r.skipped, []);
+    for (const l of ["ok", "through", "chain", "sub/back"])
+      assert.equal(readFileSync(join(dest, l), "utf8"), "in");
+    assert.equal(readlinkSync(join(dest, "dangling")), "missing");
+    assert.deepEqual(linksLeadingOut(dest), []);
   });
 });
