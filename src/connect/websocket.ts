@@ -6,6 +6,7 @@
 import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
+import { setLongTimeout, type Timer } from "../core/timers.js";
 
 const OP_CONTINUATION = 0x0;
 const OP_TEXT = 0x1;
@@ -208,7 +209,7 @@ export class WebSocketConnection {
   private fragmentSize = 0;
   /** Whether the fragmented message being received is text (its first frame said so). */
   private textMessage = false;
-  private closeTimer: NodeJS.Timeout | undefined;
+  private closeTimer: Timer | undefined;
   /** The latest ping's payload while the socket's buffer is full. */
   private pendingPong: Buffer | undefined;
   private sentClose = false;
@@ -365,10 +366,9 @@ export class WebSocketConnection {
   /** The socket goes when the peer closes it, or after 5 s if it never does. */
   private destroyLater(): void {
     if (this.closeTimer) return;
-    const timer = setTimeout(() => this.socket.destroy(), 5000);
-    timer.unref();
+    const timer = setLongTimeout(() => this.socket.destroy(), 5000).unref();
     this.closeTimer = timer;
-    this.socket.once("close", () => clearTimeout(timer));
+    this.socket.once("close", () => timer.clear());
   }
 
   private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
