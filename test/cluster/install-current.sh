@@ -26,8 +26,8 @@ current_go_check() {
 
 # current_has BIN VERSION ARGS...: BIN runs and its output for ARGS names VERSION.
 current_has() {
-  local bin=$1 version=$2; shift 2
-  [ -x "$bin" ] && "$bin" "$@" 2>&1 | grep -qF "$version"
+  local bin=$1 version=$2 out; shift 2
+  [ -x "$bin" ] && out=$("$bin" "$@" 2>&1) && [[ "$out" == *"$version"* ]]
 }
 
 # current_build MODULE OUTDIR GOFLAGS... -- PACKAGES...: one `go build` of PACKAGES in MODULE into a
