@@ -47,10 +47,12 @@ CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
 if [ "$STACK" = current ]; then
   APISERVER="${KUBE_APISERVER:-$CACHE/$K8S_VERSION/kube-apiserver}"
   ETCD_BIN="${ETCD:-$CACHE/etcd-$CURRENT_ETCD_VERSION/etcd}"
+  ETCDCTL_BIN="${ETCDCTL:-$CACHE/etcd-$CURRENT_ETCD_VERSION/etcdctl}"
   KUBECTL_BIN="${KUBECTL:-$CACHE/$K8S_VERSION/kubectl}"
 else
   APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
   ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
+  ETCDCTL_BIN="${ETCDCTL:-$(command -v etcdctl || true)}"
   KUBECTL_BIN="${KUBECTL:-$(command -v kubectl || true)}"
 fi
 [ -x "$APISERVER" ] || fail "no kube-apiserver at $APISERVER (run: bash test/cluster/install.sh)"
@@ -109,11 +111,12 @@ free_ports() { # three distinct free loopback ports
     Promise.all([take(), take(), take()]).then((ss) => { console.log(ss.map((s) => s.address().port).join(" ")); ss.forEach((s) => s.close()); });'
 }
 
-wait_http() { # url seconds [curl args...]
-  local url=$1 secs=$2; shift 2
+wait_http() { # url seconds pidfile [curl args...]: gives up early when pidfile's process ends
+  local url=$1 secs=$2 pidf=$3; shift 3
   local deadline=$((SECONDS + secs))
   while [ $SECONDS -lt $deadline ]; do
     if curl -fsS --max-time 2 "$@" "$url" >/dev/null 2>&1; then return 0; fi
+    alive "$pidf" || return 1
     sleep 0.2
   done
   return 1
@@ -151,6 +154,7 @@ apiserver_args() {
 --advertise-address=127.0.0.1
 --secure-port=$API_PORT
 $([ "$STACK" = current ] || echo --insecure-port=0)
+$([ "$STACK" != current ] || echo --endpoint-reconciler-type=none)
 --cert-dir=$PKI
 --tls-cert-file=$PKI/serving.crt
 --tls-private-key-file=$PKI/serving.key
@@ -181,17 +185,17 @@ for attempt in 1 2 3 4 5; do
   read -r ETCD_PORT PEER_PORT API_PORT < <(free_ports)
   log "attempt $attempt: etcd :$ETCD_PORT, kube-apiserver :$API_PORT"
   start_etcd
-  if ! wait_http "http://127.0.0.1:$ETCD_PORT/health" 30 || ! alive "$DIR/etcd.pid"; then
+  if ! wait_http "http://127.0.0.1:$ETCD_PORT/health" 30 "$DIR/etcd.pid" || ! alive "$DIR/etcd.pid"; then
     log "etcd did not start: $(tail -3 "$DIR/etcd.log" | tr '\n' ' ')"
     bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
     rm -rf "$DIR/etcd"
     continue
   fi
   start_apiserver
-  if wait_http "https://127.0.0.1:$API_PORT/readyz" 90 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN"; then
+  if wait_http "https://127.0.0.1:$API_PORT/readyz" 90 "$DIR/kube-apiserver.pid" --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN"; then
     break
   fi
-  log "kube-apiserver did not become ready: $(grep -iE 'error|fatal|bind' "$DIR/kube-apiserver.log" | tail -3 | tr '\n' ' ')"
+  log "kube-apiserver did not become ready: $(grep -iE 'error|fatal|bind|failed' "$DIR/kube-apiserver.log" | tail -3 | cut -c1-300 | tr '\n' ' ')"
   bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
   rm -rf "$DIR/etcd"
   [ "$attempt" = 5 ] && fail "kube-apiserver did not start after 5 attempts (logs in $DIR)"
@@ -268,12 +272,12 @@ if [ -n "$NODE" ]; then
 fi
 
 jq -n --arg dir "$DIR" --arg server "$SERVER" --argjson apiPort "$API_PORT" --argjson etcdPort "$ETCD_PORT" \
-  --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" \
+  --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" --arg etcdctl "$ETCDCTL_BIN" \
   --arg adminToken "$ADMIN_TOKEN" --arg bobToken "$BOB_TOKEN" --arg saNamespace "$SA_NS" \
   --argjson node "$NODE_JSON" --argjson images "$IMAGES_JSON" --arg version "$SERVER_VERSION" \
   --arg kubectl "$KUBECTL_BIN" '{
     dir: $dir, server: $server, version: $version, kubectl: $kubectl, host: "127.0.0.1", apiPort: $apiPort,
-    etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd },
+    etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd, etcdctl: $etcdctl },
     apiserver: { binary: $apiserver, argsFile: ($dir + "/kube-apiserver.args"), pidFile: ($dir + "/kube-apiserver.pid"), log: ($dir + "/kube-apiserver.log") },
     ca: ($dir + "/pki/ca.crt"),
     kubeconfigs: { admin: ($dir + "/admin.kubeconfig"), token: ($dir + "/token.kubeconfig"),
