@@ -277,7 +277,8 @@ node_up() {
   # publisher's kube-root-ca.crt ConfigMap in its namespace, so that controller runs there.
   local old_flags=() controllers='*,-nodeipam,-cloud-node-lifecycle,-namespace,-root-ca-cert-publisher'
   if [ "$STACK" = current ]; then
-    controllers='*,-nodeipam,-cloud-node-lifecycle,-namespace'
+    # (cloud-node-lifecycle moved to the cloud-controller-manager: naming it is an error)
+    controllers='*,-node-ipam-controller,-namespace-controller'
   else
     old_flags=(--port=0 --logtostderr=true)
   fi
