@@ -3,18 +3,38 @@
 # kube-controller-manager and kube-scheduler once, cached outside the repo, plus the node's
 # runtime (containerd, runc, CNI plugins) and what its images are made of (busybox-static,
 # gcc). Idempotent: a second run with a warm cache does nothing but check.
+#   bash test/cluster/install.sh [--no-node] [--version 1.20|current]
+# Versions (versions.sh; without --version, KUBEFETCH_CLUSTER_VERSION or DEFAULT_VERSION):
+#   1.20     kube-apiserver and the node's binaries from Debian's kubernetes 1.20 source package
+#            (cached as $CACHE/NAME-v1.20.2), etcd and containerd from Debian.
+#   current  (or its minor, e.g. 1.37) the newest release, built from its Go modules
+#            (build/kubernetes, build/etcd): kube-apiserver, kube-controller-manager,
+#            kube-scheduler, kubelet, kubectl in $CACHE/vX.Y.Z/, etcd and etcdctl in
+#            $CACHE/etcd-vX.Y.Z/; Go's caches in $CACHE/go.
 #   KUBE_APISERVER / KUBELET / KUBE_CONTROLLER_MANAGER / KUBE_SCHEDULER / ETCD
 #                           point at existing binaries (as envtest users have them): no build.
 #   KUBEFETCH_CACHE         cache folder (default ~/.cache/kubefetch).
 # `install.sh --no-node`: only what a control-plane-only cluster (up.sh --no-node) needs.
 set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=test/cluster/versions.sh
+. "$HERE/versions.sh"
 
-K8S_DEB_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
-K8S_ORIG="kubernetes_1.20.5+really1.20.2.orig.tar.gz"
+K8S_DEB_VERSION="$OLD_K8S_DEB_VERSION"
+K8S_ORIG="$OLD_K8S_ORIG"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
 
-NODE=1
-if [ "${1:-}" = "--no-node" ]; then NODE=; fi
+NODE=1 VERSION_ARG=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-node) NODE= ;;
+    --version) VERSION_ARG=${2:-}; shift ;;
+    --version=*) VERSION_ARG=${1#--version=} ;;
+    *) echo "usage: install.sh [--no-node] [--version 1.20|current]" >&2; exit 2 ;;
+  esac
+  shift
+done
+select_version "$VERSION_ARG" || exit 2
 
 step() { echo "[cluster/install] $*" >&2; }
 fail() {
@@ -73,6 +93,13 @@ mkdir -p "$CACHE"
 # Tools every run needs, whatever provides the binaries.
 ensure_pkgs openssl jq curl
 command -v kubectl >/dev/null || ensure_pkgs kubernetes-client
+
+if [ "$STACK" = current ]; then
+  # shellcheck source=test/cluster/install-current.sh
+  . "$HERE/install-current.sh"
+  install_current
+  exit 0
+fi
 
 if [ -n "${ETCD:-}" ]; then
   [ -x "$ETCD" ] || fail "ETCD=$ETCD is not an executable"

@@ -1,5 +1,7 @@
 # The test cluster's node: containerd, kubelet, kube-controller-manager and kube-scheduler.
-# Sourced by up.sh (uses its DIR, PKI, SERVER, API_PORT, ADMIN_TOKEN, log, fail, sign, ossl).
+# Sourced by up.sh (uses its DIR, PKI, SERVER, API_PORT, ADMIN_TOKEN, STACK, K8S_VERSION, log,
+# fail, sign, ossl). STACK=old runs the 1.20 binaries, STACK=current the release versions.sh
+# pins; where their flags or behaviour differ, the function says so.
 #
 # kubelet 1.20 sets host sysctls (kernel.panic=10, kernel.panic_on_oops=1,
 # vm.overcommit_memory=1, ...) and writes fixed host paths (/var/log/pods,
@@ -21,15 +23,29 @@ NODE_OVERLAYS="/var/log /var/lib /run /opt"
 PAUSE_IMAGE=kubefetch.test/pause:3.4
 
 node_binaries() {
-  KUBELET_BIN="${KUBELET:-$CACHE/kubelet-v1.20.2}"
-  KCM_BIN="${KUBE_CONTROLLER_MANAGER:-$CACHE/kube-controller-manager-v1.20.2}"
-  SCHED_BIN="${KUBE_SCHEDULER:-$CACHE/kube-scheduler-v1.20.2}"
+  if [ "$STACK" = current ]; then
+    KUBELET_BIN="${KUBELET:-$CACHE/$K8S_VERSION/kubelet}"
+    KCM_BIN="${KUBE_CONTROLLER_MANAGER:-$CACHE/$K8S_VERSION/kube-controller-manager}"
+    SCHED_BIN="${KUBE_SCHEDULER:-$CACHE/$K8S_VERSION/kube-scheduler}"
+  else
+    KUBELET_BIN="${KUBELET:-$CACHE/kubelet-v1.20.2}"
+    KCM_BIN="${KUBE_CONTROLLER_MANAGER:-$CACHE/kube-controller-manager-v1.20.2}"
+    SCHED_BIN="${KUBE_SCHEDULER:-$CACHE/kube-scheduler-v1.20.2}"
+  fi
   for b in "$KUBELET_BIN" "$KCM_BIN" "$SCHED_BIN"; do
     [ -x "$b" ] || fail "no $b (run: bash test/cluster/install.sh)"
   done
   for b in containerd containerd-shim-runc-v2 runc ctr unshare nsenter; do
     command -v "$b" >/dev/null || fail "no $b (run: bash test/cluster/install.sh)"
   done
+  # The pause image's source: the release's own build/pause.
+  if [ "$STACK" = current ]; then
+    # shellcheck source=test/cluster/install-current.sh
+    . "$HERE/install-current.sh"
+    NODE_PAUSE_C="${PAUSE_C:-$(current_pause_c)}"
+  else
+    NODE_PAUSE_C="${PAUSE_C:-$CACHE/build/build/pause/linux/pause.c}"
+  fi
   CNI_BIN="${CNI_BIN_DIR:-/usr/lib/cni}"
   [ -x "$CNI_BIN/bridge" ] && [ -x "$CNI_BIN/host-local" ] && [ -x "$CNI_BIN/loopback" ] \
     || fail "no CNI plugins in $CNI_BIN (apt-get install containernetworking-plugins)"
@@ -191,6 +207,14 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: { memory.available: "1Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%" }
 YAML
+  # kubelet >= 1.35 refuses a cgroup v1 host unless told otherwise; the runtime's endpoint is
+  # configuration (its flag is deprecated).
+  if [ "$STACK" = current ]; then
+    cat >>"$NODE_DIR/kubelet.yaml" <<YAML
+failCgroupV1: false
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+YAML
+  fi
 }
 
 node_start_daemon() { # name command...  (inside the mount namespace when name is containerd/kubelet)
@@ -222,7 +246,7 @@ node_images_import() {
       *busybox*) IMAGES_JSON=$(jq -c --arg n "$name" '.busybox = $n' <<<"$IMAGES_JSON") ;;
       *node*) IMAGES_JSON=$(jq -c --arg n "$name" '.node = $n' <<<"$IMAGES_JSON") ;;
     esac
-  done < <(bash "$HERE/images.sh" || echo "FAILED -")
+  done < <(PAUSE_C="$NODE_PAUSE_C" bash "$HERE/images.sh" || echo "FAILED -")
   [ "$(jq 'length' <<<"$IMAGES_JSON")" = 3 ] || fail "building the node's images (see above)"
 }
 
@@ -248,32 +272,56 @@ node_up() {
   # Without the namespace controller a deleted namespace stays Terminating, and without the
   # root-CA publisher no ConfigMap appears in new namespaces: tests written for the
   # control-plane-only cluster keep their meaning (1.20's token secrets carry ca.crt anyway).
+  # The current release: no insecure ports to close and no --logtostderr (klog's flags went in
+  # 1.26); a pod's service-account token is a projected volume that needs the root-CA
+  # publisher's kube-root-ca.crt ConfigMap in its namespace, so that controller runs there.
+  local old_flags=() controllers='*,-nodeipam,-cloud-node-lifecycle,-namespace,-root-ca-cert-publisher'
+  if [ "$STACK" = current ]; then
+    # (cloud-node-lifecycle moved to the cloud-controller-manager: naming it is an error)
+    controllers='*,-node-ipam-controller,-namespace-controller'
+  else
+    old_flags=(--port=0 --logtostderr=true)
+  fi
   node_start_daemon kube-controller-manager "${offline[@]}" "$KCM_BIN" \
     --kubeconfig="$NODE_DIR/controller-manager.kubeconfig" \
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --use-service-account-credentials=true --leader-elect=false \
-    --controllers='*,-nodeipam,-cloud-node-lifecycle,-namespace,-root-ca-cert-publisher' \
-    --flex-volume-plugin-dir="$NODE_DIR/flex" --port=0 --secure-port=0 \
-    --node-monitor-period=2s --profiling=false --logtostderr=true --v=0
+    --controllers="$controllers" \
+    --flex-volume-plugin-dir="$NODE_DIR/flex" "${old_flags[@]}" --secure-port=0 \
+    --node-monitor-period=2s --profiling=false --v=0
   node_start_daemon kube-scheduler "${offline[@]}" "$SCHED_BIN" --kubeconfig="$NODE_DIR/scheduler.kubeconfig" \
-    --leader-elect=false --port=0 --secure-port=0 --profiling=false --logtostderr=true --v=0
+    --leader-elect=false "${old_flags[@]}" --secure-port=0 --profiling=false --v=0
   node_kubelet_config
+  # The current kubelet: the runtime is always remote (endpoint in its config) and the sandbox
+  # image is containerd's sandbox_image alone.
+  local kubelet_old=()
+  if [ "$STACK" != current ]; then
+    kubelet_old=(--container-runtime=remote --container-runtime-endpoint="unix://$CONTAINERD_SOCK"
+      --pod-infra-container-image="$PAUSE_IMAGE" --logtostderr=true)
+  fi
   node_start_daemon kubelet nsenter -t "$holder" -m "${offline[@]}" "$KUBELET_BIN" \
-    --config="$NODE_DIR/kubelet.yaml" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" \
-    --container-runtime=remote --container-runtime-endpoint="unix://$CONTAINERD_SOCK" \
-    --runtime-request-timeout=2m --hostname-override="$NODE_NAME" --pod-infra-container-image="$PAUSE_IMAGE" \
+    --config="$NODE_DIR/kubelet.yaml" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" "${kubelet_old[@]}" \
+    --runtime-request-timeout=2m --hostname-override="$NODE_NAME" \
     --root-dir="$NODE_DIR/kubelet" --cert-dir="$NODE_DIR/kubelet-pki" \
-    --volume-plugin-dir="$NODE_DIR/volume-plugins" --logtostderr=true --v=1
+    --volume-plugin-dir="$NODE_DIR/volume-plugins" --v=1
 
   node_ready() {
     api GET "/api/v1/nodes/$NODE_NAME" | jq -e '.status.conditions[] | select(.type == "Ready" and .status == "True")' \
       && alive "$DIR/kubelet.pid"
   }
   node_wait "node $NODE_NAME not Ready" 120 "$DIR/kubelet.log" node_ready
-  # Pods are refused until their namespace's default ServiceAccount has its token secret.
-  sa_ready() { api GET /api/v1/namespaces/default/serviceaccounts/default | jq -e '.secrets | length > 0'; }
-  node_wait "no default ServiceAccount token" 60 "$DIR/kube-controller-manager.log" sa_ready
-  sa_ready_in() { api GET "/api/v1/namespaces/$SA_NS/serviceaccounts/$1" | jq -e '.secrets | length > 0'; }
-  node_wait "no token secret for $SA_NS/reader" 60 "$DIR/kube-controller-manager.log" sa_ready_in reader
+  if [ "$STACK" = current ]; then
+    # No token secrets since 1.24: pods are refused until their namespace's default
+    # ServiceAccount exists, and their projected token volume waits for kube-root-ca.crt.
+    sa_ready() { api GET "/api/v1/namespaces/$1/serviceaccounts/default" && api GET "/api/v1/namespaces/$1/configmaps/kube-root-ca.crt"; }
+    node_wait "no default ServiceAccount and kube-root-ca.crt" 60 "$DIR/kube-controller-manager.log" sa_ready default
+    node_wait "no default ServiceAccount and kube-root-ca.crt in $SA_NS" 60 "$DIR/kube-controller-manager.log" sa_ready "$SA_NS"
+  else
+    # Pods are refused until their namespace's default ServiceAccount has its token secret.
+    sa_ready() { api GET /api/v1/namespaces/default/serviceaccounts/default | jq -e '.secrets | length > 0'; }
+    node_wait "no default ServiceAccount token" 60 "$DIR/kube-controller-manager.log" sa_ready
+    sa_ready_in() { api GET "/api/v1/namespaces/$SA_NS/serviceaccounts/$1" | jq -e '.secrets | length > 0'; }
+    node_wait "no token secret for $SA_NS/reader" 60 "$DIR/kube-controller-manager.log" sa_ready_in reader
+  fi
   log "node $NODE_NAME Ready, its service accounts' tokens made ($((SECONDS - t0)) s)"
 }

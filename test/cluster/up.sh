@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
 # Starts etcd + kube-apiserver on free 127.0.0.1 ports with certificates, tokens, RBAC and a
 # service-account issuer, and writes kubeconfigs and an in-cluster service-account folder.
-#   bash test/cluster/up.sh [--no-node] [DIR]     DIR default: a new temp folder; printed on stdout.
+#   bash test/cluster/up.sh [--no-node] [--version 1.20|current] [DIR]
+#                                                 DIR default: a new temp folder; printed on stdout.
+# --version (default: KUBEFETCH_CLUSTER_VERSION, else versions.sh's DEFAULT_VERSION) picks the
+# stack install.sh builds: 1.20, or current (the release versions.sh pins, also named by its
+# minor, e.g. 1.37). cluster.json's "version" is the running server's gitVersion.
 # With a node (the default) it also starts containerd, kubelet, kube-controller-manager and
 # kube-scheduler (node.sh); --no-node keeps the control plane only, for quick runs.
 # DIR/cluster.json describes the cluster; `bash test/cluster/down.sh DIR` ends it.
 # Running `up` on a DIR whose cluster is still running does nothing.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=test/cluster/versions.sh
+. "$HERE/versions.sh"
 log() { echo "[cluster/up] $*" >&2; }
 fail() { echo "[cluster/up] FAILED: $*" >&2; exit 1; }
 
-NODE=1
-if [ "${1:-}" = "--no-node" ]; then NODE=; shift; fi
-DIR="${1:-}"
+NODE=1 VERSION_ARG= DIR=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-node) NODE= ;;
+    --version) VERSION_ARG=${2:-}; shift ;;
+    --version=*) VERSION_ARG=${1#--version=} ;;
+    -*) echo "usage: up.sh [--no-node] [--version 1.20|current] [DIR]" >&2; exit 2 ;;
+    *) DIR=$1 ;;
+  esac
+  shift
+done
+select_version "$VERSION_ARG" || exit 2
 if [ -n "$DIR" ] && [ -f "$DIR/cluster.json" ] && [ -f "$DIR/kube-apiserver.pid" ] \
   && kill -0 "$(cat "$DIR/kube-apiserver.pid")" 2>/dev/null; then
   log "already up in $DIR"
@@ -26,10 +41,20 @@ DIR="$(cd "$DIR" && pwd)"
 # A start that fails half-way ends what it started (by the PIDs it recorded) and keeps the logs.
 trap 'rc=$?; [ $rc = 0 ] || bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1; exit $rc' EXIT
 
-bash "$HERE/install.sh" $([ -n "$NODE" ] || echo --no-node) || fail "installing prerequisites (see above)"
+bash "$HERE/install.sh" $([ -n "$NODE" ] || echo --no-node) --version "$K8S_VERSION" \
+  || fail "installing prerequisites (see above)"
 CACHE="${KUBEFETCH_CACHE:-$HOME/.cache/kubefetch}"
-APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
-ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
+if [ "$STACK" = current ]; then
+  APISERVER="${KUBE_APISERVER:-$CACHE/$K8S_VERSION/kube-apiserver}"
+  ETCD_BIN="${ETCD:-$CACHE/etcd-$CURRENT_ETCD_VERSION/etcd}"
+  ETCDCTL_BIN="${ETCDCTL:-$CACHE/etcd-$CURRENT_ETCD_VERSION/etcdctl}"
+  KUBECTL_BIN="${KUBECTL:-$CACHE/$K8S_VERSION/kubectl}"
+else
+  APISERVER="${KUBE_APISERVER:-$CACHE/kube-apiserver-v1.20.2}"
+  ETCD_BIN="${ETCD:-$(command -v etcd || true)}"
+  ETCDCTL_BIN="${ETCDCTL:-$(command -v etcdctl || true)}"
+  KUBECTL_BIN="${KUBECTL:-$(command -v kubectl || true)}"
+fi
 [ -x "$APISERVER" ] || fail "no kube-apiserver at $APISERVER (run: bash test/cluster/install.sh)"
 [ -x "$ETCD_BIN" ] || fail "no etcd found (install etcd-server or set ETCD)"
 
@@ -86,11 +111,12 @@ free_ports() { # three distinct free loopback ports
     Promise.all([take(), take(), take()]).then((ss) => { console.log(ss.map((s) => s.address().port).join(" ")); ss.forEach((s) => s.close()); });'
 }
 
-wait_http() { # url seconds [curl args...]
-  local url=$1 secs=$2; shift 2
+wait_http() { # url seconds pidfile [curl args...]: gives up early when pidfile's process ends
+  local url=$1 secs=$2 pidf=$3; shift 3
   local deadline=$((SECONDS + secs))
   while [ $SECONDS -lt $deadline ]; do
     if curl -fsS --max-time 2 "$@" "$url" >/dev/null 2>&1; then return 0; fi
+    alive "$pidf" || return 1
     sleep 0.2
   done
   return 1
@@ -127,7 +153,8 @@ apiserver_args() {
 --bind-address=127.0.0.1
 --advertise-address=127.0.0.1
 --secure-port=$API_PORT
---insecure-port=0
+$([ "$STACK" = current ] || echo --insecure-port=0)
+$([ "$STACK" != current ] || echo --endpoint-reconciler-type=none)
 --cert-dir=$PKI
 --tls-cert-file=$PKI/serving.crt
 --tls-private-key-file=$PKI/serving.key
@@ -141,13 +168,13 @@ $(if [ -n "$NODE" ]; then node_apiserver_args; else printf '%s\n' --authorizatio
 --service-cluster-ip-range=10.0.0.0/24
 --allow-privileged=true
 --profiling=false
---logtostderr=true
+$([ "$STACK" = current ] || echo --logtostderr=true)
 --v=0
 ARGS
 }
 
 start_apiserver() {
-  apiserver_args >"$DIR/kube-apiserver.args"
+  apiserver_args | grep -v "^$" >"$DIR/kube-apiserver.args"
   # shellcheck disable=SC2046
   daemon "$DIR/kube-apiserver.log" "$APISERVER" $(cat "$DIR/kube-apiserver.args")
   echo $! >"$DIR/kube-apiserver.pid"
@@ -158,23 +185,25 @@ for attempt in 1 2 3 4 5; do
   read -r ETCD_PORT PEER_PORT API_PORT < <(free_ports)
   log "attempt $attempt: etcd :$ETCD_PORT, kube-apiserver :$API_PORT"
   start_etcd
-  if ! wait_http "http://127.0.0.1:$ETCD_PORT/health" 30 || ! alive "$DIR/etcd.pid"; then
+  if ! wait_http "http://127.0.0.1:$ETCD_PORT/health" 30 "$DIR/etcd.pid" || ! alive "$DIR/etcd.pid"; then
     log "etcd did not start: $(tail -3 "$DIR/etcd.log" | tr '\n' ' ')"
     bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
     rm -rf "$DIR/etcd"
     continue
   fi
   start_apiserver
-  if wait_http "https://127.0.0.1:$API_PORT/readyz" 90 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN"; then
+  if wait_http "https://127.0.0.1:$API_PORT/readyz" 90 "$DIR/kube-apiserver.pid" --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN"; then
     break
   fi
-  log "kube-apiserver did not become ready: $(grep -iE 'error|fatal|bind' "$DIR/kube-apiserver.log" | tail -3 | tr '\n' ' ')"
+  log "kube-apiserver did not become ready: $(grep -iE 'error|fatal|bind|failed' "$DIR/kube-apiserver.log" | tail -3 | cut -c1-300 | tr '\n' ' ')"
   bash "$HERE/down.sh" --keep "$DIR" >/dev/null 2>&1 || true
   rm -rf "$DIR/etcd"
   [ "$attempt" = 5 ] && fail "kube-apiserver did not start after 5 attempts (logs in $DIR)"
 done
 SERVER="https://127.0.0.1:$API_PORT"
-log "ready at $SERVER"
+SERVER_VERSION=$(curl -fsS --max-time 10 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" "$SERVER/version" \
+  | jq -er .gitVersion) || fail "reading $SERVER/version"
+log "ready at $SERVER ($SERVER_VERSION)"
 
 # --- kubeconfigs -------------------------------------------------------------------------
 kubeconfig() { # file user-yaml
@@ -243,11 +272,12 @@ if [ -n "$NODE" ]; then
 fi
 
 jq -n --arg dir "$DIR" --arg server "$SERVER" --argjson apiPort "$API_PORT" --argjson etcdPort "$ETCD_PORT" \
-  --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" \
+  --argjson peerPort "$PEER_PORT" --arg apiserver "$APISERVER" --arg etcd "$ETCD_BIN" --arg etcdctl "$ETCDCTL_BIN" \
   --arg adminToken "$ADMIN_TOKEN" --arg bobToken "$BOB_TOKEN" --arg saNamespace "$SA_NS" \
-  --argjson node "$NODE_JSON" --argjson images "$IMAGES_JSON" '{
-    dir: $dir, server: $server, host: "127.0.0.1", apiPort: $apiPort,
-    etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd },
+  --argjson node "$NODE_JSON" --argjson images "$IMAGES_JSON" --arg version "$SERVER_VERSION" \
+  --arg kubectl "$KUBECTL_BIN" '{
+    dir: $dir, server: $server, version: $version, kubectl: $kubectl, host: "127.0.0.1", apiPort: $apiPort,
+    etcd: { endpoint: ("http://127.0.0.1:" + ($etcdPort|tostring)), peerPort: $peerPort, binary: $etcd, etcdctl: $etcdctl },
     apiserver: { binary: $apiserver, argsFile: ($dir + "/kube-apiserver.args"), pidFile: ($dir + "/kube-apiserver.pid"), log: ($dir + "/kube-apiserver.log") },
     ca: ($dir + "/pki/ca.crt"),
     kubeconfigs: { admin: ($dir + "/admin.kubeconfig"), token: ($dir + "/token.kubeconfig"),
