@@ -8,16 +8,10 @@ import {
   tarEnd,
   tarEntry,
 } from "../../src/connect/tar.js";
+import { file } from "./tar-entries.js";
 
 // The header fields a pod's tar writes, read as GNU tar and Go's archive/tar read them: a field
 // that is not a number is an error that names its entry, never a silent end of the archive.
-const file = (name: string, text: string): TarEntry => ({
-  name,
-  type: "file",
-  mode: 0o644,
-  mtime: 1_700_000_000,
-  data: Buffer.from(text),
-});
 
 const FIELDS = {
   mode: [100, 8],

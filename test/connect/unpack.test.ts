@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { readTar, type TarEntry, TarFormatError, tarEnd, tarEntry } from "../../src/connect/tar.js";
 import { destinationOf, unpack } from "../../src/connect/unpack.js";
 import { linksLeadingOut } from "../helpers/links-out.js";
+import { dir, file, link } from "./tar-entries.js";
 
 // A tar from a pod is untrusted: each refusal kubectl's CVE fixes made, on an archive built here.
 let base: string;
@@ -24,22 +25,6 @@ beforeEach(() => {
   dest = join(base, "dest");
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
-
-const file = (name: string, text: string): TarEntry => ({
-  name,
-  type: "file",
-  mode: 0o644,
-  mtime: 1_700_000_000,
-  data: Buffer.from(text),
-});
-const dir = (name: string): TarEntry => ({ name, type: "directory", mode: 0o755, mtime: 1_700_000_000 });
-const link = (name: string, to: string, type: "symlink" | "hardlink" = "symlink"): TarEntry => ({
-  name,
-  type,
-  mode: 0o777,
-  mtime: 1_700_000_000,
-  linkname: to,
-});
 
 async function* chunks(entries: TarEntry[], size = 700) {
   const all = Buffer.concat([...entries.flatMap((e) => tarEntry(e)), tarEnd()]);
