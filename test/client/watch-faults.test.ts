@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttps } from "node:https";
 import { type AddressInfo, createServer as createTcp, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -82,7 +82,8 @@ describe("a watch that cannot connect says so", () => {
     s.on("connection", () => handshakes++);
     await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
     const url = `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    const kube = createClient(createConfig({ server: url, ca: makePki().ca, token: "t", env: {} }), quiet);
+    const pki = makePki();
+    const kube = createClient(createConfig({ server: url, ca: pki.ca, token: "t", env: {} }), quiet);
     const r = await drain(kube.core.v1.configmaps.watch({ namespace: "d", reconnectBackoff: { minMs: 10 } }));
     assert.ok("error" in r, "the watch did not fail");
     assert.ok(r.error instanceof ConnectionError, String(r.error));
@@ -91,6 +92,8 @@ describe("a watch that cannot connect says so", () => {
     assert.equal(handshakes, 1, "one handshake, no retry");
     await kube.close();
     await new Promise((r2) => s.close(r2));
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(pki.dir, { recursive: true, force: true });
   });
 
   it("after it was connected, a lost server is retried and heard: onReconnect, else the warning handler once per outage", async () => {

@@ -1,9 +1,10 @@
 // The server and proxy URLs, normalised once where a config is made, and the rules decided
 // on that form (the security and liveness review, #25: items 1, 3, 16, 18).
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { inspect } from "node:util";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { ConfigError, createConfig, loadConfig, withServer } from "../../src/index.js";
@@ -11,6 +12,7 @@ import { fakeApiserver, json } from "../helpers/fake-apiserver.js";
 import { makePki } from "../helpers/pki.js";
 
 const pki = makePki();
+after(() => rmSync(pki.dir, { recursive: true, force: true }));
 const kubeconfig = (server: string, user = "{token: SECRET-TOKEN}") =>
   `clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${Buffer.from(pki.ca).toString("base64")}}}]\nusers: [{name: u, user: ${user}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
 
@@ -62,6 +64,7 @@ describe("the scheme and host are read case-insensitively, as kubectl and Go do"
       env: { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" },
     });
     assert.equal(cfg.server, "https://10.96.0.1");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
