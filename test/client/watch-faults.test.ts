@@ -218,6 +218,25 @@ describe("close() ends the client's streams", () => {
     await s.close();
   });
 
+  it("a port-forward listener closes with its client", async () => {
+    const kube = createClient(createConfig({ server: "http://127.0.0.1:1", env: {} }), quiet);
+    const pf = await kube.core.v1.pods.portForward({ namespace: "d", name: "p", ports: [{ remote: 80 }] });
+    const local = pf.ports[0]?.local as number;
+    const { connect } = await import("node:net");
+    const dial = () =>
+      new Promise<string>((r) => {
+        const c = connect(local, "127.0.0.1");
+        c.once("connect", () => {
+          c.destroy();
+          r("accepted");
+        });
+        c.once("error", (e: NodeJS.ErrnoException) => r(e.code ?? "error"));
+      });
+    assert.equal(await dial(), "accepted");
+    await kube.close();
+    assert.equal(await dial(), "ECONNREFUSED");
+  });
+
   it("an upgraded socket (exec, port-forward) is ended by close() too", async () => {
     const sockets = new Set<Socket>();
     const tcp = createTcp((c) => {
