@@ -13,7 +13,7 @@ const cluster = testCluster();
 const kubectl = (args: string[], input?: string) =>
   new Promise<string>((resolve, reject) => {
     const child = execFile(
-      "kubectl",
+      cluster.kubectl,
       ["--kubeconfig", cluster.kubeconfigs.admin, ...args],
       { maxBuffer: 256 << 20 },
       (err, stdout, stderr) =>

@@ -24,7 +24,7 @@ const run = promisify(execFile);
 async function kubectlRaw(path: string): Promise<{ ok: boolean; out: string }> {
   try {
     const r = await run(
-      "kubectl",
+      cluster.kubectl,
       [
         "--kubeconfig",
         cluster.kubeconfigs.admin,
