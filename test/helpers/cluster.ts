@@ -7,7 +7,7 @@ export interface TestCluster {
   server: string;
   /** The running server's gitVersion (e.g. v1.20.2, v1.37.2): the stack up.sh --version picked. */
   version: string;
-  /** The kubectl of the server's release (Debian's for 1.20). */
+  /** The kubectl of the server's release (for 1.20, the machine's `kubectl`). */
   kubectl: string;
   host: string;
   apiPort: number;
