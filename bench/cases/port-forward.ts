@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig } from "../../src/index.js";
 import { httpdPod } from "../../test/helpers/httpd-pod.js";
+import { podsAdmitted } from "../../test/helpers/node.js";
 import type { Benchmark, Figure } from "../harness.js";
 import { competitorBin, competitorsDir, repoRoot, rounds, withCluster } from "../harness.js";
 
@@ -113,12 +114,7 @@ export const portForwardBench: Benchmark = {
             await new Promise((r) => setTimeout(r, 250));
           }
         };
-        await until(
-          async () =>
-            ((await kube.core.v1.serviceaccounts.get({ namespace: ns, name: "default" })).secrets?.length ??
-              0) > 0,
-          "the namespace's ServiceAccount",
-        );
+        await podsAdmitted(kube, c, ns);
         // A free port on the machine: hostNetwork pods share its ports.
         const { createServer } = await import("node:net");
         const s = createServer();

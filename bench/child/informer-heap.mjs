@@ -1,10 +1,11 @@
 // bench child: heap per object of an informer's cache (built dist), in a fresh process so no
-// other cache is in the figure. Run with --expose-gc. argv: kubeconfig namespace
+// other cache is in the figure. Run with --expose-gc. argv: kubeconfig namespace labelSelector
+// (the bench's objects only: the cluster's root-CA publisher adds a ConfigMap to every namespace)
 import { loadConfig } from "kubefetch";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { createInformer } from "kubefetch/informer";
 
-const [kubeconfig, namespace] = process.argv.slice(2);
+const [kubeconfig, namespace, labelSelector] = process.argv.slice(2);
 const kube = createClient(await loadConfig({ kubeconfig, env: {} }), { onWarning: () => {} });
 // Warm up: code paths, connection and TLS session are not part of the cache.
 const warm = createInformer(kube.core.v1.configmaps, { namespace, labelSelector: "none=none" });
@@ -13,7 +14,7 @@ await warm.synced;
 await warm.stop();
 globalThis.gc();
 const before = process.memoryUsage().heapUsed;
-const informer = createInformer(kube.core.v1.configmaps, { namespace });
+const informer = createInformer(kube.core.v1.configmaps, { namespace, labelSelector });
 await informer.start();
 await informer.synced;
 globalThis.gc();

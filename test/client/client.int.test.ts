@@ -218,7 +218,13 @@ describe("discovery equals kubectl get --raw", () => {
     ["/api/v1", () => kube.discovery.resources("v1")],
   ] as const) {
     it(path, async () => {
-      const raw = await run("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, "get", "--raw", path]);
+      const raw = await run(cluster.kubectl, [
+        "--kubeconfig",
+        cluster.kubeconfigs.admin,
+        "get",
+        "--raw",
+        path,
+      ]);
       const ours = await (call as () => Promise<unknown>)();
       const theirs = JSON.parse(raw.stdout) as Record<string, unknown>;
       // /api lists the client's own address; kubectl and we connect from different ports.

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { InvalidRequestError, loadConfig } from "../../src/index.js";
-import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { publishesRootCa, testCluster, uniqueName } from "../helpers/cluster.js";
+import { until } from "../helpers/node.js";
 
 const cluster = testCluster();
 const ns = uniqueName("safety");
@@ -50,8 +51,29 @@ before(async () => {
       },
     },
   });
+  // The root-CA publisher's ConfigMap, where it runs, is there before the snapshot.
+  if (publishesRootCa(cluster)) {
+    await until(
+      () =>
+        kube.core.v1.configmaps.get({ name: "kube-root-ca.crt" }).then(
+          () => true,
+          () => false,
+        ),
+      `kube-root-ca.crt in ${ns}`,
+    );
+  }
   before_ = await snapshot();
-  assert.equal(before_.size, 5);
+  assert.deepEqual(
+    [...before_.keys()].sort(),
+    [
+      `namespace/${ns}`,
+      "configmap/one",
+      "configmap/two",
+      "configmap/three",
+      ...(publishesRootCa(cluster) ? ["configmap/kube-root-ca.crt"] : []),
+      "deployment/web",
+    ].sort(),
+  );
 });
 after(async () => {
   await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});

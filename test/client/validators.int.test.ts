@@ -15,7 +15,7 @@ import { scratchDir } from "../helpers/spec-check.js";
 // without them, the same object reaches the server.
 const cluster = testCluster();
 const kubectl = (...args: string[]) =>
-  promisify(execFile)("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, ...args]);
+  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args]);
 
 const GROUP = `v${process.pid}.validators.kubefetch.example`;
 const crd = {

@@ -103,7 +103,7 @@ describe("test cluster: a ConfigMap's whole life with each credential", () => {
 
 describe("test cluster: kubectl with each written kubeconfig", () => {
   const kubectl = (kubeconfig: string, ...args: string[]) =>
-    run("kubectl", ["--kubeconfig", kubeconfig, ...args], { timeout: 30_000 });
+    run(cluster.kubectl, ["--kubeconfig", kubeconfig, ...args], { timeout: 30_000 });
 
   for (const which of ["admin", "token"] as const) {
     it(`${which} kubeconfig lists namespaces`, async () => {

@@ -83,12 +83,12 @@ describe("a cluster with a node leaves the shared machine as it found it", () =>
           ],
         },
       });
-      const apply = run("kubectl", [...kubectl, "apply", "-f", "-"]);
+      const apply = run(c.kubectl, [...kubectl, "apply", "-f", "-"]);
       apply.child.stdin?.end(
         JSON.stringify({ apiVersion: "v1", kind: "List", items: [pod("host", true), pod("bridged", false)] }),
       );
       await apply;
-      await run("kubectl", [
+      await run(c.kubectl, [
         ...kubectl,
         "wait",
         "--for=condition=Ready",

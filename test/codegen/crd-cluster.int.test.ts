@@ -12,7 +12,7 @@ import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
 const cluster = testCluster();
 const kubectl = (...args: string[]) =>
-  promisify(execFile)("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
+  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
     maxBuffer: 64 << 20,
   });
 

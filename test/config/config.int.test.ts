@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { type KubeConfig, loadConfig } from "../../src/index.js";
 import { createTransport, type Transport } from "../../src/transport/index.js";
 import { generateFromClusterUntil, runCli } from "../helpers/cli.js";
-import { testCluster } from "../helpers/cluster.js";
+import { serverMinor, testCluster } from "../helpers/cluster.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { crdFor } from "../helpers/crd.js";
 import { definitionText } from "../helpers/generated.js";
@@ -341,8 +341,14 @@ describe("kubefetch generate --from-cluster", () => {
       out,
       '"configtestExampleCom"',
       (r) => {
-        assert.match(r.stdout, /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)/);
-        assert.match(r.stdout, /Kubernetes 1\.20/);
+        // 1.20 serves /openapi/v2 only; the current release /openapi/v3 (GA in 1.27), preferred.
+        assert.match(
+          r.stdout,
+          serverMinor(cluster) >= 27
+            ? /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\), \/openapi\/v3\n/
+            : /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)\n/,
+        );
+        assert.match(r.stdout, new RegExp(`\\(Kubernetes 1\\.${serverMinor(cluster)}\\)`));
       },
     );
     assert.match(registry, /"configtestExampleCom": \{\n\s+"v1": \{\n\s+"crontabs": \{/);

@@ -115,7 +115,7 @@ describe("pods.portForward: a local listener, each connection its own stream", (
 
     const local = await freePort();
     const kubectl: ChildProcess = spawn(
-      "kubectl",
+      cluster.kubectl,
       [
         "--kubeconfig",
         cluster.kubeconfigs.admin,

@@ -10,7 +10,7 @@ import { after, before, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { leaderElection } from "../../src/controller/index.js";
 import { loadConfig } from "../../src/index.js";
-import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { serverMinor, testCluster, uniqueName } from "../helpers/cluster.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const cluster = testCluster();
@@ -18,6 +18,8 @@ const KCM = join(
   dirname(cluster.apiserver.binary),
   basename(cluster.apiserver.binary).replace("kube-apiserver", "kube-controller-manager"),
 );
+// The 1.20 stack (its kube-controller-manager's flags differ).
+const oldStack = serverMinor(cluster) < 24;
 const MICRO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 let kube: Client;
 let ns: string;
@@ -51,11 +53,14 @@ function goCandidate(lease: string): ChildProcess {
       "--leader-elect-lease-duration=4s",
       "--leader-elect-renew-deadline=3s",
       "--leader-elect-retry-period=1s",
-      "--controllers=ttl",
-      "--port=0",
       "--secure-port=0",
       "--profiling=false",
-      "--logtostderr=true",
+      // 1.20: the controller's old name, its insecure port and klog's --logtostderr. The current
+      // release names controllers "*-controller" (1.28) and refuses the other two flags (the
+      // insecure port went in 1.24, klog's flags in 1.26; it logs to stderr anyway).
+      ...(oldStack
+        ? ["--controllers=ttl", "--port=0", "--logtostderr=true"]
+        : ["--controllers=ttl-controller"]),
     ],
     {
       stdio: ["ignore", log, log],

@@ -5,9 +5,13 @@ import { join } from "node:path";
 export interface TestCluster {
   dir: string;
   server: string;
+  /** The running server's gitVersion (e.g. v1.20.2, v1.37.2): the stack up.sh --version picked. */
+  version: string;
+  /** The kubectl of the server's release (for 1.20, the machine's `kubectl`). */
+  kubectl: string;
   host: string;
   apiPort: number;
-  etcd: { endpoint: string; peerPort: number; binary: string };
+  etcd: { endpoint: string; peerPort: number; binary: string; etcdctl: string };
   apiserver: { binary: string; argsFile: string; pidFile: string; log: string };
   ca: string;
   kubeconfigs: { admin: string; token: string; unprivileged: string; unprivilegedToken: string };
@@ -38,6 +42,26 @@ export function testCluster(): TestCluster {
     );
   }
   return JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as TestCluster;
+}
+
+/**
+ * The server's minor version, from cluster.json's `version`: where a server's behaviour changed
+ * between the stacks, a test asserts what the one it runs on does.
+ */
+export function serverMinor(cluster: Pick<TestCluster, "version">): number {
+  const m = /^v1\.(\d+)\./.exec(cluster.version ?? "");
+  if (!m)
+    throw new Error(`cluster.json has no version v1.MINOR.PATCH (${cluster.version}): restart it with up.sh`);
+  return Number(m[1]);
+}
+
+/**
+ * Whether each namespace gets the root-CA publisher's kube-root-ca.crt ConfigMap: node.sh runs
+ * that controller on the current release only (a pod's projected token needs it; 1.20's token
+ * secrets carry ca.crt), and a --no-node cluster runs no controllers.
+ */
+export function publishesRootCa(cluster: TestCluster): boolean {
+  return cluster.node !== null && serverMinor(cluster) >= 24;
 }
 
 /** A namespace name unique to this process and purpose. */

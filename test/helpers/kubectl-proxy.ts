@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
+import { testCluster } from "./cluster.js";
 import { waitForOutput } from "./shell.js";
 
-/** The real `kubectl proxy` on a free loopback port: its http:// URL, and how to end it. */
+/**
+ * The real `kubectl proxy` (the kubectl of the server's release) on a free loopback port: its
+ * http:// URL, and how to end it.
+ */
 export async function startKubectlProxy(kubeconfig: string): Promise<{ url: string; stop(): void }> {
-  const proxy = spawn("kubectl", ["--kubeconfig", kubeconfig, "proxy", "--port=0"], {
+  const proxy = spawn(testCluster().kubectl, ["--kubeconfig", kubeconfig, "proxy", "--port=0"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";

@@ -7,14 +7,17 @@ export interface KubectlRun {
   stderr: string;
 }
 
-/** Runs the real kubectl against the test cluster's admin identity, with bytes on its stdin. */
+/**
+ * Runs the real kubectl of the server's release (cluster.json's) against the test cluster's
+ * admin identity, with bytes on its stdin.
+ */
 export function kubectl(
   cluster: TestCluster,
   args: string[],
   input?: string | Uint8Array,
   timeoutMs = 60_000,
 ): Promise<KubectlRun> {
-  const child = spawn("kubectl", ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
+  const child = spawn(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const out: Buffer[] = [];

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import type { Client } from "kubefetch/generated/kubernetes-1.36";
-import { type TestCluster, testCluster, uniqueName } from "./cluster.js";
+import { serverMinor, type TestCluster, testCluster, uniqueName } from "./cluster.js";
 import { repoRoot } from "./paths.js";
 
 /** The test cluster, with a node. */
@@ -21,20 +21,38 @@ export function nodeCluster(): NodeCluster {
 
 type Pod = Awaited<ReturnType<Client["core"]["v1"]["pods"]["get"]>>;
 
-/**
- * A namespace whose pods the ServiceAccount admission accepts: it refuses them until the
- * namespace's default ServiceAccount and its token secret exist (a second or so).
- */
+/** A new namespace whose pods can start (see podsAdmitted). */
 export async function podNamespace(kube: Client, prefix: string): Promise<string> {
   const ns = uniqueName(prefix);
   await kube.core.v1.namespaces.create({ metadata: { name: ns } });
-  await until(async () => {
-    const sa = await kube.core.v1.serviceaccounts
-      .get({ namespace: ns, name: "default" })
-      .catch(() => undefined);
-    return (sa?.secrets?.length ?? 0) > 0;
-  }, `default ServiceAccount token in ${ns}`);
+  await podsAdmitted(kube, testCluster(), ns);
   return ns;
+}
+
+/**
+ * Waits until pods of a new namespace can start. The ServiceAccount admission refuses them
+ * until the namespace's default ServiceAccount exists; on 1.20 also until its token secret
+ * exists, and from 1.24 (no token secrets) a pod's projected token volume waits for the
+ * root-CA publisher's kube-root-ca.crt ConfigMap instead. A second or so either way.
+ */
+export async function podsAdmitted(kube: Client, cluster: TestCluster, namespace: string): Promise<void> {
+  const tokenSecrets = serverMinor(cluster) < 24;
+  await until(
+    async () => {
+      const sa = await kube.core.v1.serviceaccounts
+        .get({ namespace, name: "default" })
+        .catch(() => undefined);
+      if (!sa) return false;
+      if (tokenSecrets) return (sa.secrets?.length ?? 0) > 0;
+      const ca = await kube.core.v1.configmaps
+        .get({ namespace, name: "kube-root-ca.crt" })
+        .catch(() => undefined);
+      return ca !== undefined;
+    },
+    tokenSecrets
+      ? `default ServiceAccount token in ${namespace}`
+      : `default ServiceAccount and kube-root-ca.crt in ${namespace}`,
+  );
 }
 
 /** Polls check until it returns true; fails after timeoutMs naming what it waited for. */
