@@ -23,7 +23,35 @@ export class ConnectionError extends Error {
     this.server = init.server;
     this.path = init.path;
   }
+
+  /**
+   * The server's certificate did not verify (wrong CA, name, expiry): retrying the same
+   * certificate cannot succeed, so a watch gives up at once (kube-rs and client-go do too).
+   */
+  get tlsVerification(): boolean {
+    const code = this.code;
+    return (
+      code !== undefined &&
+      (TLS_VERIFY_CODES.has(code) || code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_"))
+    );
+  }
 }
+
+const TLS_VERIFY_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "HOSTNAME_MISMATCH",
+  "INVALID_CA",
+]);
 
 const NOT_OUR_CA =
   "the server's certificate is not signed by the configured CA: check certificate-authority(-data) in the kubeconfig, or ca.crt in a pod";

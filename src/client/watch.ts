@@ -132,7 +132,12 @@ export async function* watchStream(
       if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
       // Not transient: a closed client, a certificate that does not verify. And the first
       // connection's failure is the caller's to see, as a get's is (call() already retried it).
-      if (err instanceof ClientClosedError || tlsFailure(err) || !connected) throw err;
+      if (
+        err instanceof ClientClosedError ||
+        (err instanceof ConnectionError && err.tlsVerification) ||
+        !connected
+      )
+        throw err;
       await retry(err, started);
       continue;
     }
@@ -195,31 +200,6 @@ export async function* watchStream(
     }
   }
 }
-
-/** TLS verification failures: retrying the same certificate cannot succeed (kube-rs and client-go give up too). */
-function tlsFailure(err: unknown): boolean {
-  const code = err instanceof ConnectionError ? err.code : undefined;
-  return (
-    code !== undefined &&
-    (code.startsWith("ERR_TLS_") || TLS_VERIFY_CODES.has(code) || code.startsWith("ERR_SSL_"))
-  );
-}
-
-const TLS_VERIFY_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_REVOKED",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "CERT_SIGNATURE_FAILURE",
-  "HOSTNAME_MISMATCH",
-  "INVALID_CA",
-]);
 
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
