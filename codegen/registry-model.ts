@@ -168,6 +168,16 @@ function bodyRef(op: Operation): string | undefined {
   return first ? refName(content[first]?.schema) : undefined;
 }
 
+/**
+ * The kind a subresource serves is what its GET returns: a live server labels a CRD's scale
+ * operations with the CRD's own kind although they carry autoscaling/v1 Scale (discovery's
+ * responseKind). Other verbs may answer a Status, so only GET's answer says.
+ */
+function schemaGvk(doc: OpenApiDocument, name: string | undefined): GroupVersionKind | undefined {
+  const gvks = name ? doc.components.schemas[name]?.["x-kubernetes-group-version-kind"] : undefined;
+  return gvks?.length === 1 ? gvks[0] : undefined;
+}
+
 function refName(schema: Schema | undefined): string | undefined {
   const ref = schema?.$ref;
   if (!ref?.startsWith("#/components/schemas/")) return undefined;
@@ -235,6 +245,8 @@ export function buildRegistryModel(doc: OpenApiDocument, where: string): Registr
         // The shortest path wins (proxy also has a /proxy/{path} form).
         if (path.length < sub.path.length) sub.path = path;
         if (!sub.verbs.includes(verb)) sub.verbs.push(verb);
+        const served = verb === "get" ? schemaGvk(doc, responseRef(op)) : undefined;
+        if (served) Object.assign(sub, { apiVersion: apiVersionOf(served), kind: served.kind });
         const schema = responseRef(op) ?? bodyRef(op);
         if (schema && !sub.schema && (verb === "get" || verb === "update" || verb === "create"))
           sub.schema = schema;

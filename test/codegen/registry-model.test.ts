@@ -111,3 +111,49 @@ describe("registry model", () => {
     assert.throws(() => buildRegistryModel(doc, "spec.json"), /client key "raw", which the client reserves/);
   });
 });
+
+describe("a subresource's kind", () => {
+  // What a live 1.37 server publishes for a CRD's scale subresource: its operations carry the
+  // CRD's own kind, their answer is autoscaling/v1 Scale (what discovery's responseKind says).
+  const gvk = { group: "x.example", version: "v1", kind: "Widget" };
+  const answer = (ref: string) => ({
+    "200": { description: "OK", content: { "application/json": { schema: { $ref: ref } } } },
+  });
+  const op = (action: string, ref: string) => ({
+    "x-kubernetes-action": action,
+    "x-kubernetes-group-version-kind": gvk,
+    responses: answer(ref),
+  });
+  const item = "/apis/x.example/v1/namespaces/{namespace}/widgets/{name}";
+  const doc = {
+    openapi: "3.0.0",
+    info: { title: "t", version: "v" },
+    paths: {
+      [item]: { get: op("get", "#/components/schemas/example.x.v1.Widget") },
+      [`${item}/scale`]: {
+        get: op("get", "#/components/schemas/io.k8s.api.autoscaling.v1.Scale"),
+        put: op("put", "#/components/schemas/io.k8s.api.autoscaling.v1.Scale"),
+      },
+      [`${item}/status`]: { get: op("get", "#/components/schemas/example.x.v1.Widget") },
+    },
+    components: {
+      schemas: {
+        "example.x.v1.Widget": { type: "object", "x-kubernetes-group-version-kind": [gvk] },
+        "io.k8s.api.autoscaling.v1.Scale": {
+          type: "object",
+          "x-kubernetes-group-version-kind": [{ group: "autoscaling", version: "v1", kind: "Scale" }],
+        },
+      },
+    },
+  };
+  const subs = buildRegistryModel(doc, "doc").groups.xExample?.v1?.widgets?.subresources;
+
+  it("is what its GET answers, not the label on its operations", () => {
+    assert.equal(subs?.scale?.apiVersion, "autoscaling/v1");
+    assert.equal(subs?.scale?.kind, "Scale");
+  });
+  it("stays the resource's own where the answer is that", () => {
+    assert.equal(subs?.status?.apiVersion, "x.example/v1");
+    assert.equal(subs?.status?.kind, "Widget");
+  });
+});
