@@ -10,9 +10,10 @@ import type { Schema } from "./openapi-types.js";
  *   schema already states (`oneOf: [{required: [a]}, {required: [b]}]`): they are dropped, so
  *   the field is typed by its own schema and the server checks the rest. They stay where
  *   they are the type itself: no `type` or `properties` of their own and every branch typed
- *   (int-or-string, and the non-structural v1beta1 schemas that do this);
- * - `x-kubernetes-embedded-resource` objects get `apiVersion`, `kind` and `metadata`, which
- *   the server accepts in them whether the schema lists them or not.
+ *   (int-or-string, and the non-structural v1beta1 schemas that do this), and where every
+ *   branch is an `enum` (a string narrowed to values, as the server publishes it);
+ * - `x-kubernetes-embedded-resource` objects get `apiVersion`, `kind` (both required: the
+ *   server refuses an embedded object without them, and publishes them so) and `metadata`.
  */
 export function crdSchema(schema: Schema, objectMeta: string): Schema {
   if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return schema;
@@ -29,7 +30,7 @@ export function crdSchema(schema: Schema, objectMeta: string): Schema {
     } else if (key === "additionalProperties" && isObject(value)) {
       out.additionalProperties = crdSchema(value as Schema, objectMeta);
     } else if (key === "allOf" || key === "anyOf" || key === "oneOf") {
-      if (Array.isArray(value) && junctionIsType(schema, value)) {
+      if (Array.isArray(value) && (junctionIsType(schema, value) || value.every(isEnumOnly))) {
         out[key] = value.map((s) => crdSchema(s as Schema, objectMeta));
       }
     } else if (key === "not") {
@@ -38,15 +39,26 @@ export function crdSchema(schema: Schema, objectMeta: string): Schema {
       out[key] = value;
     }
   }
-  if (schema["x-kubernetes-embedded-resource"] === true && out.properties) {
+  if (schema["x-kubernetes-embedded-resource"] === true) {
+    // Also when it lists no properties of its own (an open object): the server publishes them.
     out.properties = {
       apiVersion: { type: "string" },
       kind: { type: "string" },
       metadata: { $ref: objectMeta },
       ...out.properties,
     };
+    out.required = [...new Set(["apiVersion", "kind", ...((out.required as string[] | undefined) ?? [])])];
   }
   return out;
+}
+
+/** A junction branch that only lists values (`allOf: [{enum: [...]}]`). */
+function isEnumOnly(branch: unknown): boolean {
+  return (
+    isObject(branch) &&
+    Array.isArray(branch.enum) &&
+    Object.keys(branch).every((k) => k === "enum" || k === "description")
+  );
 }
 
 function junctionIsType(schema: Schema, branches: unknown[]): boolean {

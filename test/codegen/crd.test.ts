@@ -146,9 +146,19 @@ describe("generate --crd: the corpus onto the embedded spec", () => {
     }
     has(body, /labels\?: \{\n\s+\[key: string\]: string;/);
     has(body, /config\?: \{\n\s+\[key: string\]: unknown;/);
-    has(body, /owner\?: \{\n\s+apiVersion\?: string;\n\s+kind\?: string;\n\s+metadata\?: components/);
+    // An embedded resource needs apiVersion and kind: the server refuses one without them and
+    // publishes them required in its /openapi/v3.
+    has(body, /owner\?: \{\n\s+apiVersion: string;\n\s+kind: string;\n\s+metadata\?: components/);
     // The oneOf of `required` lists restricts values only: no union type comes of it.
     lacks(body, /sizeFrom: string/);
+  });
+
+  it("an allOf of enums narrows the string, as the server publishes it (velero's RotationScheme)", () => {
+    const types = readFileSync(join(out, "components.d.ts"), "utf8");
+    has(
+      definitionText(types, "io.velero.v1.RotationScheme"),
+      /rotationSchemePhase\?: string & \(\("New" \| "Enabled" \| "FailedValidation"\) & \("New" \| "Enabled" \| "FailedValidation"\)\);/,
+    );
   });
 
   it("drops CEL rules and extensions from the validators, and validates what the server accepts", () => {
