@@ -1,5 +1,6 @@
 import { ConfigError } from "../src/config/errors.js";
 import { type KubeConfig, loadConfig } from "../src/config/load-config.js";
+import { redactUrl } from "../src/config/server-url.js";
 import { createTransport } from "../src/transport/transport.js";
 import { GenerateError } from "./errors.js";
 import { kubernetesVersionOf } from "./generate.js";
@@ -42,14 +43,31 @@ export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<Cluster
   try {
     const fetch = async (path: string) => {
       const res = await transport.request(path, { headers: { accept: "application/json" } });
-      return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+      const location = res.headers.location;
+      return {
+        status: res.statusCode,
+        body: Buffer.from(await res.body.arrayBuffer()),
+        location: typeof location === "string" ? location : undefined,
+      };
     };
     const get = async (path: string) => {
-      const { status, body } = await fetch(path);
-      if (status !== 200) {
-        throw new GenerateError(`${config.server}${path}`, `HTTP ${status}${statusMessage(body)}`);
+      let at = path;
+      for (let hop = 0; ; hop++) {
+        const { status, body, location } = await fetch(at);
+        if (status === 200) return body;
+        // A group-version document changed after the index named its hash (a CRD was added):
+        // the server answers 301 to the new hash, as client-go follows it. Only that is
+        // followed: the same server and path, another query.
+        const next = status === 301 && location ? sameDocument(config.server, at, location) : undefined;
+        if (next && hop < 3) {
+          at = next;
+          continue;
+        }
+        throw new GenerateError(
+          `${config.server}${at}`,
+          `HTTP ${status}${statusMessage(body)}${location ? ` (to ${redactUrl(location)})` : ""}`,
+        );
       }
-      return body;
     };
     const version = JSON.parse((await get("/version")).toString("utf8")) as { gitVersion?: string };
     const label = `cluster ${config.server}${config.context ? ` (context ${config.context})` : ""}`;
@@ -74,7 +92,7 @@ export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<Cluster
         );
       }
     }
-    spec ??= parseSpecBytes(await get("/openapi/v2"), { kind: "cluster", label });
+    spec ??= parseSpecBytes(await get("/openapi/v2"), { kind: "cluster", label: `${label}, /openapi/v2` });
     return {
       spec,
       kubernetesVersion: kubernetesVersionOf(version.gitVersion ?? ""),
@@ -87,6 +105,23 @@ export async function loadClusterSpec(opts: ClusterSpecOptions): Promise<Cluster
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * `location` as a path under `server` (which may have a path prefix, as behind a proxy), when it
+ * names the same document as `path` with another query.
+ */
+export function sameDocument(server: string, path: string, location: string): string | undefined {
+  const from = new URL(`${server.replace(/\/$/, "")}${path}`);
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return undefined;
+  }
+  if (to.origin !== from.origin || to.pathname !== from.pathname) return undefined;
+  const prefix = new URL(server).pathname.replace(/\/$/, "");
+  return `${to.pathname.slice(prefix.length)}${to.search}`;
 }
 
 /** The `message` of a Kubernetes Status body, when the error body is one. */

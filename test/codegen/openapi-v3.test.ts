@@ -258,7 +258,9 @@ describe("--from-url of a server's /openapi/v3", () => {
 });
 
 describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v2", () => {
-  // Our loopback server stands in for a 1.27+ API server (the test cluster is 1.20: v2 only).
+  // Our loopback server stands in for an API server, for what a real one shows only by chance
+  // (a document changing between the index and its fetch); test/codegen/crd-cluster.int.test.ts
+  // reads the real current server's /openapi/v3.
   const v1 = readFileSync(join(specsDir, "1.35/v3/api__v1_openapi.json"));
   const kubeconfig = (url: string) => {
     const p = join(base, `kubeconfig-${url.split(":").pop()}`);
@@ -302,6 +304,63 @@ describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v
       assert.ok(!server.seen.some((s) => s.url === "/openapi/v2"));
     } finally {
       await server.close();
+    }
+  });
+
+  it("a document that changed after the index named its hash: the server's 301 to the new hash is followed", async () => {
+    const server = await fakeApiserver((req, res) => {
+      if (req.url === "/version") return json(res, 200, { gitVersion: "v1.37.2" });
+      if (req.url === "/openapi/v3")
+        return json(res, 200, { paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=OLD" } } });
+      if (req.url === "/openapi/v3/api/v1?hash=OLD")
+        return res.writeHead(301, { location: "/openapi/v3/api/v1?hash=NEW" }).end();
+      if (req.url === "/openapi/v3/api/v1?hash=NEW") return res.writeHead(200).end(v1);
+      json(res, 404, {});
+    });
+    try {
+      const r = await runCli(
+        "generate",
+        "--from-cluster",
+        "--kubeconfig",
+        kubeconfig(server.url),
+        "--out",
+        join(base, "moved"),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        server.seen.map((s) => s.url),
+        ["/version", "/openapi/v3", "/openapi/v3/api/v1?hash=OLD", "/openapi/v3/api/v1?hash=NEW"],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a 301 anywhere else (another path or host) is not followed: the error names both", async () => {
+    for (const location of ["/api/v1/secrets?x=1", "http://127.0.0.2:1/openapi/v3/api/v1?hash=NEW"]) {
+      const server = await fakeApiserver((req, res) => {
+        if (req.url === "/version") return json(res, 200, { gitVersion: "v1.37.2" });
+        if (req.url === "/openapi/v3")
+          return json(res, 200, {
+            paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=OLD" } },
+          });
+        res.writeHead(301, { location }).end();
+      });
+      try {
+        const r = await runCli(
+          "generate",
+          "--from-cluster",
+          "--kubeconfig",
+          kubeconfig(server.url),
+          "--out",
+          join(base, "moved-away"),
+        );
+        assert.equal(r.code, 1);
+        assert.ok(r.stderr.includes(`/openapi/v3/api/v1?hash=OLD: HTTP 301 (to ${location})`), r.stderr);
+        assert.equal(server.seen.length, 3);
+      } finally {
+        await server.close();
+      }
     }
   });
 
