@@ -1,62 +1,103 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
 import { runCli } from "../helpers/cli.js";
-import { testCluster } from "../helpers/cluster.js";
+import { serverMinor, testCluster } from "../helpers/cluster.js";
 import { definitionNames, readRegistry } from "../helpers/generated.js";
+import { kubectl } from "../helpers/kubectl-run.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
+// `generate --from-cluster` over /openapi/v3 of the current release, with the repository's
+// whole CRD corpus installed, against generating from the same release's committed v3 files
+// plus `--crd` of the same CRD files. (The v2 fallback for old servers: test/old-server.)
 const cluster = testCluster();
-const kubectl = (...args: string[]) =>
-  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
-    maxBuffer: 64 << 20,
-  });
+const base = scratchDir("crd-cluster-v3");
 
-// CRDs of the corpus the 1.20 test server accepts (newer controller-gen output uses fields it
-// refuses), with and without nullable fields.
-const corpus = join(repoRoot, "test/fixtures/crds");
-const files = [
-  "velero/velero.io_backuprepositories.yaml",
-  "velero/velero.io_backupstoragelocations.yaml",
-  "velero/velero.io_deletebackuprequests.yaml",
-  "velero/velero.io_rotationschemes.yaml",
-  "keda/keda.sh_cloudevents.yaml",
-  "keda/keda.sh_withtriggers.yaml",
-  "keda/eventing.keda.sh_clustercloudeventsources.yaml",
-  "kubebuilder/crew.testproject.org_firstmates.yaml",
-  "kubebuilder/crew.testproject.org_sailors.yaml",
-  "kubernetes/snapshot.storage.k8s.io_volumesnapshots.yaml",
-].map((f) => join(corpus, f));
-const groups = ["veleroIo", "kedaSh", "eventingKedaSh", "crewTestprojectOrg", "snapshotStorage"];
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith(".yaml") ? [join(dir, e.name)] : [],
+  );
+}
+type Crd = { apiVersion?: string; kind?: string; spec?: { group?: string } };
+const crdsOf = (file: string) =>
+  parseAllDocuments(readFileSync(file, "utf8"))
+    .map((d) => d.toJS() as Crd | null)
+    .filter((d): d is Crd => d?.kind === "CustomResourceDefinition");
+// Every CRD file of the corpus in apiextensions.k8s.io/v1; the v1beta1 ones (Kubernetes 1.20's
+// addons) are an API removed in 1.22, installed only by the old-server suite.
+const corpus = [...yamlFiles(join(repoRoot, "test/fixtures/crds")), ...yamlFiles(join(specsDir, "crds"))]
+  .filter((f) => {
+    const crds = crdsOf(f);
+    return crds.length > 0 && crds.every((c) => c.apiVersion === "apiextensions.k8s.io/v1");
+  })
+  .sort();
+const crdGroups = [...new Set(corpus.flatMap((f) => crdsOf(f).map((c) => c.spec?.group as string)))].sort();
 
-type Registry = ReturnType<typeof readRegistry>;
-const plurals = (r: Registry) =>
-  groups.flatMap((g) => Object.values(r[g] ?? {}).flatMap((ps) => Object.keys(ps).map((p) => `${g}/${p}`)));
+const run = async (...args: string[]) => {
+  const r = await kubectl(cluster, args, undefined, 120_000);
+  assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.toString("utf8");
+};
+/** A generated file without its header comment (command, source, sha256 differ by design). */
+const body = (dir: string, file: string) => readFileSync(join(dir, file), "utf8").replace(/^(\/\/.*\n)+/, "");
 
-describe("--crd gives what the server publishes for the same CRDs (/openapi/v2 of the 1.20 test cluster)", () => {
-  const base = scratchDir("crd-cluster");
-  const fromCrd = join(base, "from-crd");
+describe(`--from-cluster over /openapi/v3 (${cluster.version}, the whole CRD corpus installed) equals the release's committed v3 files plus --crd`, () => {
+  const files = join(base, "files");
+  const fromFiles = join(base, "from-files");
   const fromCluster = join(base, "from-cluster");
+  let progress = "";
+  let builtinGroupVersions: string[] = [];
+
   before(async () => {
-    // The base is a live 1.20 cluster's /openapi/v2 from the shared specs: generating from the
-    // test cluster before installing would race its OpenAPI aggregation (and other tests' CRDs).
-    const r = await runCli(
+    const committed = join(specsDir, `1.${serverMinor(cluster)}`, "v3");
+    assert.ok(
+      existsSync(committed),
+      `the spec corpus has no ${committed}: add the release's v3 files (test/specs/README.md)`,
+    );
+    // The release's documents the server serves (its alpha group-versions are off by default).
+    const index = JSON.parse(await run("get", "--raw", "/openapi/v3")) as { paths: Record<string, unknown> };
+    mkdirSync(files, { recursive: true });
+    for (const path of Object.keys(index.paths)) {
+      // Discovery and group documents too: they carry definitions (APIGroup, ...) of their own.
+      const name = `${path.replaceAll("/", "__")}_openapi.json`;
+      if (!existsSync(join(committed, name))) continue;
+      copyFileSync(join(committed, name), join(files, name));
+      if (/^(api\/v1|apis\/[^/]+\/[^/]+)$/.test(path)) builtinGroupVersions.push(path);
+    }
+    builtinGroupVersions = builtinGroupVersions.sort();
+    assert.ok(builtinGroupVersions.length >= 20, builtinGroupVersions.join(" "));
+    const groups = [
+      ...new Set(builtinGroupVersions.map((p) => (p === "api/v1" ? "core" : (p.split("/")[1] as string)))),
+      ...crdGroups,
+    ].join(",");
+
+    const f = await runCli(
       "generate",
       "--from-file",
-      join(specsDir, "1.20/swagger.json"),
+      files,
       "--crd",
-      ...files,
+      ...corpus,
+      "--groups",
+      groups,
       "--out",
-      fromCrd,
+      fromFiles,
     );
-    assert.equal(r.code, 0, r.stderr);
-    for (const f of files) await kubectl("apply", "-f", f);
-    // A CRD reaches /openapi/v2 a while after it is served: regenerate until all have.
-    const want = plurals(readRegistry(fromCrd));
+    assert.equal(f.code, 0, f.stderr);
+    // Server-side: cert-manager's CRDs exceed the annotation client-side apply keeps.
+    for (const file of corpus) await run("apply", "--server-side", "--force-conflicts", "-f", file);
+    // A CRD reaches /openapi/v3 a moment after it is served: regenerate until all have.
+    const want = Object.keys(readRegistry(fromFiles)).sort();
     const deadline = Date.now() + 120_000;
     for (;;) {
       const c = await runCli(
@@ -64,61 +105,95 @@ describe("--crd gives what the server publishes for the same CRDs (/openapi/v2 o
         "--from-cluster",
         "--kubeconfig",
         cluster.kubeconfigs.admin,
+        "--groups",
+        groups,
         "--out",
         fromCluster,
       );
-      assert.equal(c.code, 0, c.stderr);
-      const have = new Set(plurals(readRegistry(fromCluster)));
-      if (want.every((p) => have.has(p))) break;
-      if (Date.now() > deadline)
-        assert.fail(`not published after 120 s: ${want.filter((p) => !have.has(p))}`);
+      // A group not yet in /openapi/v3 is refused by --groups: the same wait.
+      const unpublished = c.code === 1 && /--groups .*: no such API group/.test(c.stderr);
+      if (!unpublished) assert.equal(c.code, 0, c.stderr);
+      progress = c.stderr + c.stdout;
+      const have = unpublished ? {} : readRegistry(fromCluster);
+      const missing = Object.entries(readRegistry(fromFiles)).flatMap(([g, vs]) =>
+        Object.entries(vs).flatMap(([v, ps]) =>
+          Object.keys(ps)
+            .filter((p) => !have[g]?.[v]?.[p])
+            .map((p) => `${g}/${v}/${p}`),
+        ),
+      );
+      if (missing.length === 0 && Object.keys(have).sort().join() === want.join()) break;
+      if (Date.now() > deadline) assert.fail(`not published after 120 s: ${missing.join(", ") || c.stderr}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   });
   after(async () => {
-    for (const f of files) await kubectl("delete", "-f", f, "--ignore-not-found").catch(() => {});
+    for (const file of corpus) await run("delete", "--ignore-not-found", "-f", file).catch(() => {});
     rmSync(base, { recursive: true, force: true });
   });
 
-  it("the same registry entry for every served version", () => {
-    const a = readRegistry(fromCrd);
-    const b = readRegistry(fromCluster);
-    let n = 0;
-    for (const g of groups) {
-      assert.ok(a[g], `${g} is generated from the files`);
-      for (const [version, ps] of Object.entries(a[g] ?? {})) {
-        for (const [plural, entry] of Object.entries(ps)) {
-          assert.deepEqual(entry, b[g]?.[version]?.[plural], `${g}.${version}.${plural}`);
-          n++;
-        }
-      }
+  it("every CRD of the corpus is installed: CEL rules, selectableFields, all served versions", async () => {
+    const served = JSON.parse(await run("get", "crd", "-o", "json")) as {
+      items: {
+        spec: { group: string; versions: { served: boolean }[] };
+        status: { conditions?: { type: string; status: string }[] };
+      }[];
+    };
+    const ours = served.items.filter((c) => crdGroups.includes(c.spec.group));
+    const inFiles = corpus.flatMap(crdsOf).length;
+    assert.equal(ours.length, inFiles);
+    for (const c of ours) {
+      assert.ok(
+        c.status.conditions?.some((x) => x.type === "Established" && x.status === "True"),
+        c.spec.group,
+      );
     }
-    assert.equal(n, 12); // firstmates and volumesnapshots serve two versions each
+    const text = corpus.map((f) => readFileSync(f, "utf8")).join("\n");
+    assert.match(text, /x-kubernetes-validations/);
+    assert.ok(corpus.length >= 28, `${corpus.length} files`);
   });
 
-  it("types assignable both ways wherever v2 can say what the CRD says (no nullable fields)", async () => {
-    // /openapi/v2 cannot express nullable: the 1.20 server drops such a field's type or its
-    // null, so only the --crd types are exact there (tested in crd.test.ts).
-    const exact = files.filter((f) => !readFileSync(f, "utf8").includes("nullable: true"));
-    assert.ok(exact.length >= 6);
-    const defs = definitionNames(fromCrd)
-      .filter((d) => !d.startsWith("io.k8s."))
-      .filter((d) =>
-        exact.some((f) => {
-          const text = readFileSync(f, "utf8");
-          const kind = /kind: (\w+)/.exec(text.slice(text.indexOf("names:")))?.[1];
-          return d.endsWith(`.${kind}`) || d.endsWith(`.${kind}List`);
-        }),
-      );
-    assert.ok(defs.length >= 12, defs.join(", "));
+  it("read over /openapi/v3, one document per group-version, with a progress line", () => {
+    assert.match(progress, /source: +cluster .*\/openapi\/v3$/m);
+    const last = [...progress.matchAll(/fetching OpenAPI v3 documents: (\d+) of (\d+)/g)].at(-1);
+    const [done, total] = [Number(last?.[1] ?? 0), Number(last?.[2] ?? 0)];
+    assert.equal(done, total);
+    assert.ok(total >= builtinGroupVersions.length + crdGroups.length, `${total} documents`);
+  });
+
+  it("the same registry, client types and names, byte for byte below the header", () => {
+    for (const file of ["registry.ts", "client.d.ts", "names.d.ts", "raw.ts"]) {
+      assert.ok(body(fromCluster, file) === body(fromFiles, file), `${file} differs`);
+    }
+    const apiVersions = new Set(
+      Object.values(readRegistry<{ apiVersion: string }>(fromCluster)).flatMap((vs) =>
+        Object.values(vs).flatMap((ps) => Object.values(ps).map((e) => e.apiVersion.split("/")[0])),
+      ),
+    );
+    assert.deepEqual(
+      crdGroups.filter((g) => !apiVersions.has(g)),
+      [],
+    );
+  });
+
+  it("every definition's type assignable from the cluster's to the files' (both ways for the CRDs)", async () => {
+    // The release's committed files are written with the OpenAPIEnums gate off, a live server
+    // has it on: its built-in enums are string unions where the files say string, so built-ins
+    // go one way. A CRD's schema is the same document both ways.
+    const defs = definitionNames(fromCluster);
+    assert.deepEqual(defs, definitionNames(fromFiles));
+    const crd = defs.filter((d) => !d.startsWith("io.k8s."));
+    assert.ok(crd.length >= 60, `${crd.length} CRD definitions`);
     writeFileSync(
       join(fromCluster, "assignable.ts"),
       [
-        'import type { components as Crd } from "../from-crd/components.js";',
-        'import type { components as V2 } from "./components.js";',
+        'import type { components as Files } from "../from-files/components.js";',
+        'import type { components as Live } from "./components.js";',
         ...defs.flatMap((d, i) => [
-          `export const toV2_${i} = (x: Crd["schemas"]["${d}"]): V2["schemas"]["${d}"] => x;`,
-          `export const toCrd_${i} = (x: V2["schemas"]["${d}"]): Crd["schemas"]["${d}"] => x;`,
+          `export const toFiles_${i} = (x: Live["schemas"]["${d}"]): Files["schemas"]["${d}"] => x;`,
+          ...(d.startsWith("io.k8s.")
+            ? []
+            : [`export const toLive_${i} = (x: Files["schemas"]["${d}"]): Live["schemas"]["${d}"] => x;`]),
         ]),
         "",
       ].join("\n"),
