@@ -1,10 +1,13 @@
 // The test command: lint, build, then one `node --test` run.
 //   node scripts/test.mjs unit          no cluster: *.test.ts only
 //   node scripts/test.mjs integration   the cluster and *.int.test.ts only
-//   node scripts/test.mjs all           everything (what CI runs)
+//   node scripts/test.mjs all           both (npm test): the integration tests on the current release
+//   node scripts/test.mjs old-server    test/old-server/ on the old stack (1.20): the fallbacks a
+//                                       client needs for old clusters (CI runs it after npm test)
 //   node scripts/test.mjs integration test/x/y.int.test.ts ...   only those files of the mode
-// The cluster (test/cluster/up.sh) is started once for the run and ended by its PIDs
-// afterwards, also when tests fail or the run is interrupted.
+// The cluster (test/cluster/up.sh: the current release, or --version 1.20 for old-server) is
+// started once for the run and ended by its PIDs afterwards, also when tests fail or the run
+// is interrupted.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -14,8 +17,9 @@ const mode = process.argv[2] ?? "all";
 // Arguments naming test files pick those files; the others go to `node --test`.
 const picked = process.argv.slice(3).filter((a) => a.endsWith(".test.ts"));
 const extra = process.argv.slice(3).filter((a) => !a.endsWith(".test.ts"));
-if (!["unit", "integration", "all"].includes(mode)) {
-  console.error("usage: node scripts/test.mjs unit|integration|all [test files] [node --test args]");
+const modes = ["unit", "integration", "all", "old-server"];
+if (!modes.includes(mode)) {
+  console.error(`usage: node scripts/test.mjs ${modes.join("|")} [test files] [node --test args]`);
   process.exit(2);
 }
 
@@ -29,10 +33,14 @@ function find(dir, out = []) {
   return out.sort();
 }
 const all = find(join(root, "test"));
+const oldServer = (f) => f.startsWith("test/old-server/");
+const inMode = (f) => {
+  if (mode === "old-server") return oldServer(f);
+  if (oldServer(f)) return false;
+  return mode === "all" || (mode === "unit") !== f.endsWith(".int.test.ts");
+};
 const files = all.filter(
-  (f) =>
-    (mode === "all" ? true : mode === "unit" ? !f.endsWith(".int.test.ts") : f.endsWith(".int.test.ts")) &&
-    (picked.length === 0 || picked.some((p) => relative(root, resolve(p)) === f)),
+  (f) => inMode(f) && (picked.length === 0 || picked.some((p) => relative(root, resolve(p)) === f)),
 );
 const unknown = picked.filter((p) => !all.includes(relative(root, resolve(p))));
 if (unknown.length) {
@@ -70,7 +78,8 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 const env = { ...process.env };
 if (files.some((f) => f.endsWith(".int.test.ts"))) {
-  clusterDir = execFileSync("bash", [join(root, "test/cluster/up.sh")], {
+  const version = mode === "old-server" ? ["--version", "1.20"] : [];
+  clusterDir = execFileSync("bash", [join(root, "test/cluster/up.sh"), ...version], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",

@@ -4,7 +4,7 @@
 
 # What install.sh and up.sh run without --version (or KUBEFETCH_CLUSTER_VERSION):
 # "1.20" (the old stack) or "current".
-DEFAULT_VERSION=1.20
+DEFAULT_VERSION=current
 
 # The current release: the newest non-prerelease k8s.io/kubernetes the module proxy serves
 # (`go list -m -versions k8s.io/kubernetes`), built from its Go modules.

@@ -341,12 +341,11 @@ describe("kubefetch generate --from-cluster", () => {
       out,
       '"configtestExampleCom"',
       (r) => {
-        // 1.20 serves /openapi/v2 only; the current release /openapi/v3 (GA in 1.27), preferred.
+        // The current release serves /openapi/v3 (GA in 1.27), preferred; the v2 fallback is
+        // test/old-server's.
         assert.match(
           r.stdout,
-          serverMinor(cluster) >= 27
-            ? /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\), \/openapi\/v3\n/
-            : /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\)\n/,
+          /source: +cluster https:\/\/127\.0\.0\.1:\d+ \(context kubefetch-test\), \/openapi\/v3\n/,
         );
         assert.match(r.stdout, new RegExp(`\\(Kubernetes 1\\.${serverMinor(cluster)}\\)`));
       },

@@ -53,6 +53,30 @@ after(async () => {
 });
 
 describe("cp.toPod: as kubectl cp LOCAL POD:PATH", () => {
+  it("on a v5 server no shell is needed: tar alone unpacks, stdin's close ends the archive", async () => {
+    // v4 can only end tar's input with `sh -c 'head -c N | tar'` (test/old-server): a container
+    // without sh and head shows the copy runs on tar alone.
+    await kube.core.v1.pods.create(
+      busyboxPod(cluster, ns, "no-shell", "rm /bin/sh /bin/head; exec sleep 3600"),
+    );
+    await waitForPod(kube, ns, "no-shell", (p) => p.status?.phase === "Running", "Running");
+    await assert.rejects(
+      kube.core.v1.pods.exec({ namespace: ns, name: "no-shell", command: ["sh", "-c", "true"] }),
+      /executable file not found/,
+    );
+    const data = randomBytes(100_000);
+    const file = join(local, "no-shell.bin");
+    writeFileSync(file, data);
+    const r = await kube.cp.toPod({ namespace: ns, name: "no-shell", from: file, to: "/tmp/copied.bin" });
+    assert.deepEqual(r, { entries: 1, bytes: data.length });
+    const back = await kube.core.v1.pods.exec({
+      namespace: ns,
+      name: "no-shell",
+      command: ["md5sum", "/tmp/copied.bin"],
+    });
+    assert.equal(back.stdout, `${md5(data)}  /tmp/copied.bin\n`);
+  });
+
   it("a 10 MB binary file: the pod's md5sum equals ours, and kubectl's copy is the same bytes", async () => {
     const data = randomBytes(10 << 20);
     const file = join(local, "big.bin");

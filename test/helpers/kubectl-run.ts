@@ -35,3 +35,12 @@ export function kubectl(
     }),
   );
 }
+
+/** `kubectl get --raw PATH` as the admin: its stdout, or its error text. */
+export async function kubectlGetRaw(
+  cluster: TestCluster,
+  path: string,
+): Promise<{ ok: boolean; out: string }> {
+  const r = await kubectl(cluster, ["--cache-dir", `${cluster.dir}/kubectl-cache`, "get", "--raw", path]);
+  return r.code === 0 ? { ok: true, out: r.stdout.toString("utf8") } : { ok: false, out: r.stderr };
+}
