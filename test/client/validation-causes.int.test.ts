@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { parseAllDocuments } from "yaml";
 import { isForbidden, isInvalid, KubeError, loadConfig } from "../../src/index.js";
-import { runCli } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { generateForCrd } from "../helpers/crd.js";
 import { until } from "../helpers/node.js";
 import { specsDir } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
@@ -81,13 +81,7 @@ describe("a create refused by a CRD's x-kubernetes-validations rules", () => {
   let kube: Client;
 
   before(async () => {
-    const file = join(out, "crd.json");
-    writeFileSync(file, JSON.stringify(crd));
-    const gen = join(out, "api");
-    const r = await runCli("generate", "--crd", file, "--groups", `core,${group}`, "--out", gen);
-    assert.equal(r.code, 0, r.stderr);
-    const generated = await import(join(gen, "index.ts"));
-    const groupKey = Object.keys(generated.registry).find((k) => k !== "core") ?? "";
+    const { file, generated, groupKey } = await generateForCrd(crd, out);
     const config = await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} });
     kube = createClient(config);
     crdClient = generated.createClient(config) as CrdClient;

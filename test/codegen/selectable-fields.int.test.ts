@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { KubeError, loadConfig } from "../../src/index.js";
-import { runCli } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
+import { generateForCrd } from "../helpers/crd.js";
 import { until } from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
@@ -69,13 +69,7 @@ describe("field selectors on a CRD's selectableFields, through the client genera
       .sort();
 
   before(async () => {
-    const file = join(out, "crd.json");
-    writeFileSync(file, JSON.stringify(crd));
-    const gen = join(out, "api");
-    const r = await runCli("generate", "--crd", file, "--groups", `core,${group}`, "--out", gen);
-    assert.equal(r.code, 0, r.stderr);
-    const generated = await import(join(gen, "index.ts"));
-    const groupKey = Object.keys(generated.registry).find((k) => k !== "core") ?? "";
+    const { file, generated, groupKey } = await generateForCrd(crd, out);
     kube = generated.createClient(
       await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }),
     ) as CrdClient;
@@ -128,10 +122,7 @@ describe("field selectors on a CRD's selectableFields, through the client genera
 
   it("a selector on a field that is not selectable is the server's 400 BadRequest, as a KubeError", async () => {
     const fieldSelector = "spec.material=cotton";
-    const e = await shirts.list({ namespace: ns, fieldSelector }).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+    const e = await shirts.list({ namespace: ns, fieldSelector }).catch((x: unknown) => x);
     assert.ok(e instanceof KubeError, String(e));
     const raw = await kube.raw.GET(`/apis/${apiVersion}/namespaces/${ns}/${plural}`, {
       params: { query: { fieldSelector } },
