@@ -42,44 +42,60 @@ async function sleeper(name: string, resources?: Record<string, Record<string, s
 const cores = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
 
 describe("pods/resize through the typed client", () => {
-  it("the server takes the new resources into the spec; the kubelet defers a resize the node cannot hold, leaving the container as it was", async () => {
-    const before = { requests: { cpu: "100m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
-    const running = await sleeper("resize", before);
-    const node = await kube.core.v1.nodes.get({ name: cluster.node.name });
-    const capacity = cores(String(node.status?.capacity?.cpu));
-    assert.ok(capacity > 0, `node cpu capacity ${node.status?.capacity?.cpu}`);
-    // More CPU than the node has. A resize the node can hold is actuated, and this node's
-    // kubelet (cgroupsPerQOS: false, so no pod cgroup) dies on it: kubelet 1.37.2 dereferences
-    // the pod cgroup's nil memory config in doPodResizeAction. Asking for more than the
-    // capacity has the kubelet judge the resize and stop before actuating it.
-    const cpu = `${capacity * 4}`;
-    const wanted = { requests: { cpu, memory: "48Mi" }, limits: { cpu, memory: "96Mi" } };
+  // What this node cannot show: a resize it actuates. Its kubelet runs with cgroupsPerQOS:
+  // false (no host cgroups of ours), and kubelet 1.37.2 then dereferences a nil pod cgroup
+  // config in doPodResizeAction and exits. So the server's side is tested: a pod the scheduler
+  // never places takes the resize into its spec, and a resize of a running pod past what its
+  // node has is refused by the server before the kubelet hears of it.
+  const before = { requests: { cpu: "100m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
+  const wanted = { requests: { cpu: "150m", memory: "48Mi" }, limits: { cpu: "300m", memory: "96Mi" } };
+
+  it("patch writes the new resources into the pod's spec and bumps its generation; get reads them back", async () => {
+    const pod = busyboxPod(cluster, ns, "unplaced", "sleep 3600", "Always");
+    const [c] = pod.spec.containers;
+    const created = await kube.core.v1.pods.create({
+      ...pod,
+      spec: {
+        ...pod.spec,
+        nodeSelector: { "kubefetch.test/no-such-node": "true" },
+        containers: [{ ...(c as NonNullable<typeof c>), resources: before }],
+      },
+    });
     const resized = await kube.core.v1.pods.resize.patch(
-      { namespace: ns, name: "resize" },
+      { namespace: ns, name: "unplaced" },
       { spec: { containers: [{ name: "c", resources: wanted }] } },
       { type: "strategic" },
     );
     assert.equal(resized.kind, "Pod");
     assert.deepEqual(resized.spec?.containers[0]?.resources, wanted);
-    const generation = resized.metadata?.generation ?? 0;
-    assert.ok(generation > (running.metadata?.generation ?? 0), `generation ${generation}`);
-    // resize.get reads the pod through the subresource: the spec as the server now has it.
-    const got = await kube.core.v1.pods.resize.get({ namespace: ns, name: "resize" });
+    assert.ok((resized.metadata?.generation ?? 0) > (created.metadata?.generation ?? 0));
+    const got = await kube.core.v1.pods.resize.get({ namespace: ns, name: "unplaced" });
     assert.deepEqual(got.spec?.containers[0]?.resources, wanted);
+    // The pod read the plain way has them too.
+    const plain = await kube.core.v1.pods.get({ namespace: ns, name: "unplaced" });
+    assert.deepEqual(plain.spec?.containers[0]?.resources, wanted);
+  });
 
-    const pending = (p: typeof running) =>
-      p.status?.conditions?.find((c) => c.type === "PodResizePending" && c.observedGeneration === generation);
-    const judged = await waitForPod(kube, ns, "resize", (p) => pending(p) !== undefined, "PodResizePending");
-    const condition = pending(judged);
-    assert.equal(condition?.status, "True");
-    assert.equal(condition?.reason, "Deferred", JSON.stringify(condition));
-    assert.match(condition?.message ?? "", /cpu/, JSON.stringify(condition));
-    // Nothing was actuated: the container keeps its resources and allocation, and runs on.
-    const status = judged.status?.containerStatuses?.find((s) => s.name === "c");
-    assert.deepEqual(status?.resources, before);
-    assert.deepEqual(status?.allocatedResources, before.requests);
-    assert.equal(status?.restartCount, 0);
-    assert.ok(status?.state?.running, JSON.stringify(status?.state));
+  it("a running pod resized past its node's allocatable CPU: the server's 403 (cause NodeCapacity), the pod untouched", async () => {
+    const running = await sleeper("resize", before);
+    const node = await kube.core.v1.nodes.get({ name: cluster.node.name });
+    const cpu = `${cores(String(node.status?.allocatable?.cpu)) * 4}`;
+    const e = await kube.core.v1.pods.resize
+      .patch(
+        { namespace: ns, name: "resize" },
+        { spec: { containers: [{ name: "c", resources: { requests: { cpu }, limits: { cpu } } }] } },
+        { type: "strategic" },
+      )
+      .catch((x: unknown) => x);
+    assert.ok(e instanceof KubeError && e.status === 403 && e.reason === "Forbidden", String(e));
+    assert.deepEqual(
+      e.causes.map((c) => c.reason),
+      ["NodeCapacity"],
+    );
+    assert.match(e.message, /node didn't have enough allocatable resources: cpu/);
+    const after = await kube.core.v1.pods.get({ namespace: ns, name: "resize" });
+    assert.deepEqual(after.spec?.containers[0]?.resources, before);
+    assert.equal(after.metadata?.generation, running.metadata?.generation);
   });
 
   it("a resize that would lower a request below zero is the server's 422, as a KubeError", async () => {
