@@ -1,3 +1,8 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli } from "./cli.js";
+
 /**
  * A CustomResourceDefinition with one served and stored version, v1, whose objects' `spec`
  * has the given schema. Each test gives its own group, so tests never share a kind.
@@ -29,4 +34,29 @@ export function crdFor(o: {
       ],
     },
   };
+}
+
+/**
+ * `kubefetch generate --crd` of one CRD (written to `out/crd.json`) into `out/api`, with core
+ * and the CRD's group only. Returns the file (to install), the generated module and the CRD
+ * group's key in the client (`kube[groupKey].v1.<plural>`).
+ */
+export async function generateForCrd(
+  crd: { spec: { group: string } },
+  out: string,
+): Promise<{ file: string; generated: GeneratedModule; groupKey: string }> {
+  const file = join(out, "crd.json");
+  writeFileSync(file, JSON.stringify(crd));
+  const gen = join(out, "api");
+  const r = await runCli("generate", "--crd", file, "--groups", `core,${crd.spec.group}`, "--out", gen);
+  assert.equal(r.code, 0, r.stderr);
+  const generated = (await import(join(gen, "index.ts"))) as GeneratedModule;
+  const groupKey = Object.keys(generated.registry).find((k) => k !== "core") ?? "";
+  return { file, generated, groupKey };
+}
+
+/** What a generated index.ts exports, as a test that imports it at run time sees it. */
+export interface GeneratedModule {
+  createClient(config: unknown): unknown;
+  registry: Record<string, unknown>;
 }
