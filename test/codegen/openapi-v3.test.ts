@@ -279,6 +279,19 @@ describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v
     return p;
   };
 
+  /** A server whose v3 index lists api/v1 at `hash`; `document` answers every other path. */
+  const v3Server = (hash: string, document: Parameters<typeof fakeApiserver>[0]) =>
+    fakeApiserver((req, res, n) => {
+      if (req.url === "/version") return json(res, 200, { gitVersion: "v1.37.2" });
+      if (req.url === "/openapi/v3")
+        return json(res, 200, {
+          paths: { "api/v1": { serverRelativeURL: `/openapi/v3/api/v1?hash=${hash}` } },
+        });
+      document(req, res, n);
+    });
+  const fromCluster = (url: string, out: string) =>
+    runCli("generate", "--from-cluster", "--kubeconfig", kubeconfig(url), "--out", join(base, out));
+
   it("fetches every group-version document the v3 index lists, with a progress line", async () => {
     const server = await fakeApiserver((req, res) => {
       if (req.url === "/version") return json(res, 200, { gitVersion: "v1.35.0" });
@@ -308,24 +321,14 @@ describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v
   });
 
   it("a document that changed after the index named its hash: the server's 301 to the new hash is followed", async () => {
-    const server = await fakeApiserver((req, res) => {
-      if (req.url === "/version") return json(res, 200, { gitVersion: "v1.37.2" });
-      if (req.url === "/openapi/v3")
-        return json(res, 200, { paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=OLD" } } });
+    const server = await v3Server("OLD", (req, res) => {
       if (req.url === "/openapi/v3/api/v1?hash=OLD")
         return res.writeHead(301, { location: "/openapi/v3/api/v1?hash=NEW" }).end();
       if (req.url === "/openapi/v3/api/v1?hash=NEW") return res.writeHead(200).end(v1);
       json(res, 404, {});
     });
     try {
-      const r = await runCli(
-        "generate",
-        "--from-cluster",
-        "--kubeconfig",
-        kubeconfig(server.url),
-        "--out",
-        join(base, "moved"),
-      );
+      const r = await fromCluster(server.url, "moved");
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(
         server.seen.map((s) => s.url),
@@ -338,23 +341,9 @@ describe("--from-cluster: /openapi/v3 when the server serves it, else /openapi/v
 
   it("a 301 anywhere else (another path or host) is not followed: the error names both", async () => {
     for (const location of ["/api/v1/secrets?x=1", "http://127.0.0.2:1/openapi/v3/api/v1?hash=NEW"]) {
-      const server = await fakeApiserver((req, res) => {
-        if (req.url === "/version") return json(res, 200, { gitVersion: "v1.37.2" });
-        if (req.url === "/openapi/v3")
-          return json(res, 200, {
-            paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=OLD" } },
-          });
-        res.writeHead(301, { location }).end();
-      });
+      const server = await v3Server("OLD", (_req, res) => res.writeHead(301, { location }).end());
       try {
-        const r = await runCli(
-          "generate",
-          "--from-cluster",
-          "--kubeconfig",
-          kubeconfig(server.url),
-          "--out",
-          join(base, "moved-away"),
-        );
+        const r = await fromCluster(server.url, "moved-away");
         assert.equal(r.code, 1);
         assert.ok(r.stderr.includes(`/openapi/v3/api/v1?hash=OLD: HTTP 301 (to ${location})`), r.stderr);
         assert.equal(server.seen.length, 3);
