@@ -3,7 +3,7 @@
 // malformed or oversized answer gives.
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import { describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { createConfig, InvalidRequestError, KubeError } from "../../src/index.js";
 import { aggregatedApi, aggregatedApis, legacy } from "../fixtures/discovery/answers-1.37.js";
@@ -36,6 +36,12 @@ const objects: Record<string, Answer> = {
   "/apis/edge.kubefetch.example/v1/namespaces/d/gadgets/g": { type: "application/json", body: GADGET },
 };
 
+// Closed after each test, also one whose assertion failed: nothing keeps the run alive.
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((close) => close()));
+});
+
 /** A server of ours answering `answers` by path (anything else: 404), and a client of it. */
 async function serve(answers: Record<string, Answer>) {
   const s = await fakeApiserver((r, res) => send(res, answers[r.url] ?? objects[r.url]));
@@ -43,15 +49,11 @@ async function serve(answers: Record<string, Answer>) {
     retry: { maxRetries: 0 },
   });
   const discovery = (): Seen[] => s.seen.filter((r) => !(r.url in objects));
-  return {
-    kube,
-    discovery,
-    paths: () => discovery().map((r) => r.url),
-    close: async () => {
-      await kube.close();
-      await s.close();
-    },
-  };
+  cleanups.push(async () => {
+    await kube.close();
+    await s.close();
+  });
+  return { kube, discovery, paths: () => discovery().map((r) => r.url) };
 }
 
 const aggregated = (version: string) => {
@@ -122,7 +124,6 @@ describe("a server that answers in the aggregated format: everything from /api a
       });
       assert.deepEqual(s.paths(), ["/api", "/apis"]);
       for (const r of s.discovery()) assert.equal(r.headers.accept, CLIENT_GO_ACCEPT);
-      await s.close();
     });
   }
 
@@ -138,7 +139,6 @@ describe("a server that answers in the aggregated format: everything from /api a
       d.api(),
     ]);
     assert.deepEqual(s.paths().sort(), ["/api", "/apis"]);
-    await s.close();
   });
 
   it("the dynamic client's subresources come from the aggregated answer (pods/proxy; none on configmaps)", async () => {
@@ -155,7 +155,6 @@ describe("a server that answers in the aggregated format: everything from /api a
       (e: unknown) => e instanceof InvalidRequestError && /not a path of ConfigMap/.test(e.message),
     );
     assert.deepEqual(s.paths(), ["/api", "/api/v1/namespaces/d/pods/p:80/proxy/x"]);
-    await s.close();
   });
 
   it("a body of kind APIGroupDiscoveryList under a plain application/json is read as aggregated", async () => {
@@ -165,7 +164,6 @@ describe("a server that answers in the aggregated format: everything from /api a
     });
     assert.deepEqual(await s.kube.discovery.resources("apps/v1"), withoutHash(legacy["/apis/apps/v1"]));
     assert.deepEqual(s.paths(), ["/apis"]);
-    await s.close();
   });
 
   it("a group or version the answer does not hold (a CRD added since) is asked for by its own path", async () => {
@@ -185,7 +183,6 @@ describe("a server that answers in the aggregated format: everything from /api a
       (e: unknown) => e instanceof KubeError && e.status === 404,
     );
     assert.deepEqual(s.paths(), ["/apis", "/apis/new.example/v1", "/apis/gone.example"]);
-    await s.close();
   });
 
   it("refresh() forgets the two answers: the next call asks again", async () => {
@@ -195,7 +192,6 @@ describe("a server that answers in the aggregated format: everything from /api a
     s.kube.discovery.refresh();
     assert.notEqual(await s.kube.discovery.resources("apps/v1"), before);
     assert.deepEqual(s.paths(), ["/apis", "/apis"]);
-    await s.close();
   });
 });
 
@@ -225,7 +221,6 @@ describe("a server that answers in the per-group format (before 1.26): the per-g
         r.url === "/api" || r.url === "/apis" ? CLIENT_GO_ACCEPT : "application/json",
       );
     }
-    await s.close();
   });
 });
 
@@ -257,7 +252,6 @@ describe("answers that cannot be used", () => {
     s.kube.discovery.refresh();
     await assert.rejects(s.kube.discovery.resources("edge.kubefetch.example/v1beta1"), isStale);
     assert.deepEqual(s.paths(), ["/apis", "/apis"]);
-    await s.close();
   });
 
   it("a malformed aggregated body is a KubeError naming /apis, for every method that needs it; it is not cached", async () => {
@@ -280,7 +274,6 @@ describe("answers that cannot be used", () => {
     broken = false;
     assert.deepEqual(await s.kube.discovery.resources("apps/v1"), withoutHash(legacy["/apis/apps/v1"]));
     assert.deepEqual(s.paths(), ["/apis", "/apis", "/apis", "/apis"]);
-    await s.close();
   });
 
   it("a body that is not JSON under the aggregated Content-Type is a KubeError", async () => {
@@ -291,7 +284,6 @@ describe("answers that cannot be used", () => {
       s.kube.discovery.api(),
       (e: unknown) => e instanceof KubeError && e.path === "/api" && /the answer is not JSON/.test(e.message),
     );
-    await s.close();
   });
 
   it("an answer over 32 MiB is refused after 32 MiB (declared or not), and the client goes on", async () => {
@@ -327,6 +319,5 @@ describe("answers that cannot be used", () => {
     await assert.rejects(s.kube.discovery.api(), tooBig("/api"));
     await assert.rejects(s.kube.discovery.groups(), tooBig("/apis"));
     assert.equal((await s.kube.discovery.version()).gitVersion, "v1.37.2");
-    await s.close();
   });
 });
