@@ -1,5 +1,8 @@
-import type { ApiResourceList, Discovery } from "../../src/index.js";
+// Discovery as the real kubectl (cluster.json's) sees it, the judge of ours: the table of
+// `api-resources -o wide`, the per-group lists of `get --raw`, and that table made from ours.
+import type { ApiResourceList } from "../../src/index.js";
 import type { TestCluster } from "./cluster.js";
+import type { GroupVersions } from "./discovery-walk.js";
 import { kubectl } from "./kubectl-run.js";
 
 /** One line of `kubectl api-resources -o wide`, its columns as text. */
@@ -37,29 +40,13 @@ export async function kubectlApiResources(cluster: TestCluster): Promise<ApiReso
   });
 }
 
-/** Every group-version the server lists, the core group's first, each group's preferred one first. */
-export async function groupVersions(
-  d: Discovery,
-): Promise<{ group: string; preferred: string; versions: string[] }[]> {
-  const core = await d.api();
-  const groups = await d.groups();
-  return [
-    { group: "", preferred: core.versions[0] ?? "", versions: core.versions },
-    ...groups.groups.map((g) => ({
-      group: g.name,
-      preferred: g.preferredVersion?.groupVersion ?? "",
-      versions: g.versions.map((v) => v.groupVersion),
-    })),
-  ];
-}
-
 /**
  * The table kubectl prints, from our discovery: as client-go's ServerPreferredResources picks
  * them (a resource's preferred version, else the first version that serves it; no
  * subresources), less those without verbs (as kubectl api-resources leaves them out).
  */
 export function apiResourcesTable(
-  groups: { group: string; preferred: string; versions: string[] }[],
+  groups: GroupVersions[],
   lists: ReadonlyMap<string, ApiResourceList>,
 ): ApiResourceRow[] {
   const picked = new Map<string, ApiResourceRow>();
@@ -87,3 +74,11 @@ export function apiResourcesTable(
 /** Rows in one order, for comparing tables whatever order each was printed in. */
 export const sortedRows = (rows: ApiResourceRow[]) =>
   [...rows].sort((a, b) => `${a.apiVersion} ${a.name}`.localeCompare(`${b.apiVersion} ${b.name}`));
+
+/** The server's per-group list of a group-version, as `kubectl get --raw` fetches it. */
+export async function perGroupList(cluster: TestCluster, groupVersion: string): Promise<ApiResourceList> {
+  const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
+  const r = await kubectl(cluster, ["get", "--raw", path]);
+  if (r.code !== 0) throw new Error(`kubectl get --raw ${path}: ${r.stderr}`);
+  return JSON.parse(r.stdout.toString("utf8")) as ApiResourceList;
+}
