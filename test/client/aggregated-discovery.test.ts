@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isAggregated, splitAggregated } from "../../src/client/aggregated-discovery.js";
-import { KubeError } from "../../src/index.js";
+import { type ApiResourceList, KubeError } from "../../src/index.js";
 import { aggregatedApi, aggregatedApis, legacy } from "../fixtures/discovery/answers-1.37.js";
 import { fc, fuzz } from "../helpers/fuzz.js";
 
@@ -63,19 +63,17 @@ describe("a real server's aggregated answer becomes its per-group documents", ()
     }
   });
 
-  it("a subresource answered by another group's kind names that group-version (deployments/scale)", () => {
-    const scale = (
-      split(aggregatedApis).lists.get("apps/v1") as { resources: { name: string }[] }
-    ).resources.find((r) => r.name === "deployments/scale");
-    assert.deepEqual(scale, {
-      name: "deployments/scale",
-      singularName: "",
-      namespaced: true,
-      group: "autoscaling",
-      version: "v1",
-      kind: "Scale",
-      verbs: ["get", "patch", "update"],
-    });
+  it("a kind's group-version is named only where it differs from the list's own, as in the per-group lists", () => {
+    const lists = split(aggregatedApis).lists;
+    const gvk = (gv: string, name: string) => {
+      const r = (lists.get(gv) as ApiResourceList).resources.find((x) => x.name === name);
+      return [r?.group, r?.version, r?.kind];
+    };
+    assert.deepEqual(gvk("apps/v1", "deployments/scale"), ["autoscaling", "v1", "Scale"]);
+    assert.deepEqual(gvk("apps/v1", "deployments"), [undefined, undefined, "Deployment"]);
+    // A CRD's aggregated entries name their own group-version outright.
+    assert.deepEqual(gvk("edge.kubefetch.example/v1", "gadgets"), [undefined, undefined, "Gadget"]);
+    assert.deepEqual(gvk("edge.kubefetch.example/v1", "gadgets/scale"), ["autoscaling", "v1", "Scale"]);
   });
 
   it("a version marked Stale is Stale, not an empty list; the group still lists it", () => {

@@ -1,12 +1,13 @@
 // Discovery as the real kubectl (cluster.json's) sees it, the judge of ours: the table of
-// `api-resources -o wide`, the per-group lists of `get --raw`, and that table made from ours.
-import type { ApiResourceList } from "../../src/index.js";
+// `api-resources -o wide` and the per-group lists of `get --raw`, each compared with ours.
+import assert from "node:assert/strict";
+import type { ApiResourceList, Discovery } from "../../src/index.js";
 import type { TestCluster } from "./cluster.js";
-import type { GroupVersions } from "./discovery-walk.js";
+import { agreeing, type GroupVersions, walkDiscovery } from "./discovery-walk.js";
 import { kubectl } from "./kubectl-run.js";
 
 /** One line of `kubectl api-resources -o wide`, its columns as text. */
-export interface ApiResourceRow {
+interface ApiResourceRow {
   name: string;
   shortNames: string;
   apiVersion: string;
@@ -19,7 +20,7 @@ export interface ApiResourceRow {
 const COLUMNS = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS", "CATEGORIES"] as const;
 
 /** The real kubectl's `api-resources -o wide` (asked afresh, not from its disk cache), as rows. */
-export async function kubectlApiResources(cluster: TestCluster): Promise<ApiResourceRow[]> {
+async function kubectlApiResources(cluster: TestCluster): Promise<ApiResourceRow[]> {
   const r = await kubectl(cluster, ["api-resources", "-o", "wide", "--cached=false"]);
   if (r.code !== 0) throw new Error(`kubectl api-resources: ${r.stderr}`);
   const [header = "", ...lines] = r.stdout.toString("utf8").split("\n").filter(Boolean);
@@ -45,7 +46,7 @@ export async function kubectlApiResources(cluster: TestCluster): Promise<ApiReso
  * them (a resource's preferred version, else the first version that serves it; no
  * subresources), less those without verbs (as kubectl api-resources leaves them out).
  */
-export function apiResourcesTable(
+function apiResourcesTable(
   groups: GroupVersions[],
   lists: ReadonlyMap<string, ApiResourceList>,
 ): ApiResourceRow[] {
@@ -72,13 +73,61 @@ export function apiResourcesTable(
 }
 
 /** Rows in one order, for comparing tables whatever order each was printed in. */
-export const sortedRows = (rows: ApiResourceRow[]) =>
+const sortedRows = (rows: ApiResourceRow[]) =>
   [...rows].sort((a, b) => `${a.apiVersion} ${a.name}`.localeCompare(`${b.apiVersion} ${b.name}`));
 
 /** The server's per-group list of a group-version, as `kubectl get --raw` fetches it. */
-export async function perGroupList(cluster: TestCluster, groupVersion: string): Promise<ApiResourceList> {
+async function perGroupList(cluster: TestCluster, groupVersion: string): Promise<ApiResourceList> {
   const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
   const r = await kubectl(cluster, ["get", "--raw", path]);
   if (r.code !== 0) throw new Error(`kubectl get --raw ${path}: ${r.stderr}`);
   return JSON.parse(r.stdout.toString("utf8")) as ApiResourceList;
+}
+
+/** A client of ours, new for each comparison: its discovery cache is empty. */
+type NewClient = () => Promise<{ discovery: Discovery; close(): Promise<void> }>;
+
+/** Walks ours on a new client; the cluster's API as it stood during the walk. */
+async function walked(newClient: NewClient) {
+  const kube = await newClient();
+  try {
+    return await walkDiscovery(kube.discovery);
+  } finally {
+    await kube.close();
+  }
+}
+
+/** Ours give kubectl api-resources -o wide's table; returns kubectl's rows. */
+export async function assertSameAsKubectlApiResources(
+  cluster: TestCluster,
+  newClient: NewClient,
+): Promise<ApiResourceRow[]> {
+  let rows: ApiResourceRow[] = [];
+  await agreeing(async () => {
+    rows = await kubectlApiResources(cluster);
+    const { groups, lists } = await walked(newClient);
+    assert.deepEqual(sortedRows(apiResourcesTable(groups, lists)), sortedRows(rows));
+  });
+  return rows;
+}
+
+/**
+ * Each group-version's list of ours is the server's per-group answer, subresources included;
+ * `withoutHash`: less storageVersionHash, which the aggregated format does not carry. Returns ours.
+ */
+export async function assertSameAsPerGroupLists(
+  cluster: TestCluster,
+  newClient: NewClient,
+  { withoutHash }: { withoutHash: boolean },
+): Promise<Map<string, ApiResourceList>> {
+  let ours = new Map<string, ApiResourceList>();
+  await agreeing(async () => {
+    ours = (await walked(newClient)).lists;
+    for (const [gv, list] of ours) {
+      const theirs = await perGroupList(cluster, gv);
+      if (withoutHash) for (const r of theirs.resources) delete r.storageVersionHash;
+      assert.deepEqual(list, theirs, gv);
+    }
+  });
+  return ours;
 }
