@@ -17,15 +17,13 @@ import {
   loadConfig,
 } from "../../src/index.js";
 import { generateFromClusterUntil } from "../helpers/cli.js";
-import { serverMinor, testCluster, uniqueName } from "../helpers/cluster.js";
+import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
 import { myJob, nodeCluster } from "../helpers/node.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const run = promisify(execFile);
 const cluster = testCluster();
-// AggregatedDiscoveryEndpoint: on by default from 1.27; the client then discovers through it.
-const aggregatedDiscovery = serverMinor(cluster) >= 27;
 const ns = uniqueName("client");
 let kube: Client;
 
@@ -233,17 +231,15 @@ describe("discovery equals kubectl get --raw", () => {
       if (path === "/api") delete theirs.serverAddressByClientCIDRs;
       const mine = { ...(ours as Record<string, unknown>) };
       if (path === "/api") delete mine.serverAddressByClientCIDRs;
-      if (aggregatedDiscovery) {
-        // Ours come from the aggregated answers: they carry no storageVersionHash, and order
-        // groups of one priority (CRDs) by name where the per-group /apis has its own order.
-        for (const r of (theirs.resources ?? []) as Record<string, unknown>[]) delete r.storageVersionHash;
-        const byName = (doc: Record<string, unknown>) => {
-          const groups = doc.groups as { name: string }[] | undefined;
-          if (groups) doc.groups = [...groups].sort((a, b) => a.name.localeCompare(b.name));
-        };
-        byName(theirs);
-        byName(mine);
-      }
+      // Ours come from the aggregated answers: they carry no storageVersionHash, and order
+      // groups of one priority (CRDs) by name where the per-group /apis has its own order.
+      for (const r of (theirs.resources ?? []) as Record<string, unknown>[]) delete r.storageVersionHash;
+      const byName = (doc: Record<string, unknown>) => {
+        const groups = doc.groups as { name: string }[] | undefined;
+        if (groups) doc.groups = [...groups].sort((a, b) => a.name.localeCompare(b.name));
+      };
+      byName(theirs);
+      byName(mine);
       assert.deepEqual(mine, theirs);
     });
   }

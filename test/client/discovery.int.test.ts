@@ -1,20 +1,19 @@
-// Discovery on the real cluster, every request counted by a loopback recording proxy of ours
-// in front of it: a server with aggregated discovery (1.27 and later, by default) tells the
-// whole API in 2 answers, and ours give the same resources as `kubectl api-resources -o wide`
-// and the same lists, subresources included, as the server's per-group discovery.
+// Discovery on the current release, every request counted by a loopback recording proxy of
+// ours in front of it: the server tells the whole API in 2 aggregated answers, and ours give
+// the same resources as `kubectl api-resources -o wide` and the same lists, subresources
+// included, as the server's per-group discovery. (Without aggregated discovery:
+// test/old-server/discovery.int.test.ts.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { createConfig, isAlreadyExists, loadConfig } from "../../src/index.js";
-import { serverMinor, testCluster, uniqueName } from "../helpers/cluster.js";
+import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
 import { CLIENT_GO_ACCEPT, isDiscoveryPath, walkDiscovery } from "../helpers/discovery-walk.js";
 import { assertSameAsKubectlApiResources, assertSameAsPerGroupLists } from "../helpers/kubectl-discovery.js";
 import { startRecordingProxy } from "../helpers/recording-proxy.js";
 
 const cluster = testCluster();
-// AggregatedDiscoveryEndpoint: beta and on by default from 1.27 (GA in 1.30); 1.20 has none.
-const aggregated = serverMinor(cluster) >= 27;
 const group = `${uniqueName("disco")}.kubefetch.test`;
 const crd = crdFor({
   group,
@@ -62,58 +61,37 @@ after(async () => {
   await proxy?.close();
 });
 
-describe(`discovery on ${cluster.version} (${aggregated ? "aggregated" : "per-group"} discovery)`, () => {
-  it(
-    aggregated
-      ? "the whole walk and the dynamic client's get of a built-in and of a CRD cost 2 discovery requests, /api and /apis"
-      : "without aggregated discovery: /api, /apis, then each group and group-version once",
-    async () => {
-      const { kube, discovery } = counted();
-      const { groups, lists } = await walkDiscovery(kube.discovery);
-      const cm = await kube.resource({ apiVersion: "v1", kind: "ConfigMap" }).get({ name });
-      const probe = await kube.resource({ apiVersion: `${group}/v1`, kind: "Probe" }).get({ name });
-      await kube.close();
-      assert.deepEqual(
-        [cm.kind, cm.metadata?.name, probe.kind, probe.metadata?.name],
-        ["ConfigMap", name, "Probe", name],
-      );
-      assert.ok(lists.get(`${group}/v1`)?.resources.some((r) => r.name === "probes"));
-      const seen = discovery();
-      if (aggregated) {
-        assert.deepEqual(
-          seen.map((r) => [r.path, r.accept, r.status, r.contentType]),
-          ["/api", "/apis"].map((p) => [
-            p,
-            CLIENT_GO_ACCEPT,
-            200,
-            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
-          ]),
-        );
-      } else {
-        const perGroup = [
-          ...groups.filter((g) => g.group).map((g) => `/apis/${g.group}`),
-          ...groups.flatMap((g) => g.versions.map((gv) => (g.group ? `/apis/${gv}` : `/api/${gv}`))),
-        ];
-        assert.deepEqual(seen.map((r) => r.path).sort(), ["/api", "/apis", ...perGroup].sort());
-      }
-    },
-  );
+describe(`discovery on ${cluster.version}: two aggregated answers`, () => {
+  it("the whole walk and the dynamic client's get of a built-in and of a CRD cost 2 discovery requests, /api and /apis", async () => {
+    const { kube, discovery } = counted();
+    const { lists } = await walkDiscovery(kube.discovery);
+    const cm = await kube.resource({ apiVersion: "v1", kind: "ConfigMap" }).get({ name });
+    const probe = await kube.resource({ apiVersion: `${group}/v1`, kind: "Probe" }).get({ name });
+    await kube.close();
+    assert.deepEqual(
+      [cm.kind, cm.metadata?.name, probe.kind, probe.metadata?.name],
+      ["ConfigMap", name, "Probe", name],
+    );
+    assert.ok(lists.get(`${group}/v1`)?.resources.some((r) => r.name === "probes"));
+    assert.deepEqual(
+      discovery().map((r) => [r.path, r.accept, r.status, r.contentType]),
+      ["/api", "/apis"].map((p) => [
+        p,
+        CLIENT_GO_ACCEPT,
+        200,
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+      ]),
+    );
+  });
 
   it("the resources, short names, versions, scope, kinds, verbs and categories of kubectl api-resources -o wide", async () => {
     const rows = await assertSameAsKubectlApiResources(cluster, async () => counted().kube);
     assert.ok(rows.some((r) => r.apiVersion === `${group}/v1` && r.name === "probes"));
   });
 
-  it(
-    aggregated
-      ? "every group-version's list, subresources included, is the server's per-group answer (less storageVersionHash, not in the aggregated format)"
-      : "every group-version's list is the server's per-group answer as it is",
-    async () => {
-      const lists = await assertSameAsPerGroupLists(cluster, async () => counted().kube, {
-        withoutHash: aggregated,
-      });
-      const exec = lists.get("v1")?.resources.find((r) => r.name === "pods/exec");
-      assert.deepEqual([exec?.kind, exec?.verbs], ["PodExecOptions", ["create", "get"]]);
-    },
-  );
+  it("every group-version's list, subresources included, is the server's per-group answer (less storageVersionHash, not in the aggregated format)", async () => {
+    const lists = await assertSameAsPerGroupLists(cluster, async () => counted().kube, { withoutHash: true });
+    const exec = lists.get("v1")?.resources.find((r) => r.name === "pods/exec");
+    assert.deepEqual([exec?.kind, exec?.verbs], ["PodExecOptions", ["create", "get"]]);
+  });
 });

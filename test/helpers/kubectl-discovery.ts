@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { ApiResourceList, Discovery } from "../../src/index.js";
 import type { TestCluster } from "./cluster.js";
 import { agreeing, type GroupVersions, walkDiscovery } from "./discovery-walk.js";
-import { kubectl } from "./kubectl-run.js";
+import { kubectl, kubectlGetRaw } from "./kubectl-run.js";
 
 /** One line of `kubectl api-resources -o wide`, its columns as text. */
 interface ApiResourceRow {
@@ -21,7 +21,14 @@ const COLUMNS = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERB
 
 /** The real kubectl's `api-resources -o wide` (asked afresh, not from its disk cache), as rows. */
 async function kubectlApiResources(cluster: TestCluster): Promise<ApiResourceRow[]> {
-  const r = await kubectl(cluster, ["api-resources", "-o", "wide", "--cached=false"]);
+  const r = await kubectl(cluster, [
+    "--cache-dir",
+    `${cluster.dir}/kubectl-cache`,
+    "api-resources",
+    "-o",
+    "wide",
+    "--cached=false",
+  ]);
   if (r.code !== 0) throw new Error(`kubectl api-resources: ${r.stderr}`);
   const [header = "", ...lines] = r.stdout.toString("utf8").split("\n").filter(Boolean);
   // A tab-aligned table: each column starts where its heading does.
@@ -79,9 +86,9 @@ const sortedRows = (rows: ApiResourceRow[]) =>
 /** The server's per-group list of a group-version, as `kubectl get --raw` fetches it. */
 async function perGroupList(cluster: TestCluster, groupVersion: string): Promise<ApiResourceList> {
   const path = groupVersion.includes("/") ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
-  const r = await kubectl(cluster, ["get", "--raw", path]);
-  if (r.code !== 0) throw new Error(`kubectl get --raw ${path}: ${r.stderr}`);
-  return JSON.parse(r.stdout.toString("utf8")) as ApiResourceList;
+  const r = await kubectlGetRaw(cluster, path);
+  if (!r.ok) throw new Error(`kubectl get --raw ${path}: ${r.out}`);
+  return JSON.parse(r.out) as ApiResourceList;
 }
 
 /** A client of ours, new for each comparison: its discovery cache is empty. */
