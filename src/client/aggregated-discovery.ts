@@ -30,15 +30,8 @@ function aggregatedContentType(contentType: string | undefined): boolean {
   if (base?.trim().toLowerCase() !== "application/json") return false;
   const p = new Map<string, string>();
   for (const kv of params) {
-    const i = kv.indexOf("=");
-    if (i > 0)
-      p.set(
-        kv.slice(0, i).trim().toLowerCase(),
-        kv
-          .slice(i + 1)
-          .trim()
-          .replace(/^"(.*)"$/, "$1"),
-      );
+    const [key = "", value = ""] = kv.split("=", 2).map((x) => x.trim());
+    p.set(key.toLowerCase(), value.replace(/^"(.*)"$/, "$1"));
   }
   return p.get("as") === "APIGroupDiscoveryList" && FORMATS.has(`${p.get("g")}/${p.get("v")}`);
 }
@@ -144,7 +137,7 @@ export function splitAggregated(
 
   function resourcesOf(x: unknown, where: string, group: string, version: string): ApiResource[] {
     const out: ApiResource[] = [];
-    // Legacy lists name another group-version only where it differs from the list's own.
+    // The per-group lists name a kind's group-version only where it differs from their own.
     const gvk = (k: unknown, at: string) => {
       if (k === undefined || k === null) return undefined;
       const r = record(k, at);

@@ -7,7 +7,7 @@ import {
 import { call, json } from "./http.js";
 import { KubeError } from "./kube-error.js";
 import { type ClientContext, pathSegmentProblem, type ResourceInfo } from "./request.js";
-import type { ApiGroup, ApiResourceList, Discovery } from "./types.js";
+import type { ApiGroup, ApiResourceList, CallOptions, Discovery } from "./types.js";
 
 /** Group and version names are path segments too: the same rule as names (request.ts). */
 function segment(verb: string, field: string, value: unknown, problem: string | undefined) {
@@ -23,8 +23,6 @@ function segment(verb: string, field: string, value: unknown, problem: string | 
  */
 const MAX_DISCOVERY_BYTES = 32 * 1024 * 1024;
 
-type Opts = { signal?: AbortSignal; timeoutMs?: number };
-
 /** GET /api or /apis as it was answered: in the aggregated format (converted), else as it is. */
 type Root = { answer: unknown; aggregated: AggregatedAnswer | undefined };
 
@@ -32,8 +30,9 @@ type Root = { answer: unknown; aggregated: AggregatedAnswer | undefined };
  * Discovery as client-go's discovery client does it: /api and /apis are asked for in the
  * aggregated format first; a server that answers in it has told everything in those two
  * answers, and every method (and the dynamic client) answers from them. A server that answers
- * in the per-group format (before 1.26) is walked as `kubectl get --raw` does, /apis/{g} and
- * /apis/{g}/{v} each. Every answer is cached per client until refresh().
+ * in the per-group format (before 1.27, where aggregated discovery is not on by default) is
+ * asked per group and version, /apis/{g} and /api/{v} or /apis/{g}/{v}. Every answer is cached
+ * per client until refresh().
  */
 export function createDiscovery(
   ctx: ClientContext,
@@ -52,13 +51,13 @@ export function createDiscovery(
     }
     return p;
   };
-  const get = <T>(path: string, opts?: Opts): Promise<T> =>
+  const get = <T>(path: string, opts?: CallOptions): Promise<T> =>
     cached(path, () =>
       call(ctx, { method: "GET", path, ...opts }).then((res) =>
         json<T>(res, "GET", path, MAX_DISCOVERY_BYTES),
       ),
     );
-  const root = (path: "/api" | "/apis", opts?: Opts): Promise<Root> =>
+  const root = (path: "/api" | "/apis", opts?: CallOptions): Promise<Root> =>
     cached(path, async () => {
       const res = await call(ctx, { method: "GET", path, accept: DISCOVERY_ACCEPT, ...opts });
       const body = await json<unknown>(res, "GET", path, MAX_DISCOVERY_BYTES);
@@ -68,7 +67,7 @@ export function createDiscovery(
       const aggregated = splitAggregated(body, { status: res.statusCode, path });
       return { answer: aggregated.root, aggregated };
     });
-  const resources = async (groupVersion: string, opts?: Opts) => {
+  const resources = async (groupVersion: string, opts?: CallOptions) => {
     const parts = String(groupVersion).split("/");
     if (parts.length > 2)
       segment("resources", "groupVersion", groupVersion, 'may not hold more than one "/"');

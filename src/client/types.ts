@@ -426,8 +426,8 @@ export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, D
 };
 
 /**
- * The server's groups, versions and resources. A server that offers aggregated discovery
- * (1.26 and later) tells it all in two answers, GET /api and GET /apis, and every method
+ * The server's groups, versions and resources. A server with aggregated discovery (on by
+ * default from 1.27) tells it all in two answers, GET /api and GET /apis, and every method
  * answers from those; an older one is asked per group and version. Either way the documents
  * are the per-group format's, and answers are cached until refresh().
  */
