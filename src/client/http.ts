@@ -137,14 +137,7 @@ export async function errorFrom(
   let text = "";
   try {
     // An error body is small; read at most 64 KiB of it.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res.body) {
-      chunks.push(c as Buffer);
-      size += (c as Buffer).length;
-      if (size > 65_536) break;
-    }
-    text = Buffer.concat(chunks).toString("utf8");
+    text = (await readAtMost(res, 65_536)).text;
   } catch {}
   try {
     const s = JSON.parse(text) as Status;
@@ -155,9 +148,50 @@ export async function errorFrom(
   return new KubeError({ status: res.statusCode, method, path, bodyPrefix: text.slice(0, 200).trim() });
 }
 
-/** Reads a JSON body; a body that is not JSON is a KubeError, never an unhandled throw. */
-export async function json<T>(res: Dispatcher.ResponseData, method: string, path: string): Promise<T> {
-  const text = await res.body.text();
+/**
+ * The body as text, up to `limit` bytes: `whole` is false when there was more, and the rest is
+ * never read (the stream is destroyed), so a huge answer costs no more than the limit.
+ */
+async function readAtMost(
+  res: Dispatcher.ResponseData,
+  limit: number,
+): Promise<{ text: string; whole: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res.body) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size > limit) return { text: Buffer.concat(chunks).toString("utf8", 0, limit), whole: false };
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), whole: true };
+}
+
+/**
+ * Reads a JSON body; a body that is not JSON is a KubeError, never an unhandled throw. With
+ * `maxBytes`, a longer body is a KubeError too, refused after reading that many bytes.
+ */
+export async function json<T>(
+  res: Dispatcher.ResponseData,
+  method: string,
+  path: string,
+  maxBytes?: number,
+): Promise<T> {
+  let text: string;
+  if (maxBytes === undefined) text = await res.body.text();
+  else {
+    const declared = Number(res.headers["content-length"]);
+    const read = declared > maxBytes ? { text: "", whole: false } : await readAtMost(res, maxBytes);
+    if (!read.whole) {
+      res.body.destroy();
+      throw new KubeError({
+        status: res.statusCode,
+        method,
+        path,
+        message: `the answer is larger than the ${maxBytes} bytes this client reads of it`,
+      });
+    }
+    text = read.text;
+  }
   try {
     return JSON.parse(text) as T;
   } catch {

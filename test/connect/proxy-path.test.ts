@@ -12,6 +12,8 @@ let kube: ReturnType<typeof createClient>;
 
 before(async () => {
   s = await fakeApiserver((r, res) => {
+    // As a server without aggregated discovery answers the client's first question.
+    if (r.url === "/api") return json(res, 200, { kind: "APIVersions", versions: ["v1"] });
     if (r.url === "/api/v1") {
       const resources = [
         { name: "pods", namespaced: true, kind: "Pod", verbs: ["get"] },
