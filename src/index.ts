@@ -2,22 +2,8 @@
 // `kubefetch/schemas`) nor undici (the transport is behind `kubefetch/transport`), so a
 // consumer's type-check does not pay for them.
 
-export { ConnectionError } from "./client/connection-error.js";
 export type { ClientOptions } from "./client/create-client.js";
 export { createKubeClient } from "./client/create-client.js";
-export type { Status } from "./client/kube-error.js";
-export {
-  isAlreadyExists,
-  isConflict,
-  isForbidden,
-  isGone,
-  isInvalid,
-  isNotFound,
-  isTooManyRequests,
-  isUnauthorized,
-  KubeError,
-  ListExpiredError,
-} from "./client/kube-error.js";
 export type { ObjectValidators } from "./client/object-check.js";
 export { InvalidObjectError } from "./client/object-check.js";
 export { InvalidRequestError } from "./client/request.js";
@@ -48,7 +34,6 @@ export type {
   RetryPolicy,
   WatchEvent,
 } from "./client/types.js";
-export { WatchError, WatchExpiredError } from "./client/watch-errors.js";
 export { ConfigError } from "./config/errors.js";
 export type {
   CreateConfigOptions,
@@ -77,5 +62,20 @@ export { PortForwardError } from "./connect/port-forward-protocol.js";
 export { TarFormatError } from "./connect/tar.js";
 export type { SkippedEntry, UnpackResult } from "./connect/unpack.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";
+export { ConnectionError } from "./core/connection-error.js";
 export { ClientClosedError } from "./core/errors.js";
+export type { Status } from "./core/kube-error.js";
+export {
+  isAlreadyExists,
+  isConflict,
+  isForbidden,
+  isGone,
+  isInvalid,
+  isNotFound,
+  isTooManyRequests,
+  isUnauthorized,
+  KubeError,
+  ListExpiredError,
+} from "./core/kube-error.js";
+export { WatchError, WatchExpiredError } from "./core/watch-errors.js";
 export const version = "0.1.0";

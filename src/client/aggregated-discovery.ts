@@ -3,7 +3,7 @@
 // the documents the per-group path would have fetched, as client-go's SplitGroupsAndResources
 // does, so a caller cannot tell which format the server spoke. Pure: no I/O.
 
-import { KubeError } from "./kube-error.js";
+import { KubeError } from "../core/kube-error.js";
 import { pathSegmentProblem } from "./request.js";
 import type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./types.js";
 

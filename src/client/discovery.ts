@@ -1,3 +1,4 @@
+import { KubeError } from "../core/kube-error.js";
 import {
   type AggregatedAnswer,
   DISCOVERY_ACCEPT,
@@ -5,7 +6,6 @@ import {
   splitAggregated,
 } from "./aggregated-discovery.js";
 import { call, json } from "./http.js";
-import { KubeError } from "./kube-error.js";
 import { type ClientContext, pathSegmentProblem, type ResourceInfo } from "./request.js";
 import type { ApiGroup, ApiResourceList, CallOptions, Discovery } from "./types.js";
 

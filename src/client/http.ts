@@ -1,10 +1,10 @@
 import type { Dispatcher } from "undici";
+import { jitteredBackoff } from "../core/backoff.js";
+import { ConnectionError } from "../core/connection-error.js";
 import { ClientClosedError } from "../core/errors.js";
+import { KubeError, type Status } from "../core/kube-error.js";
 import { callSignal, sleep } from "../core/timers.js";
 import type { Transport } from "../transport/transport.js";
-import { jitteredBackoff } from "./backoff.js";
-import { ConnectionError } from "./connection-error.js";
-import { KubeError, type Status } from "./kube-error.js";
 import type { CallOptions, RetryPolicy } from "./types.js";
 
 export type { CallOptions, RetryPolicy };

@@ -2,8 +2,8 @@
 // a generated API's validators, create and replace (of a resource or a subresource with a body)
 // refuse an object that does not match, for typed kinds and for kube.resource() alike.
 
-import { issueMessage } from "../schemas/issue-message.js";
-import type { ValidationIssue, ValidationResult } from "../schemas/validation-result.js";
+import { issueMessage } from "../core/issue-message.js";
+import type { ValidationIssue, ValidationResult } from "../core/validation-result.js";
 import type { RequestSpec } from "./request.js";
 
 /** A generated API's `validators` (its schemas.ts), as `createClient(config, { validators })` takes them. */

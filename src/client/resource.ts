@@ -1,5 +1,5 @@
+import { KubeError, ListExpiredError } from "../core/kube-error.js";
 import type { CallOptions } from "./http.js";
-import { KubeError, ListExpiredError } from "./kube-error.js";
 import { logStream } from "./log.js";
 import { type ClientContext, checkEarly, type RequestSpec, type ResourceInfo, sendJson } from "./request.js";
 import type { KubeList, KubeObject } from "./types.js";

@@ -228,7 +228,7 @@ type DeleteMethods<E, S, P> =
         delete(
           ref: Ref<E>,
           options?: CallOptions & WithDryRun<QueryOf<P, ItemPath<E>, "delete">>,
-        ): Promise<ObjectOf<E, S> | import("./kube-error.js").Status>;
+        ): Promise<ObjectOf<E, S> | import("../core/kube-error.js").Status>;
       }
     : unknown;
 

@@ -1,14 +1,14 @@
+import { jitteredBackoff } from "../core/backoff.js";
+import { ConnectionError } from "../core/connection-error.js";
 import { ClientClosedError } from "../core/errors.js";
+import { KubeError, type Status } from "../core/kube-error.js";
 import { callSignal, delay, setLongTimeout, type Timer } from "../core/timers.js";
-import { jitteredBackoff } from "./backoff.js";
-import { ConnectionError } from "./connection-error.js";
+import { WatchError, WatchExpiredError } from "../core/watch-errors.js";
 import type { CallOptions } from "./http.js";
 import { call } from "./http.js";
-import { KubeError, type Status } from "./kube-error.js";
 import { LineSplitter, LineTooLongError } from "./lines.js";
 import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "./request.js";
 import type { WatchEvent } from "./types.js";
-import { WatchError, WatchExpiredError } from "./watch-errors.js";
 
 export { WatchError, WatchExpiredError };
 

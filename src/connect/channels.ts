@@ -3,10 +3,10 @@
 // 2 stderr, 3 status (a Status), 4 resize. v5.channel.k8s.io adds the close signal
 // [255, channel], the only way to end a stream (stdin) without ending the connection.
 
-import { ConnectionError } from "../client/connection-error.js";
 import { queryString } from "../client/http.js";
-import { KubeError, type Status } from "../client/kube-error.js";
 import { type ClientContext, type RequestSpec, requestPath } from "../client/request.js";
+import { ConnectionError } from "../core/connection-error.js";
+import { KubeError, type Status } from "../core/kube-error.js";
 import { UpgradeRefusedError } from "../transport/transport.js";
 import { MAX_MESSAGE, WebSocketConnection, WebSocketProtocolError } from "./websocket.js";
 

@@ -3,10 +3,10 @@
 // errorDecoderV4).
 
 import { Readable, Writable } from "node:stream";
-import { ConnectionError } from "../client/connection-error.js";
-import { KubeError, type Status } from "../client/kube-error.js";
 import type { ClientContext, RequestSpec, ResourceInfo } from "../client/request.js";
 import type { CallOptions } from "../client/types.js";
+import { ConnectionError } from "../core/connection-error.js";
+import { KubeError, type Status } from "../core/kube-error.js";
 import { callSignal } from "../core/timers.js";
 import { type ChannelConnection, openChannels, refusedProtocol, V5_CHANNEL } from "./channels.js";
 import { WebSocketProtocolError } from "./websocket.js";

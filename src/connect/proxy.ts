@@ -3,10 +3,10 @@
 // which checks the name, the port and the trailing path.
 
 import type { Readable } from "node:stream";
-import { ConnectionError } from "../client/connection-error.js";
 import { queryString } from "../client/http.js";
 import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "../client/request.js";
 import type { ProxyOptions } from "../client/types.js";
+import { ConnectionError } from "../core/connection-error.js";
 import { callSignal } from "../core/timers.js";
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);

@@ -7,7 +7,7 @@
 // The informers survive apiserver restarts and compaction (src/informer): a key whose
 // reconcile failed while the server was down is retried by backoff until it succeeds.
 
-import { isConflict, isNotFound } from "../client/kube-error.js";
+import { isConflict, isNotFound } from "../core/kube-error.js";
 import { delay, setLongInterval, type Timer } from "../core/timers.js";
 import type { Informer, ListWatch } from "../informer/index.js";
 import { createEventRecorder, type EventClient, type EventRecorder } from "./event-recorder.js";

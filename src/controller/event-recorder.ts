@@ -7,7 +7,7 @@
 // one warning.
 
 import { hostname } from "node:os";
-import { isNotFound } from "../client/kube-error.js";
+import { isNotFound } from "../core/kube-error.js";
 import { microTime, preciseNow } from "./micro-time.js";
 
 /** The object an event is about: any Kubernetes object (apiVersion, kind, metadata). */

@@ -19,7 +19,7 @@
 // share one: holderIdentity, leaseDurationSeconds (whole seconds), acquireTime and renewTime
 // (MicroTime), leaseTransitions.
 
-import { isNotFound } from "../client/kube-error.js";
+import { isNotFound } from "../core/kube-error.js";
 import { delay, timeoutSignal } from "../core/timers.js";
 import { microTime, preciseNow } from "./micro-time.js";
 

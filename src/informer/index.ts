@@ -1,11 +1,11 @@
 // `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
 
-import { jitteredBackoff } from "../client/backoff.js";
-import { KubeError } from "../client/kube-error.js";
 import type { KubeList, WatchEvent } from "../client/types.js";
-import { WatchExpiredError } from "../client/watch-errors.js";
+import { jitteredBackoff } from "../core/backoff.js";
 import { ClientClosedError } from "../core/errors.js";
+import { KubeError } from "../core/kube-error.js";
 import { delay, setLongInterval, type Timer } from "../core/timers.js";
+import { WatchExpiredError } from "../core/watch-errors.js";
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };

@@ -34,4 +34,4 @@ export class ManifestError extends Error {
   }
 }
 
-export { issueMessage } from "../schemas/issue-message.js";
+export { issueMessage } from "../core/issue-message.js";

@@ -1,5 +1,5 @@
-import { isNotFound } from "../client/kube-error.js";
 import type { ApiResourceList, CallOptions, Registry, RegistryEntry } from "../client/types.js";
+import { isNotFound } from "../core/kube-error.js";
 import type { JsonSchema } from "../schemas/index.js";
 
 /** What a document maps to: the resource that serves its apiVersion and kind. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ValidationResult } from "./validation-result.js";
+import type { ValidationResult } from "../core/validation-result.js";
 import { nullAsAbsent } from "./wire-nulls.js";
 
 /** One generated API's validators: `validators.get("io.k8s.api.core.v1.Pod").parse(obj)`. */
@@ -17,7 +17,7 @@ export interface Validators<Schemas> {
 /** A JSON Schema as the generator writes it: plain data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
-export type { ValidationIssue, ValidationResult } from "./validation-result.js";
+export type { ValidationIssue, ValidationResult } from "../core/validation-result.js";
 
 /**
  * Builds validators lazily from a generated API's JSON Schema definitions (`$defs`), with
