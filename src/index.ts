@@ -2,38 +2,10 @@
 // `kubefetch/schemas`) nor undici (the transport is behind `kubefetch/transport`), so a
 // consumer's type-check does not pay for them.
 
-export type { ClientOptions } from "./client/create-client.js";
-export { createKubeClient } from "./client/create-client.js";
+export type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./client/discovery-types.js";
+export type { LogStream } from "./client/log.js";
 export type { ObjectValidators } from "./client/object-check.js";
 export { InvalidObjectError } from "./client/object-check.js";
-export { InvalidRequestError } from "./client/request.js";
-export type {
-  ApiGroup,
-  ApiResource,
-  ApiResourceList,
-  ApplyInput,
-  ApplyOptions,
-  CallOptions,
-  Discovery,
-  DynamicResource,
-  Input,
-  JsonPatchOperation,
-  KubeClient,
-  KubeList,
-  KubeObject,
-  LogStream,
-  MergePatch,
-  ObjectMeta,
-  ProxyOptions,
-  RawClient,
-  RawInit,
-  RawResult,
-  Registry,
-  RegistryEntry,
-  ResourceApi,
-  RetryPolicy,
-  WatchEvent,
-} from "./client/types.js";
 export { ConfigError } from "./config/errors.js";
 export type {
   CreateConfigOptions,
@@ -59,6 +31,7 @@ export type {
 export { ExecStdinError } from "./connect/exec.js";
 export type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "./connect/port-forward.js";
 export { PortForwardError } from "./connect/port-forward-protocol.js";
+export type { ProxyOptions } from "./connect/proxy.js";
 export { TarFormatError } from "./connect/tar.js";
 export type { SkippedEntry, UnpackResult } from "./connect/unpack.js";
 export { WebSocketProtocolError } from "./connect/websocket.js";
@@ -77,5 +50,32 @@ export {
   KubeError,
   ListExpiredError,
 } from "./core/kube-error.js";
+export type {
+  CallOptions,
+  KubeList,
+  KubeObject,
+  ObjectMeta,
+  RetryPolicy,
+  WatchEvent,
+  WatchOptions,
+} from "./core/objects.js";
+export type { Registry, RegistryEntry, ResourceIdentity, SubresourceEntry } from "./core/registry.js";
+export { InvalidRequestError } from "./core/request.js";
 export { WatchError, WatchExpiredError } from "./core/watch-errors.js";
+export type { ClientOptions } from "./kube-client/create-client.js";
+export { createKubeClient } from "./kube-client/create-client.js";
+export type {
+  ApplyInput,
+  ApplyOptions,
+  DynamicResource,
+  Input,
+  JsonPatchOperation,
+  KubeClient,
+  MergePatch,
+  RawClient,
+  RawInit,
+  RawResult,
+  ResourceApi,
+  ResourceMembers,
+} from "./kube-client/types.js";
 export const version = "0.1.0";

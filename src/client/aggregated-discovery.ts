@@ -4,8 +4,8 @@
 // does, so a caller cannot tell which format the server spoke. Pure: no I/O.
 
 import { KubeError } from "../core/kube-error.js";
-import { pathSegmentProblem } from "./request.js";
-import type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./types.js";
+import { pathSegmentProblem } from "../core/request.js";
+import type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./discovery-types.js";
 
 /** What client-go's discovery client sends for /api and /apis: v2, then v2beta1, then the per-group format. */
 export const DISCOVERY_ACCEPT = [

@@ -1,13 +1,16 @@
 import { KubeError } from "../core/kube-error.js";
+import type { CallOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import { pathSegmentProblem } from "../core/request.js";
 import {
   type AggregatedAnswer,
   DISCOVERY_ACCEPT,
   isAggregated,
   splitAggregated,
 } from "./aggregated-discovery.js";
-import { call, json } from "./http.js";
-import { type ClientContext, pathSegmentProblem, type ResourceInfo } from "./request.js";
-import type { ApiGroup, ApiResourceList, CallOptions, Discovery } from "./types.js";
+import type { ApiGroup, ApiResourceList, Discovery } from "./discovery-types.js";
+import { callWithRetries, json } from "./http.js";
+import type { ClientContext } from "./request.js";
 
 /** Group and version names are path segments too: the same rule as names (request.ts). */
 function segment(verb: string, field: string, value: unknown, problem: string | undefined) {
@@ -53,13 +56,13 @@ export function createDiscovery(
   };
   const get = <T>(path: string, opts?: CallOptions): Promise<T> =>
     cached(path, () =>
-      call(ctx, { method: "GET", path, ...opts }).then((res) =>
+      callWithRetries(ctx, { method: "GET", path, ...opts }).then((res) =>
         json<T>(res, "GET", path, MAX_DISCOVERY_BYTES),
       ),
     );
   const root = (path: "/api" | "/apis", opts?: CallOptions): Promise<Root> =>
     cached(path, async () => {
-      const res = await call(ctx, { method: "GET", path, accept: DISCOVERY_ACCEPT, ...opts });
+      const res = await callWithRetries(ctx, { method: "GET", path, accept: DISCOVERY_ACCEPT, ...opts });
       const body = await json<unknown>(res, "GET", path, MAX_DISCOVERY_BYTES);
       if (!isAggregated(res.headers["content-type"] as string | undefined, body)) {
         return { answer: body, aggregated: undefined };

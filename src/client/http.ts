@@ -3,11 +3,10 @@ import { jitteredBackoff } from "../core/backoff.js";
 import { ConnectionError } from "../core/connection-error.js";
 import { ClientClosedError } from "../core/errors.js";
 import { KubeError, type Status } from "../core/kube-error.js";
-import { callSignal, sleep } from "../core/timers.js";
+import type { CallOptions, RetryPolicy } from "../core/objects.js";
+import { type HttpMethod, queryString } from "../core/request.js";
+import { callSignal, sleepOrThrow } from "../core/timers.js";
 import type { Transport } from "../transport/transport.js";
-import type { CallOptions, RetryPolicy } from "./types.js";
-
-export type { CallOptions, RetryPolicy };
 
 export interface HttpContext {
   transport: Transport;
@@ -16,7 +15,7 @@ export interface HttpContext {
 }
 
 export interface CallInit extends CallOptions {
-  method: Dispatcher.HttpMethod;
+  method: HttpMethod;
   path: string;
   query?: Record<string, unknown>;
   body?: unknown;
@@ -24,19 +23,6 @@ export interface CallInit extends CallOptions {
   accept?: string;
   /** A watch or a log follow: its own pool, no body timeout. */
   stream?: boolean;
-}
-
-/** `?a=1&b=x`: undefined skipped, booleans and numbers as text, arrays repeated. */
-export function queryString(q: Record<string, unknown> | undefined): string {
-  if (!q) return "";
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) {
-    if (v === undefined || v === null) continue;
-    if (Array.isArray(v)) for (const x of v) p.append(k, String(x));
-    else p.append(k, String(v));
-  }
-  const s = p.toString();
-  return s ? `?${s}` : "";
 }
 
 const RETRYABLE_CODES = new Set([
@@ -73,7 +59,7 @@ function warnings(h: string | string[] | undefined): string[] {
  * not act on it), other 5xx and connection resets only for GET, which is safe to repeat.
  * Returns the response with its body unread; throws KubeError for a non-2xx answer.
  */
-export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher.ResponseData> {
+export async function callWithRetries(ctx: HttpContext, init: CallInit): Promise<Dispatcher.ResponseData> {
   const signal = callSignal(init.signal, init.timeoutMs);
   const path = `${init.path}${queryString(init.query)}`;
   const body =
@@ -107,7 +93,7 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
           cause: err,
         });
       }
-      await sleep(backoff(ctx.retry, attempt), signal);
+      await sleepOrThrow(backoff(ctx.retry, attempt), signal);
       continue;
     }
     for (const w of warnings(res.headers.warning)) ctx.onWarning(w);
@@ -118,7 +104,7 @@ export async function call(ctx: HttpContext, init: CallInit): Promise<Dispatcher
       (idempotent && (res.statusCode === 429 || res.statusCode >= 500));
     if (retryable && attempt < ctx.retry.maxRetries) {
       await res.body.dump();
-      await sleep(Math.min(after ?? backoff(ctx.retry, attempt), ctx.retry.maxDelayMs), signal);
+      await sleepOrThrow(Math.min(after ?? backoff(ctx.retry, attempt), ctx.retry.maxDelayMs), signal);
       continue;
     }
     throw await errorFrom(res, init.method, path);

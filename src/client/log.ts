@@ -1,10 +1,15 @@
+import type { RequestSpec } from "../core/request.js";
 import { lines } from "./lines.js";
-import { type ClientContext, type RequestSpec, send } from "./request.js";
-import type { LogStream } from "./types.js";
+import { type ClientContext, sendRequest } from "./request.js";
+
+export interface LogStream extends AsyncIterable<string> {
+  /** The whole log as one string (do not use with follow). */
+  text(): Promise<string>;
+}
 
 /** A pod log: `for await` yields lines as they arrive (follow), `text()` the whole of it. */
 export function logStream(ctx: ClientContext, spec: RequestSpec): LogStream {
-  const open = async () => (await send(ctx, spec)).res;
+  const open = async () => (await sendRequest(ctx, spec)).res;
   return {
     async *[Symbol.asyncIterator]() {
       const res = await open();

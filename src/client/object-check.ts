@@ -3,8 +3,8 @@
 // refuse an object that does not match, for typed kinds and for kube.resource() alike.
 
 import { issueMessage } from "../core/issue-message.js";
+import type { RequestSpec } from "../core/request.js";
 import type { ValidationIssue, ValidationResult } from "../core/validation-result.js";
-import type { RequestSpec } from "./request.js";
 
 /** A generated API's `validators` (its schemas.ts), as `createClient(config, { validators })` takes them. */
 export interface ObjectValidators {

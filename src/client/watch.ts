@@ -2,33 +2,19 @@ import { jitteredBackoff } from "../core/backoff.js";
 import { ConnectionError } from "../core/connection-error.js";
 import { ClientClosedError } from "../core/errors.js";
 import { KubeError, type Status } from "../core/kube-error.js";
-import { callSignal, delay, setLongTimeout, type Timer } from "../core/timers.js";
+import type { WatchEvent, WatchOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import type { RequestSpec } from "../core/request.js";
+import { callSignal, setLongTimeout, sleepOrWake, type Timer } from "../core/timers.js";
 import { WatchError, WatchExpiredError } from "../core/watch-errors.js";
-import type { CallOptions } from "./http.js";
-import { call } from "./http.js";
+import { callWithRetries } from "./http.js";
 import { LineSplitter, LineTooLongError } from "./lines.js";
-import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "./request.js";
-import type { WatchEvent } from "./types.js";
+import { type ClientContext, pathOf } from "./request.js";
 
 export { WatchError, WatchExpiredError };
 
-export interface WatchOptions extends CallOptions {
-  /** Called when the stream dropped (or failed to connect) and the watch will resume. */
-  onReconnect?: (cause: unknown) => void;
-  /** Backoff between reconnects (ms): first wait and cap; default 500 and 30000. */
-  reconnectBackoff?: { minMs?: number; maxMs?: number };
-  /**
-   * A stream that brings neither an event nor a bookmark for this long is taken for dead (a
-   * NAT or load balancer that dropped it silently) and resumed from the last resourceVersion.
-   * Default 90 s: a little over the server's bookmark interval (about a minute).
-   */
-  idleTimeoutMs?: number;
-  resourceVersion?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  allowWatchBookmarks?: boolean;
-  [query: string]: unknown;
-}
+/** What watchStream takes: how the watch behaves, and the rest of its query. */
+export type WatchStreamOptions = WatchOptions & { resourceVersion?: string; [query: string]: unknown };
 
 export interface WatchTuning {
   /** Backoff after a dropped connection: first wait and cap (ms). */
@@ -70,7 +56,7 @@ class Resume extends Error {}
 export async function* watchStream(
   ctx: ClientContext,
   describe: () => Promise<RequestSpec>,
-  options: WatchOptions,
+  options: WatchStreamOptions,
   tuning: WatchTuning = DEFAULT_TUNING,
 ): AsyncGenerator<WatchEvent<never>> {
   const {
@@ -93,7 +79,7 @@ export async function* watchStream(
   const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
   const spec = await describe();
   // The path is built (and its namespace checked) once, before the first request.
-  const path = requestPath(ctx, spec);
+  const path = pathOf(ctx, spec);
   const info = spec.resource;
   let rv = resourceVersion;
   let failures = 0;
@@ -104,7 +90,7 @@ export async function* watchStream(
     if (onReconnect) onReconnect(cause);
     else if (!outage) ctx.onWarning(`watch ${path}: reconnecting after ${describeCause(cause)}`);
     outage = true;
-    await delay(backoff(tuning, failures++), signal);
+    await sleepOrWake(backoff(tuning, failures++), signal);
   };
   const closed = () => ctx.transport.signal.aborted;
   while (!signal?.aborted) {
@@ -121,9 +107,15 @@ export async function* watchStream(
       ...(rv ? { resourceVersion: rv } : {}),
     };
     const started = Date.now();
-    let res: Awaited<ReturnType<typeof call>>;
+    let res: Awaited<ReturnType<typeof callWithRetries>>;
     try {
-      res = await call(ctx, { method: "GET", path, query, stream: true, ...(signal ? { signal } : {}) });
+      res = await callWithRetries(ctx, {
+        method: "GET",
+        path,
+        query,
+        stream: true,
+        ...(signal ? { signal } : {}),
+      });
     } catch (err) {
       if (signal?.aborted) return;
       if (err instanceof KubeError && err.status === 410) {
@@ -131,7 +123,7 @@ export async function* watchStream(
       }
       if (err instanceof KubeError && err.status < 500 && err.status !== 429) throw err;
       // Not transient: a closed client, a certificate that does not verify. And the first
-      // connection's failure is the caller's to see, as a get's is (call() already retried it).
+      // connection's failure is the caller's to see, as a get's is (callWithRetries already retried it).
       if (
         err instanceof ClientClosedError ||
         (err instanceof ConnectionError && err.tlsVerification) ||

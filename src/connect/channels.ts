@@ -3,11 +3,11 @@
 // 2 stderr, 3 status (a Status), 4 resize. v5.channel.k8s.io adds the close signal
 // [255, channel], the only way to end a stream (stdin) without ending the connection.
 
-import { queryString } from "../client/http.js";
-import { type ClientContext, type RequestSpec, requestPath } from "../client/request.js";
 import { ConnectionError } from "../core/connection-error.js";
 import { KubeError, type Status } from "../core/kube-error.js";
+import { queryString, type RequestSpec } from "../core/request.js";
 import { UpgradeRefusedError } from "../transport/transport.js";
+import { type ConnectContext, connectPath } from "./context.js";
 import { MAX_MESSAGE, WebSocketConnection, WebSocketProtocolError } from "./websocket.js";
 
 export const V5_CHANNEL = "v5.channel.k8s.io";
@@ -77,11 +77,11 @@ export interface OpenOptions {
  * arrays repeat their key (`command=sh&command=-c&...`, as kubectl sends it).
  */
 export async function openChannels(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   spec: RequestSpec,
   options: OpenOptions = { protocols: EXEC_PROTOCOLS },
 ): Promise<ChannelConnection> {
-  const path = `${requestPath(ctx, spec)}${queryString(spec.query)}`;
+  const path = `${connectPath(ctx, spec)}${queryString(spec.query)}`;
   const signal = spec.signal;
   const offer = async (protocols: readonly string[]) => {
     try {

@@ -3,8 +3,9 @@
 
 import { lstat, open, readdir, readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
-import type { ClientContext, ResourceInfo } from "../client/request.js";
-import type { CallOptions } from "../client/types.js";
+import type { CallOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import type { ConnectContext } from "./context.js";
 import { type ExecProcess, execApi } from "./exec.js";
 import { readTar, type TarEntry, tarEnd, tarEntry, tarPadding } from "./tar.js";
 import { type UnpackResult, unpack } from "./unpack.js";
@@ -160,7 +161,7 @@ function captured(p: ExecProcess): () => string {
   return () => text;
 }
 
-export function cpApi(ctx: ClientContext, pods: ResourceInfo = PODS): CopyApi {
+export function cpApi(ctx: ConnectContext, pods: ResourceInfo = PODS): CopyApi {
   const exec = execApi(ctx, pods.subresources.exec ? pods : PODS);
   const target = (o: CopyTarget) => ({
     name: o.name,

@@ -3,12 +3,14 @@
 // errorDecoderV4).
 
 import { Readable, Writable } from "node:stream";
-import type { ClientContext, RequestSpec, ResourceInfo } from "../client/request.js";
-import type { CallOptions } from "../client/types.js";
 import { ConnectionError } from "../core/connection-error.js";
 import { KubeError, type Status } from "../core/kube-error.js";
+import type { CallOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import type { RequestSpec } from "../core/request.js";
 import { callSignal } from "../core/timers.js";
 import { type ChannelConnection, openChannels, refusedProtocol, V5_CHANNEL } from "./channels.js";
+import type { ConnectContext } from "./context.js";
 import { WebSocketProtocolError } from "./websocket.js";
 
 const STDIN = 0;
@@ -188,7 +190,7 @@ function specOf(kind: Kind, parent: ResourceInfo, o: StartOptions): RequestSpec 
 
 /** Opens the connection and wires the streams; the handle is live from the first frame. */
 async function start(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   kind: Kind,
   given: ResourceInfo | (() => Promise<ResourceInfo>),
   o: StartOptions,
@@ -211,7 +213,7 @@ async function start(
 }
 
 function processOf(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   conn: ChannelConnection,
   o: StartOptions,
   signal: AbortSignal | undefined,
@@ -337,7 +339,7 @@ export interface AttachMethod {
 
 /** pods.exec: collect mode (a result) or stream mode (a process handle). */
 export function execApi(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   parent: ResourceInfo | (() => Promise<ResourceInfo>),
 ): ExecMethod {
   function exec(options: ExecStreamOptions): Promise<ExecProcess>;
@@ -359,7 +361,7 @@ export function execApi(
 
 /** pods.attach: to the container's main process; collect mode reads until it exits. */
 export function attachApi(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   parent: ResourceInfo | (() => Promise<ResourceInfo>),
 ): AttachMethod {
   function attach(options: AttachStreamOptions): Promise<ExecProcess>;

@@ -5,9 +5,11 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { Duplex } from "node:stream";
-import type { CallOptions } from "../client/http.js";
-import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "../client/request.js";
+import type { CallOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import type { RequestSpec } from "../core/request.js";
 import { type ChannelConnection, openChannels } from "./channels.js";
+import { type ConnectContext, connectPath } from "./context.js";
 import {
   channelsOf,
   checkPort,
@@ -71,7 +73,7 @@ function spec(
 
 /** One stream to a pod port, as a Duplex: what is written goes to the pod, what the pod sends is read. */
 export async function connectPort(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   parent: ResourceInfo,
   options: PortForwardConnectOptions,
 ): Promise<Duplex> {
@@ -159,7 +161,7 @@ function portStream(conn: ChannelConnection, port: number, signal: AbortSignal |
 
 /** The listener form: one 127.0.0.1 listener per port, each connection its own stream. */
 export async function portForward(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   parent: ResourceInfo,
   options: PortForwardOptions,
 ): Promise<PortForward> {
@@ -172,7 +174,7 @@ export async function portForward(
     local: p?.local === undefined || p.local === 0 ? 0 : checkPort(p.local, "local"),
   }));
   // The name and namespace checks, before any port is bound.
-  requestPath(ctx, spec(parent, { name, namespace }, wanted[0]?.remote as number));
+  connectPath(ctx, spec(parent, { name, namespace }, wanted[0]?.remote as number));
   if (signal?.aborted) throw signal.reason;
   const report = options.onError ?? ((err: Error) => ctx.onWarning(`${err.name}: ${err.message}`));
 
@@ -266,7 +268,7 @@ export async function portForward(
 }
 
 /** `pods.portForward(...)` and `pods.portForward.connect(...)`; info may come from discovery. */
-export function portForwardApi(ctx: ClientContext, getInfo: () => Promise<ResourceInfo>) {
+export function portForwardApi(ctx: ConnectContext, getInfo: () => Promise<ResourceInfo>) {
   return Object.assign(async (o: PortForwardOptions) => portForward(ctx, await getInfo(), o), {
     connect: async (o: PortForwardConnectOptions) => connectPort(ctx, await getInfo(), o),
   });

@@ -3,11 +3,28 @@
 // which checks the name, the port and the trailing path.
 
 import type { Readable } from "node:stream";
-import { queryString } from "../client/http.js";
-import { type ClientContext, type RequestSpec, type ResourceInfo, requestPath } from "../client/request.js";
-import type { ProxyOptions } from "../client/types.js";
 import { ConnectionError } from "../core/connection-error.js";
+import type { CallOptions } from "../core/objects.js";
+import type { ResourceInfo } from "../core/registry.js";
+import { queryString, type RequestSpec } from "../core/request.js";
 import { callSignal } from "../core/timers.js";
+import { type ConnectContext, connectPath } from "./context.js";
+
+/** One HTTP call through a proxy subresource (pods, services, nodes). */
+export interface ProxyOptions extends CallOptions {
+  name: string;
+  namespace?: string;
+  /** The target's port, a number or a port name; omitted: the default (a service's only port, the kubelet's). */
+  port?: string | number;
+  /** The scheme from the apiserver to the target (default http; the kubelet's own). */
+  scheme?: "http" | "https";
+  /** The path at the target, as text ("/healthz"): each segment is percent-encoded for you. */
+  path?: string;
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  query?: Record<string, unknown>;
+}
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
@@ -27,7 +44,7 @@ function ownHeader(name: string): boolean {
  * that fails throws (ConnectionError); a bad name, port or path throws before anything is sent.
  */
 export async function proxy(
-  ctx: ClientContext,
+  ctx: ConnectContext,
   parent: ResourceInfo,
   options: ProxyOptions,
 ): Promise<Response> {
@@ -67,9 +84,9 @@ export async function proxy(
       throw new TypeError(`${parent.plural}.proxy: header ${k} is the client's to set; nothing was sent`);
     given[k] = String(v);
   }
-  const full = `${requestPath(ctx, spec)}${queryString(query)}`;
+  const full = `${connectPath(ctx, spec)}${queryString(query)}`;
   const aborter = callSignal(signal, timeoutMs);
-  let res: Awaited<ReturnType<ClientContext["transport"]["request"]>>;
+  let res: Awaited<ReturnType<ConnectContext["transport"]["request"]>>;
   try {
     res = await ctx.transport.request(full, {
       method: upper as "GET",

@@ -8,7 +8,10 @@
 // reconcile failed while the server was down is retried by backoff until it succeeds.
 
 import { isConflict, isNotFound } from "../core/kube-error.js";
-import { delay, setLongInterval, type Timer } from "../core/timers.js";
+import { objectKey } from "../core/objects.js";
+import type { ResourceIdentity } from "../core/registry.js";
+import { checkScope } from "../core/request.js";
+import { setLongInterval, sleepOrWake, type Timer } from "../core/timers.js";
 import type { Informer, ListWatch } from "../informer/index.js";
 import { createEventRecorder, type EventClient, type EventRecorder } from "./event-recorder.js";
 import { CONTROLLER_OWNER_INDEX, controllerOwnerRequest, type KubeObjectLike } from "./owners.js";
@@ -96,7 +99,7 @@ export interface Controller {
   enqueue(request: ReconcileRequest): void;
 }
 
-const keyOf = (r: ReconcileRequest) => (r.namespace ? `${r.namespace}/${r.name}` : r.name);
+const keyOf = (r: ReconcileRequest) => objectKey(r.namespace, r.name);
 const requestOf = (key: string): ReconcileRequest => {
   const i = key.indexOf("/");
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
@@ -120,9 +123,7 @@ export function createController<T extends KubeObjectLike>(
   kube: EventClient,
   options: ControllerOptions<T>,
 ): Controller {
-  if (options.allNamespaces && options.namespace !== undefined) {
-    throw new TypeError("createController: allNamespaces cannot be combined with a namespace");
-  }
+  checkScope("createController", "controller", options, true);
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`createController: concurrency must be a whole number >= 1, not ${concurrency}`);
@@ -196,7 +197,8 @@ export function createController<T extends KubeObjectLike>(
         unhook.push(() => primary.off("add", enqueueObj).off("update", onUpdate).off("delete", enqueueObj));
 
         // The primary kind's identity, for owner references: from the client, else the cache.
-        let forKind = await resourceIdentity(options.for);
+        let forKind: Pick<ResourceIdentity, "apiVersion" | "kind" | "plural"> | undefined =
+          await resourceIdentity(options.for);
         const ownerKind = () => {
           if (forKind) return forKind;
           const any = primary.list()[0];
@@ -312,7 +314,7 @@ export function createController<T extends KubeObjectLike>(
                   return await status.replace(next, { signal: stop.signal });
                 } catch (err) {
                   if (!isConflict(err) || attempt >= 4) throw err;
-                  await delay(10 * (1 + Math.random() * 0.1), stop.signal);
+                  await sleepOrWake(10 * (1 + Math.random() * 0.1), stop.signal);
                 }
               }
             },

@@ -20,7 +20,7 @@
 // (MicroTime), leaseTransitions.
 
 import { isNotFound } from "../core/kube-error.js";
-import { delay, timeoutSignal } from "../core/timers.js";
+import { sleepOrWake, timeoutSignal } from "../core/timers.js";
 import { microTime, preciseNow } from "./micro-time.js";
 
 export interface LeaseSpec {
@@ -252,7 +252,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
         // lease runs out by our own clock: a takeover is never earlier than expiry.
         const untilExpiry = observedTime + (observed.leaseDurationSeconds ?? 0) * 1000 - performance.now();
         const jittered = retryPeriodMs * (1 - Math.random() * 0.2);
-        await delay(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
+        await sleepOrWake(untilExpiry > 0 ? Math.min(jittered, untilExpiry + 5) : jittered, outer);
       }
       if (outer.aborted) return;
       const leading = new AbortController();
@@ -267,7 +267,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       // the renewTime others saw, always before they may take over (leaseDuration later).
       let renewedAt = acquiredAt;
       for (;;) {
-        await delay(retryPeriodMs, leading.signal);
+        await sleepOrWake(retryPeriodMs, leading.signal);
         if (leading.signal.aborted) break;
         let ok = false;
         for (;;) {
@@ -279,7 +279,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
             renewedAt = sentAt;
             break;
           }
-          await delay(
+          await sleepOrWake(
             Math.min(retryPeriodMs, renewedAt + renewDeadlineMs - performance.now()),
             leading.signal,
           );
@@ -292,7 +292,7 @@ export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): Lea
       // Our reconciles end before the lease is handed over (bounded: a stuck callback waits
       // out the lease at most, which another candidate waits anyway).
       const cap = new AbortController();
-      await Promise.race([work, delay(leaseDurationMs, cap.signal)]);
+      await Promise.race([work, sleepOrWake(leaseDurationMs, cap.signal)]);
       cap.abort();
       if (o.releaseOnCancel && outer.aborted) await release();
     } finally {

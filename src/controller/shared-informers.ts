@@ -2,24 +2,14 @@
 // watches the kind there (client-go's SharedInformerFactory): the kind is listed and watched
 // once, and each controller adds its own handlers. The last controller to leave stops it.
 
+import type { ResourceIdentity } from "../core/registry.js";
 import { createInformer, type Informer, type ListWatch } from "../informer/index.js";
 import type { KubeObjectLike } from "./owners.js";
 import { CONTROLLER_OWNER_INDEX, controllerOwnerUids } from "./owners.js";
 
-export interface ResourceIdentity {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-}
-
-const INFO = Symbol.for("kubefetch.resourceInfo");
-
-/** The resource's apiVersion/kind/plural, when it is a kubefetch resource (typed or dynamic). */
-export async function resourceIdentity(resource: object): Promise<ResourceIdentity | undefined> {
-  const getInfo = (resource as { [INFO]?: () => Promise<ResourceIdentity> })[INFO];
-  if (!getInfo) return undefined;
-  const i = await getInfo();
-  return { apiVersion: i.apiVersion, kind: i.kind, plural: i.plural };
+/** Who the resource is, when it says (a kubefetch resource, typed or dynamic, does). */
+export async function resourceIdentity(resource: ListWatch<unknown>): Promise<ResourceIdentity | undefined> {
+  return resource.info?.();
 }
 
 interface Entry {

@@ -85,7 +85,7 @@ export function setLongInterval(fn: () => void, ms: number): Timer {
  * Waits `ms`; ends early, without throwing, when the signal aborts (callers check the signal
  * after it). For loops that stop on abort: backoffs, lease renewals.
  */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleepOrWake(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
@@ -99,7 +99,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Waits `ms`; rejects with the signal's reason when it aborts. For calls whose caller awaits an abort as an error. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleepOrThrow(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

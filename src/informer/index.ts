@@ -1,10 +1,12 @@
 // `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
 
-import type { KubeList, WatchEvent } from "../client/types.js";
 import { jitteredBackoff } from "../core/backoff.js";
 import { ClientClosedError } from "../core/errors.js";
 import { KubeError } from "../core/kube-error.js";
-import { delay, setLongInterval, type Timer } from "../core/timers.js";
+import { type KubeList, listPages, objectKey, type WatchEvent, type WatchOptions } from "../core/objects.js";
+import type { ResourceIdentity } from "../core/registry.js";
+import { checkScope } from "../core/request.js";
+import { setLongInterval, sleepOrWake, type Timer } from "../core/timers.js";
 import { WatchExpiredError } from "../core/watch-errors.js";
 
 interface Meta {
@@ -14,7 +16,12 @@ interface Meta {
 /** A namespace (omitted: the config's) or every namespace, as list and watch take it. */
 type ListScope = { namespace?: string; allNamespaces?: false } | { allNamespaces: true; namespace?: never };
 
-/** What an informer needs of a resource: its typed `list` and `watch` (any kube.<group>.<v>.<plural>). */
+/**
+ * What an informer needs of a resource: its typed `list` and `watch` (any
+ * kube.<group>.<v>.<plural>, or kube.resource(...)). A kubefetch resource also has `info`
+ * (who it is, so controllers share one informer per kind) and `warn` (its client's warning
+ * handler); another implementation may leave them out.
+ */
 export interface ListWatch<T> {
   list(
     options: ListScope & {
@@ -26,15 +33,15 @@ export interface ListWatch<T> {
     },
   ): Promise<KubeList<T>>;
   watch(
-    options: ListScope & {
-      labelSelector?: string;
-      fieldSelector?: string;
-      resourceVersion?: string;
-      signal?: AbortSignal;
-      onReconnect?: (cause: unknown) => void;
-      reconnectBackoff?: { minMs?: number; maxMs?: number };
-    },
+    options: ListScope &
+      WatchOptions & {
+        labelSelector?: string;
+        fieldSelector?: string;
+        resourceVersion?: string;
+      },
   ): AsyncIterable<WatchEvent<T>>;
+  info?(): Promise<ResourceIdentity>;
+  warn?(message: string): void;
 }
 
 export interface InformerOptions<T> {
@@ -92,8 +99,7 @@ export interface Informer<T> {
 /** A watch that lived this long resets the backoff (client-go's reflector: 2 minutes). */
 const HEALTHY_MS = 120_000;
 
-const keyOf = (o: Meta) =>
-  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? "");
+const keyOf = (o: Meta) => objectKey(o.metadata?.namespace, o.metadata?.name);
 
 /**
  * The reflector's state machine:
@@ -135,12 +141,9 @@ export function createInformer<T extends Meta>(
   synced.catch(() => {});
   const warn =
     options.onWarning ??
-    (resource as { [ON_WARNING]?: (m: string) => void })[ON_WARNING] ??
-    ((m: string) => console.warn(`Warning: ${m}`));
+    (resource.warn ? (m: string) => resource.warn?.(m) : (m: string) => console.warn(`Warning: ${m}`));
   let warnedUnheard = false;
-  if (options.allNamespaces && options.namespace !== undefined) {
-    throw new TypeError("createInformer: allNamespaces cannot be combined with a namespace");
-  }
+  checkScope("createInformer", "informer", options, true);
   const where: ListScope = options.allNamespaces
     ? { allNamespaces: true }
     : options.namespace !== undefined
@@ -206,19 +209,18 @@ export function createInformer<T extends Meta>(
 
   const listAll = async () => {
     const items: T[] = [];
-    let token: string | undefined;
     let rv = "";
-    do {
-      const page = await resource.list({
+    const page = (token: string | undefined) =>
+      resource.list({
         ...scope,
         limit: options.pageSize ?? 500,
         ...(token ? { continue: token } : {}),
         signal: abort.signal,
       });
-      items.push(...page.items);
-      rv = page.metadata.resourceVersion ?? rv;
-      token = page.metadata.continue || undefined;
-    } while (token);
+    for await (const p of listPages(page)) {
+      items.push(...p.items);
+      rv = p.metadata.resourceVersion ?? rv;
+    }
     return { items, rv };
   };
 
@@ -233,6 +235,8 @@ export function createInformer<T extends Meta>(
         for (const [key, obj] of [...store]) if (!seen.has(key)) remove(obj);
         for (const obj of items) put(obj);
         markSynced();
+        // stop() during the list: no watch is opened.
+        if (abort.signal.aborted) return;
         watching = Date.now();
         for await (const ev of resource.watch({
           ...scope,
@@ -267,7 +271,7 @@ export function createInformer<T extends Meta>(
           failures++;
           continue;
         }
-        await delay(backoff(options, failures++), abort.signal);
+        await sleepOrWake(backoff(options, failures++), abort.signal);
       }
     }
   };
@@ -295,7 +299,7 @@ export function createInformer<T extends Meta>(
     },
     synced,
     list: () => [...store.values()],
-    get: (ref) => store.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name),
+    get: (ref) => store.get(objectKey(ref.namespace, ref.name)),
     byIndex(name, value) {
       const idx = indexes.get(name);
       if (!idx) throw new RangeError(`no index named ${name}`);
@@ -309,9 +313,6 @@ export function createInformer<T extends Meta>(
   };
   return informer;
 }
-
-/** Where the client's warning handler rides on its resources (set by the client). */
-export const ON_WARNING = Symbol.for("kubefetch.onWarning");
 
 /** A first-list failure retrying cannot fix: 401 (the transport already refreshed once), 403, 404. */
 function permanent(err: unknown): boolean {

@@ -1,5 +1,5 @@
-import type { KubeObject } from "../client/types.js";
-import { sleep } from "../core/timers.js";
+import type { KubeObject } from "../core/objects.js";
+import { sleepOrThrow } from "../core/timers.js";
 import { ManifestError } from "./errors.js";
 import { type Manifest, type ManifestClient, type ParseOptions, parseManifests } from "./parse.js";
 import { crdKinds, field, groupOf, isCrd } from "./resolve.js";
@@ -152,7 +152,7 @@ async function established(
     if (await ready(kube, obj, call)) return undefined;
     if (Date.now() + delay > deadline)
       return `its CustomResourceDefinition ${crd.name} (doc ${crd.index}) was not Established within ${timeoutMs / 1000} s`;
-    await sleep(delay, options.signal);
+    await sleepOrThrow(delay, options.signal);
   }
 }
 

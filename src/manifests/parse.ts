@@ -1,4 +1,7 @@
-import type { ApiResourceList, CallOptions, DynamicResource, KubeObject, Registry } from "../client/types.js";
+import type { ApiResourceList } from "../client/discovery-types.js";
+import type { CallOptions, KubeObject } from "../core/objects.js";
+import type { Registry } from "../core/registry.js";
+import type { DynamicResource } from "../kube-client/types.js";
 import { createSchemaValidator, type JsonSchema, type ValidationResult } from "../schemas/index.js";
 import { issueMessage, ManifestError, type ManifestIssue } from "./errors.js";
 import { createResolver, field, groupOf, isCrd, type ResourceMapping } from "./resolve.js";

@@ -1,5 +1,7 @@
-import type { ApiResourceList, CallOptions, Registry, RegistryEntry } from "../client/types.js";
+import type { ApiResourceList } from "../client/discovery-types.js";
 import { isNotFound } from "../core/kube-error.js";
+import type { CallOptions } from "../core/objects.js";
+import type { Registry, RegistryEntry } from "../core/registry.js";
 import type { JsonSchema } from "../schemas/index.js";
 
 /** What a document maps to: the resource that serves its apiVersion and kind. */

@@ -15,7 +15,7 @@ import { type Credentials, credentialsOf } from "../config/credentials.js";
 import type { KubeConfig } from "../config/load-config.js";
 import { proxyAuthorization, withoutCredentials } from "../config/server-url.js";
 import { ClientClosedError } from "../core/errors.js";
-import { delay } from "../core/timers.js";
+import { sleepOrWake } from "../core/timers.js";
 import { authenticator } from "./auth.js";
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
@@ -275,7 +275,9 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
       );
       await Promise.all([
         streams.destroy(err).catch(() => {}),
-        Promise.race([unary, delay(1000, grace.signal)]).then(() => dispatcher.destroy(err).catch(() => {})),
+        Promise.race([unary, sleepOrWake(1000, grace.signal)]).then(() =>
+          dispatcher.destroy(err).catch(() => {}),
+        ),
       ]);
     },
   };

@@ -6,8 +6,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { ClientContext } from "../../src/client/request.js";
 import { BOUND, openChannels } from "../../src/connect/channels.js";
+import type { ConnectContext } from "../../src/connect/context.js";
 import { PODS } from "../../src/connect/cp.js";
 import { MAX_MESSAGE } from "../../src/connect/websocket.js";
 import { ConnectionError, KubeError, loadConfig } from "../../src/index.js";
@@ -31,10 +31,8 @@ async function server(answer: Answer) {
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   const config = await loadConfig({ server: url, namespace: "d", env: {} });
-  const ctx: ClientContext = {
-    config,
+  const ctx: ConnectContext = {
     transport: createTransport(config),
-    retry: { maxRetries: 0, maxDelayMs: 0, baseDelayMs: 0 },
     onWarning: () => {},
   };
   return {

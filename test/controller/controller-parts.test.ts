@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KubeList, WatchEvent } from "../../src/client/types.js";
 import { controllerReference, microTime } from "../../src/controller/index.js";
 import type { KubeObjectLike } from "../../src/controller/owners.js";
 import { controllerOwnerRequest } from "../../src/controller/owners.js";
 import { acquireInformer } from "../../src/controller/shared-informers.js";
+import type { KubeList, WatchEvent } from "../../src/core/objects.js";
 
 const deployment = { apiVersion: "apps/v1", kind: "Deployment" };
 

@@ -6,11 +6,11 @@ import { describe, it, mock } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { createWorkQueue } from "../../src/controller/index.js";
 import {
-  delay,
   MAX_TIMER_MS,
   setLongInterval,
   setLongTimeout,
-  sleep,
+  sleepOrThrow,
+  sleepOrWake,
   timeoutSignal,
 } from "../../src/core/timers.js";
 import { createConfig } from "../../src/index.js";
@@ -69,10 +69,10 @@ describe("long delays wait as long as they say", () => {
     }
   });
 
-  it("delay resolves on abort, sleep rejects with the reason, timeoutSignal(30 days) has not aborted", async () => {
+  it("sleepOrWake resolves on abort, sleepOrThrow rejects with the reason, timeoutSignal(30 days) has not aborted", async () => {
     const a = new AbortController();
-    const d = delay(30 * DAY, a.signal);
-    const s = sleep(30 * DAY, a.signal);
+    const d = sleepOrWake(30 * DAY, a.signal);
+    const s = sleepOrThrow(30 * DAY, a.signal);
     a.abort(new Error("stop"));
     await d;
     await assert.rejects(s, /stop/);

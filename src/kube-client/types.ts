@@ -1,78 +1,15 @@
 // The client's types, computed from a generated registry (R), its definitions (S) and its
 // paths (P). Nothing here exists at run time.
 
+import type { Discovery } from "../client/discovery-types.js";
+import type { LogStream } from "../client/log.js";
+import type { KubeConfig } from "../config/load-config.js";
 import type { CopyApi } from "../connect/cp.js";
 import type { AttachMethod, ExecMethod } from "../connect/exec.js";
-
-/** Every call takes these. */
-export interface CallOptions {
-  /** Cancels the call, its retries and their waits. */
-  signal?: AbortSignal;
-  /** Gives up after this long, retries included. */
-  timeoutMs?: number;
-}
-
-export interface RetryPolicy {
-  /** Retries after the first attempt (default 3). */
-  maxRetries: number;
-  /** The longest single wait, Retry-After included (default 10 s). */
-  maxDelayMs: number;
-  /** First backoff for 5xx/resets on GET, doubled each time, with jitter (default 200 ms). */
-  baseDelayMs: number;
-}
-
-/** Any Kubernetes object, as the dynamic client returns it. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata?: ObjectMeta;
-  [field: string]: unknown;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  resourceVersion?: string;
-  uid?: string;
-  [field: string]: unknown;
-}
-
-export interface KubeList<T> {
-  apiVersion: string;
-  kind: string;
-  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
-  items: T[];
-}
-
-export interface SubresourceEntry {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly verbs: readonly string[];
-  readonly path: string;
-  readonly schema?: string;
-}
-
-/** One entry of a generated registry. */
-export interface RegistryEntry {
-  readonly group: string;
-  readonly version: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly plural: string;
-  readonly namespaced: boolean;
-  readonly verbs: readonly string[];
-  readonly schema?: string;
-  readonly listSchema?: string;
-  readonly listKind?: string;
-  readonly paths: { readonly collection?: string; readonly item?: string; readonly allNamespaces?: string };
-  readonly subresources: { readonly [name: string]: SubresourceEntry };
-}
-
-export type Registry = {
-  readonly [group: string]: { readonly [version: string]: { readonly [plural: string]: RegistryEntry } };
-};
+import type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "../connect/port-forward.js";
+import type { ProxyOptions } from "../connect/proxy.js";
+import type { CallOptions, KubeList, KubeObject, WatchEvent, WatchOptions } from "../core/objects.js";
+import type { Registry, ResourceIdentity, SubresourceEntry } from "../core/registry.js";
 
 type Verbs<E> = E extends { readonly verbs: readonly (infer V)[] } ? V : never;
 type Has<E, V extends string> = V extends Verbs<E> ? true : false;
@@ -156,16 +93,6 @@ export interface ApplyOptions extends CallOptions {
 /** What apply takes: any part of the object with its name. */
 export type ApplyInput<T> = MergePatch<Input<T>> & { metadata: { name: string; namespace?: string } };
 
-export interface WatchEvent<T> {
-  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
-  object: T;
-}
-
-export interface LogStream extends AsyncIterable<string> {
-  /** The whole log as one string (do not use with follow). */
-  text(): Promise<string>;
-}
-
 type ListQuery<E, P> = Omit<QueryOf<P, CollectionPath<E>, "get">, "watch" | "pretty">;
 
 type GetMethods<E, S, P> =
@@ -246,14 +173,7 @@ type WatchMethods<E, S, P> =
     ? {
         /** Resumes from the last resourceVersion after a dropped connection; 410 throws WatchExpiredError. */
         watch(
-          options?: CallOptions &
-            ListScope<E> &
-            Omit<ListQuery<E, P>, "limit" | "continue"> & {
-              onReconnect?: (cause: unknown) => void;
-              reconnectBackoff?: { minMs?: number; maxMs?: number };
-              /** No event or bookmark for this long: the stream is taken for dead and resumed (default 90 s). */
-              idleTimeoutMs?: number;
-            },
+          options?: WatchOptions & ListScope<E> & Omit<ListQuery<E, P>, "limit" | "continue">,
         ): AsyncIterable<WatchEvent<ObjectOf<E, S>>>;
       }
     : unknown;
@@ -312,22 +232,6 @@ type SubresourceMethods<E, S, P> = E extends { readonly subresources: infer Subs
       ("attach" extends keyof Subs ? { attach: AttachMethod } : unknown)
   : unknown;
 
-/** One HTTP call through a proxy subresource (pods, services, nodes). */
-export interface ProxyOptions extends CallOptions {
-  name: string;
-  namespace?: string;
-  /** The target's port, a number or a port name; omitted: the default (a service's only port, the kubelet's). */
-  port?: string | number;
-  /** The scheme from the apiserver to the target (default http; the kubelet's own). */
-  scheme?: "http" | "https";
-  /** The path at the target, as text ("/healthz"): each segment is percent-encoded for you. */
-  path?: string;
-  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-  query?: Record<string, unknown>;
-}
-
 type ProxyMethods<E, Subs> = "proxy" extends keyof Subs
   ? {
       /** HTTP through the apiserver to the target: a WHATWG Response, any status (as fetch). */
@@ -341,13 +245,9 @@ type PortForwardMethods<E, Subs> = "portforward" extends keyof Subs
        * Like `kubectl port-forward`: a listener on 127.0.0.1 per port, each connection a new
        * stream to the pod; `onError` hears each connection's failure.
        */
-      portForward: ((
-        options: Ref<E> & import("../connect/port-forward.js").PortForwardOptions,
-      ) => Promise<import("../connect/port-forward.js").PortForward>) & {
+      portForward: ((options: Ref<E> & PortForwardOptions) => Promise<PortForward>) & {
         /** One stream to a pod port as a Node Duplex, no listener. */
-        connect(
-          options: Ref<E> & import("../connect/port-forward.js").PortForwardConnectOptions,
-        ): Promise<import("node:stream").Duplex>;
+        connect(options: Ref<E> & PortForwardConnectOptions): Promise<import("node:stream").Duplex>;
       };
     }
   : unknown;
@@ -359,8 +259,20 @@ type ConnectMethods<E> = E extends { readonly subresources: infer Subs }
 
 type LogPath<Subs> = Subs extends { readonly log: { readonly path: infer L } } ? L : never;
 
+/** What every resource has, whatever its verbs. */
+export interface ResourceMembers {
+  /**
+   * Who the resource is: its apiVersion, kind, plural, scope and verbs (the dynamic client's
+   * as discovery found it). Controllers share one informer per kind by it.
+   */
+  info(): Promise<ResourceIdentity>;
+  /** Reports a message through the client's `onWarning` handler, as a server's Warning header is. */
+  warn(message: string): void;
+}
+
 /** The API of one resource: exactly the methods its verbs allow. */
-export type ResourceApi<E, S, P> = GetMethods<E, S, P> &
+export type ResourceApi<E, S, P> = ResourceMembers &
+  GetMethods<E, S, P> &
   ListMethods<E, S, P> &
   CreateMethods<E, S, P> &
   UpdateMethods<E, S, P> &
@@ -417,66 +329,11 @@ export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, D
   proxy(options: ProxyOptions): Promise<Response>;
   /** Port-forward, for kinds that have it (pods). */
   portForward: PortForwardMethods<{ readonly namespaced: true }, { portforward: unknown }>["portForward"];
-  /** The resource as discovery found it. */
-  info(): Promise<{ apiVersion: string; kind: string; plural: string; namespaced: boolean; verbs: string[] }>;
   /** Only for resources whose discovery lists an exec subresource (pods); else a TypeError. */
   exec: ExecMethod;
   /** Only for resources whose discovery lists an attach subresource (pods); else a TypeError. */
   attach: AttachMethod;
 };
-
-/**
- * The server's groups, versions and resources. A server with aggregated discovery (on by
- * default from 1.27) tells it all in two answers, GET /api and GET /apis, and every method
- * answers from those; an older one is asked per group and version. Either way the documents
- * are the per-group format's, and answers are cached until refresh().
- */
-export interface Discovery {
-  /** GET /version */
-  version(
-    options?: CallOptions,
-  ): Promise<{ major: string; minor: string; gitVersion: string; [k: string]: unknown }>;
-  /** GET /api: the core group's versions. */
-  api(options?: CallOptions): Promise<{ kind: "APIVersions"; versions: string[]; [k: string]: unknown }>;
-  /** GET /apis: every other group with its versions. */
-  groups(options?: CallOptions): Promise<{ kind: "APIGroupList"; groups: ApiGroup[]; [k: string]: unknown }>;
-  /** GET /apis/{group} */
-  group(name: string, options?: CallOptions): Promise<ApiGroup>;
-  /**
-   * GET /api/v1 or /apis/{group}/{version}: its resources with their verbs. A version the
-   * aggregated answer marks Stale (its API server did not answer) is a KubeError.
-   */
-  resources(groupVersion: string, options?: CallOptions): Promise<ApiResourceList>;
-  /** Forget cached answers. */
-  refresh(): void;
-}
-
-export interface ApiGroup {
-  name: string;
-  versions: { groupVersion: string; version: string }[];
-  preferredVersion?: { groupVersion: string; version: string };
-  [k: string]: unknown;
-}
-
-export interface ApiResource {
-  name: string;
-  singularName?: string;
-  namespaced: boolean;
-  kind: string;
-  verbs: string[];
-  group?: string;
-  version?: string;
-  shortNames?: string[];
-  categories?: string[];
-  [k: string]: unknown;
-}
-
-export interface ApiResourceList {
-  kind: "APIResourceList";
-  apiVersion?: string;
-  groupVersion: string;
-  resources: ApiResource[];
-}
 
 type Groups<R extends Registry, S, P> = {
   [G in keyof R]: { [V in keyof R[G]]: { [Pl in keyof R[G][V]]: ResourceApi<R[G][V][Pl], S, P> } };
@@ -531,7 +388,7 @@ export type KubeClient<R extends Registry, S, P extends {}> = Omit<
   /** Files to and from a container, as `kubectl cp` copies them (a tar through exec). */
   cp: CopyApi;
   /** The config this client uses. */
-  config: import("../config/load-config.js").KubeConfig;
+  config: KubeConfig;
   /** Closes the connection pool. */
   close(): Promise<void>;
 };

@@ -1,16 +1,18 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
+import { createDiscovery } from "../client/discovery.js";
+import type { ObjectValidators } from "../client/object-check.js";
+import type { ClientContext } from "../client/request.js";
+import { logApi, resourceApi, subresourceApi } from "../client/resource.js";
 import type { KubeConfig } from "../config/load-config.js";
 import { cpApi } from "../connect/cp.js";
 import { attachApi, execApi } from "../connect/exec.js";
 import { portForwardApi } from "../connect/port-forward.js";
-import { proxy } from "../connect/proxy.js";
+import { type ProxyOptions, proxy } from "../connect/proxy.js";
+import type { RetryPolicy } from "../core/objects.js";
+import type { Registry, RegistryEntry, ResourceInfo } from "../core/registry.js";
 import { createTransport } from "../transport/transport.js";
-import { createDiscovery } from "./discovery.js";
-import type { ObjectValidators } from "./object-check.js";
-import type { ClientContext, ResourceInfo } from "./request.js";
-import { logApi, resourceApi, subresourceApi } from "./resource.js";
-import type { KubeClient, ProxyOptions, Registry, RegistryEntry, RetryPolicy } from "./types.js";
+import type { KubeClient } from "./types.js";
 
 export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
@@ -53,7 +55,6 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
     options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {},
   );
   const ctx: ClientContext = {
-    config,
     transport,
     retry: { maxRetries: 3, maxDelayMs: 10_000, baseDelayMs: 200, ...options.retry },
     onWarning: options.onWarning ?? defaultWarnings(),
@@ -97,24 +98,16 @@ export function createKubeClient<R extends Registry, S, P extends {}>(
         const schema = byKind.get(`${i.apiVersion} ${i.kind}`)?.schema;
         return schema ? { ...i, schema } : i;
       });
-      info.catch(() => {
-        info = undefined;
+      const pending = info;
+      // A failed lookup is not kept: the next call asks again.
+      pending.catch(() => {
+        if (info === pending) info = undefined;
       });
-      return info;
+      return pending;
     };
     const api = resourceApi(ctx, `${ref.kind} (${ref.apiVersion})`, getInfo);
     api.exec = execApi(ctx, getInfo);
     api.attach = attachApi(ctx, getInfo);
-    api.info = async () => {
-      const i = await getInfo();
-      return {
-        apiVersion: i.apiVersion,
-        kind: i.kind,
-        plural: i.plural,
-        namespaced: i.namespaced,
-        verbs: [...i.verbs],
-      };
-    };
     api.proxy = async (o: ProxyOptions) => proxy(ctx, await getInfo(), o);
     api.portForward = portForwardApi(ctx, getInfo);
     return api;
