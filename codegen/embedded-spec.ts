@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { GenerateError } from "./errors.js";
-import { type LoadedSpec, parseSpecBytes } from "./load-spec.js";
+import { type LoadedSpec, parseSpecBytes } from "./spec-bytes.js";
 
 /** What `specs/default.json` records about the spec shipped inside the package. */
 export interface EmbeddedSpecInfo {

@@ -4,8 +4,8 @@ import { redactUrl } from "../src/config/server-url.js";
 import { createTransport } from "../src/transport/transport.js";
 import { GenerateError } from "./errors.js";
 import { kubernetesVersionOf } from "./generate.js";
-import { type LoadedSpec, parseSpecBytes } from "./load-spec.js";
 import { fetchV3Documents } from "./openapi-v3.js";
+import { type LoadedSpec, parseSpecBytes } from "./spec-bytes.js";
 
 export interface ClusterSpec {
   spec: LoadedSpec;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GenerateError } from "./errors.js";
-import { type LoadedSpec, parseSpecBytes, type SpecSource } from "./load-spec.js";
+import { type LoadedSpec, parseSpecBytes, type SpecSource } from "./spec-bytes.js";
 
 /**
  * A server's `/openapi/v3` is an index of one OpenAPI 3 document per group-version

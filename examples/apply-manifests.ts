@@ -4,7 +4,8 @@
 // is invalid), then applies them with server-side apply, Namespaces and CRDs first.
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "kubefetch";
-import { createClient } from "kubefetch/generated/kubernetes-1.36";
+import { createClient, registry } from "kubefetch/generated/kubernetes-1.36";
+import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { applyManifests, ManifestError } from "kubefetch/manifests";
 
 const file = process.argv[2];
@@ -16,6 +17,7 @@ const dryRun = process.argv.includes("--dry-run");
 const kube = createClient(await loadConfig());
 try {
   const results = await applyManifests(kube, await readFile(file, "utf8"), {
+    api: { registry, validators },
     fieldManager: "kubefetch-example",
     dryRun,
   });

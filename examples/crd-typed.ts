@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "kubefetch";
-import { createClient as createBuiltinClient } from "kubefetch/generated/kubernetes-1.36";
+import { createClient as createBuiltinClient, registry } from "kubefetch/generated/kubernetes-1.36";
+import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { applyManifests } from "kubefetch/manifests";
 import type * as Cluster from "./generated/cluster/index.js";
 
@@ -42,7 +43,11 @@ const builtin = createBuiltinClient(config);
 try {
   // 1. Install the CRD (force: this program owns its definition); applyManifests returns once
   //    the server serves the new kind.
-  const results = await applyManifests(builtin, crd, { fieldManager: "kubefetch-example", force: true });
+  const results = await applyManifests(builtin, crd, {
+    api: { registry, validators },
+    fieldManager: "kubefetch-example",
+    force: true,
+  });
   for (const r of results) if (r.outcome !== "applied") throw r.error ?? new Error(r.reason);
 } finally {
   await builtin.close();

@@ -52,7 +52,8 @@ const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
-run(process.execPath, [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "."]);
+// Lint: biome, and the layer rules (.dependency-cruiser.cjs).
+run("npm", ["run", "--silent", "lint"]);
 run(process.execPath, [join(root, "scripts/build.mjs")]);
 // TS 7, client-node and Node 22 for the bench run and the TS 7 consumer checks: outside the
 // package's tree (bench/competitors), installed here on a fresh clone so `npm test` needs no

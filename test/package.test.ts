@@ -100,8 +100,11 @@ describe("the package as a consumer loads it (built dist/, package exports)", ()
 
   it("kubefetch/manifests validates against the embedded API from the built package", async () => {
     const code = [
+      'import { registry } from "kubefetch/generated/kubernetes-1.36";',
+      'import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";',
       'import { parseManifests } from "kubefetch/manifests";',
-      'const [m] = await parseManifests("apiVersion: v1\\nkind: Namespace\\nmetadata: { name: x }\\n");',
+      "const api = { registry, validators };",
+      'const [m] = await parseManifests("apiVersion: v1\\nkind: Namespace\\nmetadata: { name: x }\\n", { api });',
       "console.log(m.plural, m.source);",
     ].join("\n");
     const r = await run(process.execPath, ["--input-type=module", "-e", code], {

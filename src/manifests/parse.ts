@@ -28,8 +28,11 @@ export interface ManifestClient {
 }
 
 export interface ParseOptions extends CallOptions {
-  /** The generated API to map and validate with. Default: the embedded Kubernetes 1.36. */
-  api?: ManifestApi;
+  /**
+   * The generated API to map and validate with: `registry` from its index and `validators`
+   * from its schemas (`kubefetch/generated/kubernetes-1.36` and `.../schemas` for the embedded one).
+   */
+  api: ManifestApi;
   /** Asks this client's server (discovery) about kinds the API and the YAML's CRDs do not define. */
   kube?: ManifestClient;
   /**
@@ -63,8 +66,8 @@ export interface Manifest {
  * validates it against the API's schema (and strict fields, as the API server's). Throws one
  * ManifestError listing every problem of every document; empty documents are skipped.
  */
-export async function parseManifests(yamlText: string, options: ParseOptions = {}): Promise<Manifest[]> {
-  const api = options.api ?? (await embeddedApi());
+export async function parseManifests(yamlText: string, options: ParseOptions): Promise<Manifest[]> {
+  const { api } = options;
   const issues: ManifestIssue[] = [];
   const docs: { index: number; line: number; value: Record<string, unknown> }[] = [];
   for (const d of splitYaml(yamlText)) {
@@ -182,12 +185,4 @@ function schemaValidator(schema: JsonSchema) {
 
 function describe(v: unknown): string {
   return Array.isArray(v) ? "a list" : v === null ? "null" : `a ${typeof v}`;
-}
-
-async function embeddedApi(): Promise<ManifestApi> {
-  const [{ registry }, { validators }] = await Promise.all([
-    import("kubefetch/generated/kubernetes-1.36/registry"),
-    import("kubefetch/generated/kubernetes-1.36/schemas"),
-  ]);
-  return { registry, validators };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ValidationResult } from "../core/validation-result.js";
+import type { JsonSchema } from "./json-schema.js";
 import { nullAsAbsent } from "./wire-nulls.js";
 
 /** One generated API's validators: `validators.get("io.k8s.api.core.v1.Pod").parse(obj)`. */
@@ -14,10 +15,9 @@ export interface Validators<Schemas> {
   definition(name: string): JsonSchema | undefined;
 }
 
-/** A JSON Schema as the generator writes it: plain data. */
-export type JsonSchema = { readonly [keyword: string]: unknown };
-
 export type { ValidationIssue, ValidationResult } from "../core/validation-result.js";
+/** A JSON Schema as the generator writes it: plain data. */
+export type { JsonSchema } from "./json-schema.js";
 
 /**
  * Builds validators lazily from a generated API's JSON Schema definitions (`$defs`), with

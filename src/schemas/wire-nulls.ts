@@ -1,4 +1,4 @@
-import type { JsonSchema } from "./index.js";
+import type { JsonSchema } from "./json-schema.js";
 
 /**
  * How null on the wire is validated (README, "Null on the wire"):

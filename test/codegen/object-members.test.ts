@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { it } from "node:test";
 import { promisify } from "node:util";
 import { generate } from "../../codegen/generate.js";
-import { parseSpecBytes } from "../../codegen/load-spec.js";
+import { parseSpecBytes } from "../../codegen/spec-bytes.js";
 import { miniSpec } from "../helpers/mini-spec.js";
 import { repoRoot } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
+import { type Client, createClient, registry } from "kubefetch/generated/kubernetes-1.36";
+import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { applyManifests, ManifestError } from "kubefetch/manifests";
 import { stringify } from "yaml";
 import { isConflict, isNotFound, KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
+
+const api = { registry, validators };
 
 const cluster = testCluster();
 let kube: Client;
@@ -63,7 +66,7 @@ spec:
     spec: { containers: [{ name: web, image: "nginx:1" }] }
 ---
 apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
-    const results = await applyManifests(kube, yaml, { fieldManager: "kubefetch-test" });
+    const results = await applyManifests(kube, yaml, { api, fieldManager: "kubefetch-test" });
     assert.deepEqual(
       results.map((r) => [r.index, r.kind, r.name, r.namespace, r.outcome]),
       [
@@ -82,11 +85,14 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
   it("applies nothing when any document is invalid", async () => {
     const ns = namespace("invalid");
     const yaml = `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n---\n${cm("ok", ns)}---\napiVersion: v1\nkind: Service\nmetadata: { name: s, namespace: ${ns} }\nspec: { ports: [{ port: http }] }\n`;
-    await assert.rejects(applyManifests(kube, yaml, { fieldManager: "kubefetch-test" }), (e: unknown) => {
-      assert.ok(e instanceof ManifestError);
-      assert.equal(e.message, "doc 3 Service s: spec.ports[0].port: expected number, received string");
-      return true;
-    });
+    await assert.rejects(
+      applyManifests(kube, yaml, { api, fieldManager: "kubefetch-test" }),
+      (e: unknown) => {
+        assert.ok(e instanceof ManifestError);
+        assert.equal(e.message, "doc 3 Service s: spec.ports[0].port: expected number, received string");
+        return true;
+      },
+    );
     await assert.rejects(kube.core.v1.namespaces.get({ name: ns }), isNotFound);
   });
 
@@ -96,7 +102,7 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
     const results = await applyManifests(
       kube,
       `apiVersion: ${group}/v1\nkind: Gadget\nmetadata: { name: g1, namespace: ${ns} }\nspec: { size: 3 }\n---\n${yaml}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`,
-      { fieldManager: "kubefetch-test" },
+      { api, fieldManager: "kubefetch-test" },
     );
     assert.deepEqual(
       results.map((r) => [r.kind, r.outcome, r.error?.message]),
@@ -116,12 +122,14 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
     const ns = namespace("disc");
     const { group, yaml } = crd("Cluster");
     await applyManifests(kube, `${yaml}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`, {
+      api,
       fieldManager: "kubefetch-test",
     });
     const results = await applyManifests(
       kube,
       `apiVersion: ${group}/v1\nkind: Gadget\nmetadata: { name: g2 }\nspec: { size: 1 }\n`,
       {
+        api,
         fieldManager: "kubefetch-test",
       },
     );
@@ -131,6 +139,7 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
     );
     await assert.rejects(
       applyManifests(kube, `apiVersion: ${group}/v1\nkind: Gizmo\nmetadata: { name: g }\n`, {
+        api,
         fieldManager: "kubefetch-test",
       }),
       {
@@ -146,7 +155,7 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
     const results = await applyManifests(
       kube,
       `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n---\n${yaml}---\napiVersion: ${group}/v1\nkind: Gadget\nmetadata: { name: g, namespace: default }\n`,
-      { fieldManager: "kubefetch-test", dryRun: true },
+      { api, fieldManager: "kubefetch-test", dryRun: true },
     );
     assert.deepEqual(
       results.map((r) => [r.kind, r.outcome]),
@@ -173,11 +182,12 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
       kube,
       `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n---\n${cm("owned", ns)}`,
       {
+        api,
         fieldManager: "someone-else",
       },
     );
     const yaml = `${cm("owned", ns, "a: '2'")}---\n${cm("missing-ns", uniqueName("nowhere"))}---\n${cm("fresh", ns)}`;
-    const results = await applyManifests(kube, yaml, { fieldManager: "kubefetch-test" });
+    const results = await applyManifests(kube, yaml, { api, fieldManager: "kubefetch-test" });
     assert.deepEqual(
       results.map((r) => [r.name, r.outcome]),
       [
@@ -189,6 +199,7 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
     assert.ok(results[0]?.error instanceof KubeError && isConflict(results[0].error));
     assert.ok(isNotFound(results[1]?.error));
     const forced = await applyManifests(kube, cm("owned", ns, "a: '2'"), {
+      api,
       fieldManager: "kubefetch-test",
       force: true,
     });
@@ -198,11 +209,12 @@ apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`;
 
   it("defaults the namespace to the client's and refuses an empty YAML", async () => {
     const results = await applyManifests(kube, cm(uniqueName("defaulted")), {
+      api,
       fieldManager: "kubefetch-test",
       dryRun: true,
     });
     assert.equal(results[0]?.namespace, kube.config.namespace);
-    await assert.rejects(applyManifests(kube, "# nothing\n", { fieldManager: "kubefetch-test" }), {
+    await assert.rejects(applyManifests(kube, "# nothing\n", { api, fieldManager: "kubefetch-test" }), {
       name: "ManifestError",
       message: "the YAML has no objects to apply",
     });

@@ -6,6 +6,8 @@ import { ManifestError, parseManifests } from "kubefetch/manifests";
 import { stringify } from "yaml";
 import { crdFor } from "../helpers/crd.js";
 
+const api = { registry, validators };
+
 const deployment = (containers: string) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -23,10 +25,10 @@ spec:
 /** The ManifestError a YAML text gives, or a failed assertion. */
 async function rejection(
   yaml: string,
-  options?: Parameters<typeof parseManifests>[1],
+  options: Partial<Parameters<typeof parseManifests>[1]> = {},
 ): Promise<ManifestError> {
   try {
-    await parseManifests(yaml, options);
+    await parseManifests(yaml, { api, ...options });
   } catch (e) {
     assert.ok(e instanceof ManifestError, String(e));
     return e;
@@ -47,6 +49,7 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
   it("maps each document to its resource and defaults the namespace of namespaced ones", async () => {
     const ms = await parseManifests(
       `apiVersion: v1\nkind: Namespace\nmetadata: { name: shop }\n---\n${deployment("[{ name: web, image: nginx }]")}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, namespace: shop }\ndata: { a: "1" }\n`,
+      { api },
     );
     assert.deepEqual(
       ms.map((m) => [m.index, m.line, m.kind, m.name, m.namespace, m.plural, m.namespaced, m.source]),
@@ -94,6 +97,7 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
   it("accepts any key in maps and open objects (labels, annotations, RawExtension)", async () => {
     const ms = await parseManifests(
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: { any.key/x: v }\n  annotations: { "x": "y" }\ndata: { whatever: v }\n`,
+      { api },
     );
     assert.equal(ms.length, 1);
   });
@@ -118,6 +122,7 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
     assert.equal(e.message, "doc 1 ConfigMap c: data.enabled: expected string, received boolean");
     const [m] = await parseManifests(
       `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c, creationTimestamp: 2024-01-01T00:00:00Z }\ndata: { mode: "0755" }\n`,
+      { api },
     );
     assert.equal(m?.object.metadata?.creationTimestamp, "2024-01-01T00:00:00Z");
   });
@@ -130,12 +135,13 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
     assert.match(e.message, /^doc 2: YAML: .* at line 6, column \d+$/);
     const ms = await parseManifests(
       `---\n# nothing\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n---\n`,
+      { api },
     );
     assert.deepEqual(
       ms.map((m) => m.index),
       [2],
     );
-    assert.deepEqual(await parseManifests(""), []);
+    assert.deepEqual(await parseManifests("", { api }), []);
   });
 
   it("rejects duplicate keys and runaway aliases", async () => {
@@ -157,6 +163,7 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
   it("types custom objects by a CustomResourceDefinition in the same YAML, checking them against its schema", async () => {
     const ms = await parseManifests(
       `${CRD}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\nspec: { size: 3 }\n`,
+      { api },
     );
     assert.deepEqual(
       ms.map((m) => [m.kind, m.source, m.plural, m.namespaced, m.namespace]),
@@ -194,7 +201,7 @@ describe("parseManifests: YAML to objects mapped and validated", () => {
   });
   it("maps and validates with the generated API it is given (a regenerated folder with CRDs)", async () => {
     const yaml = deployment("[{ name: web, image: nginx }]");
-    assert.equal((await parseManifests(yaml, { api: { registry, validators } }))[0]?.source, "registry");
+    assert.equal((await parseManifests(yaml, { api }))[0]?.source, "registry");
     const e = await rejection(yaml, { api: { registry: { core: registry.core }, validators } });
     assert.match(e.message, /^doc 1 Deployment web: no resource of kind Deployment in apps\/v1 in the API/);
   });
