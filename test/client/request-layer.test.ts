@@ -162,6 +162,22 @@ describe("names and namespaces are path segments: bad ones are refused before an
     });
   }
 
+  it("the dynamic watch checks its namespace and scope before discovery, as every other verb", async () => {
+    const dynamic = kube.resource({ apiVersion: "v1", kind: "ConfigMap" });
+    const first = (w: AsyncIterable<unknown>) => w[Symbol.asyncIterator]().next();
+    await assert.rejects(
+      first(dynamic.watch({ namespace: "a/b" })),
+      (err: unknown) => err instanceof InvalidRequestError && err.field === "namespace" && err.verb === "watch",
+    );
+    await assert.rejects(
+      // @ts-expect-error allNamespaces and namespace exclude each other
+      first(dynamic.watch({ namespace: "x", allNamespaces: true })),
+      (err: unknown) => err instanceof InvalidRequestError && err.field === "allNamespaces",
+    );
+    // Nothing at all: not the watch, not the discovery request that would find the resource.
+    assert.deepEqual(paths(), []);
+  });
+
   it("discovery's group and version names are checked the same way", async () => {
     await assert.rejects(kube.discovery.resources("../api/v1"), /nothing was sent/);
     await assert.rejects(kube.discovery.resources("a/b/c"), /nothing was sent/);
