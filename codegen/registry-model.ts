@@ -1,3 +1,4 @@
+import type { Mutable, RegistryEntry, SubresourceEntry } from "../src/core/registry.js";
 import { decodePointerSegment, GenerateError, refTarget } from "./errors.js";
 import type {
   GroupVersionKind,
@@ -13,30 +14,17 @@ import { apiVersionOf } from "./to-openapi3.js";
 /** Kubernetes API verbs, as discovery and RBAC name them. */
 export type Verb = "create" | "delete" | "deletecollection" | "get" | "list" | "patch" | "update" | "watch";
 
-export interface SubresourceModel {
-  /** apiVersion/kind of the object this subresource takes and returns (Scale, Eviction, ...). */
-  apiVersion: string;
-  kind: string;
-  verbs: Verb[];
-  path: string;
-  /** components.schemas name of the body, when the subresource has one. */
-  schema?: string;
-}
+/**
+ * The registry entry as codegen builds it: the runtime's RegistryEntry (declared once, in
+ * src/core/registry.ts) as writable data, with verbs from the spec's known set.
+ */
+export type SubresourceModel = Omit<Mutable<SubresourceEntry>, "verbs"> & { verbs: Verb[] };
 
-export interface ResourceModel {
-  group: string;
-  version: string;
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
+export type ResourceModel = Omit<Mutable<RegistryEntry>, "verbs" | "paths" | "subresources"> & {
   verbs: Verb[];
-  listKind?: string;
-  schema?: string;
-  listSchema?: string;
-  paths: { collection?: string; item?: string; allNamespaces?: string };
+  paths: Mutable<RegistryEntry["paths"]>;
   subresources: Record<string, SubresourceModel>;
-}
+};
 
 export interface RegistryModel {
   /** groupKey -> version -> plural -> resource, every level sorted. */
