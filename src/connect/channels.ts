@@ -9,6 +9,7 @@ import { queryString, type RequestSpec } from "../core/request.js";
 import { UpgradeRefusedError } from "../transport/transport.js";
 import { type ConnectContext, connectPath } from "./context.js";
 import { MAX_MESSAGE, WebSocketConnection, WebSocketProtocolError } from "./websocket.js";
+import { websocketHandshake } from "./ws-handshake.js";
 
 export const V5_CHANNEL = "v5.channel.k8s.io";
 export const V4_CHANNEL = "v4.channel.k8s.io";
@@ -85,7 +86,7 @@ export async function openChannels(
   const signal = spec.signal;
   const offer = async (protocols: readonly string[]) => {
     try {
-      return await ctx.transport.upgrade(path, { protocols, ...(signal ? { signal } : {}) });
+      return await websocketHandshake(ctx.transport, path, protocols, signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (err instanceof UpgradeRefusedError) throw refusal(err, path);

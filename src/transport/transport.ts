@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import {
@@ -17,6 +16,9 @@ import { proxyAuthorization, withoutCredentials } from "../config/server-url.js"
 import { ClientClosedError } from "../core/errors.js";
 import { sleepOrWake } from "../core/timers.js";
 import { authenticator } from "./auth.js";
+import { httpUpgrade, type Upgraded, type UpgradeOptions, UpgradeRefusedError } from "./http-upgrade.js";
+
+export { type Upgraded, type UpgradeOptions, UpgradeRefusedError };
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
   method?: Dispatcher.HttpMethod;
@@ -26,34 +28,6 @@ export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" |
    */
   stream?: boolean;
 };
-
-export interface UpgradeOptions {
-  /** WebSocket subprotocols offered, in order of preference; the server picks one. */
-  protocols: readonly string[];
-  signal?: AbortSignal;
-}
-
-/** A WebSocket handshake the server answered with 101: the raw socket and what was agreed. */
-export interface Upgraded {
-  socket: Duplex;
-  /** The subprotocol the server chose ("" when it chose none). */
-  protocol: string;
-}
-
-/** A WebSocket handshake the server refused: its HTTP status, headers and (small) body. */
-export class UpgradeRefusedError extends Error {
-  override readonly name = "UpgradeRefusedError";
-  readonly statusCode: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  /** At most 64 KiB of the answer's body (a Status, usually). */
-  readonly body: string;
-  constructor(statusCode: number, headers: UpgradeRefusedError["headers"], body: string) {
-    super(`the WebSocket handshake was refused with HTTP ${statusCode}`);
-    this.statusCode = statusCode;
-    this.headers = headers;
-    this.body = body;
-  }
-}
 
 export interface TransportOptions {
   /** Unary calls: the longest silence while reading an answer (default 300 s, undici's). */
@@ -72,9 +46,10 @@ export interface Transport {
   /** undici.request on the same pool: the fast path for typed calls. */
   request(path: string, options?: RequestOptions): Promise<Dispatcher.ResponseData>;
   /**
-   * A WebSocket handshake (RFC 6455) on the streaming pool, with this client's TLS, proxy,
-   * credentials and impersonation; resolves with the upgraded socket, rejects with
-   * UpgradeRefusedError (status and body) when the server answers anything but 101.
+   * An HTTP upgrade (a WebSocket handshake's request) on the streaming pool, with this
+   * client's TLS, proxy, credentials and impersonation; resolves with the upgraded socket,
+   * rejects with UpgradeRefusedError (status and body) when the server answers anything but
+   * 101. What the upgraded protocol requires of the answer is the caller's to check.
    */
   upgrade(path: string, options: UpgradeOptions): Promise<Upgraded>;
   /** The dispatcher in use now (an exec plugin's new client certificate replaces it). */
@@ -192,7 +167,7 @@ function makeTransport(config: KubeConfig, c: Credentials, options: TransportOpt
   const upgrade = async (path: string, options: UpgradeOptions): Promise<Upgraded> => {
     const attempt = async () => {
       const d = await dispatchers();
-      return handshake(d.streams, base, path, await headersFor({}), options);
+      return httpUpgrade(d.streams, base, path, await headersFor({}), options);
     };
     let up: Upgraded;
     try {
@@ -303,113 +278,4 @@ function impersonationHeaders(config: KubeConfig): Record<string, string | strin
   if (imp.groups.length) h["impersonate-group"] = imp.groups;
   for (const [k, v] of Object.entries(imp.extra)) h[`impersonate-extra-${encodeURIComponent(k)}`] = v;
   return h;
-}
-
-const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/**
- * The client side of the WebSocket opening handshake, on undici's dispatcher so the upgrade
- * rides the client's own pool, TLS and proxy tunnel. undici's WebSocket class would carry them
- * too, but it reports a refused handshake only as "non-101 status code": the apiserver's Status
- * (403 Forbidden, 404 pod not found, 400 container not found) would be lost. Here a refusal
- * keeps its status and body.
- */
-function handshake(
-  dispatcher: Dispatcher,
-  base: string,
-  path: string,
-  headers: Record<string, string | string[]>,
-  options: UpgradeOptions,
-): Promise<Upgraded> {
-  const key = randomBytes(16).toString("base64");
-  const accept = createHash("sha1")
-    .update(key + WS_GUID)
-    .digest("base64");
-  const url = new URL(`${base}${path}`);
-  return new Promise<Upgraded>((resolve, reject) => {
-    const signal = options.signal;
-    let abort: ((err: Error) => void) | undefined;
-    let settled = false;
-    const onAbort = () => {
-      const reason = signal?.reason instanceof Error ? signal.reason : new Error("aborted");
-      abort?.(reason);
-      settle(() => reject(reason));
-    };
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      fn();
-    };
-    if (signal?.aborted) return reject(signal.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    let status = 0;
-    let responseHeaders: Record<string, string | string[] | undefined> = {};
-    const body: Buffer[] = [];
-    let size = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        abort = (err) => controller.abort(err);
-        if (settled) controller.abort(new Error("aborted"));
-      },
-      onRequestUpgrade(_controller, statusCode, h, socket) {
-        if (settled) {
-          socket.destroy();
-          return;
-        }
-        const problem =
-          statusCode !== 101
-            ? `status ${statusCode}`
-            : String(h["sec-websocket-accept"]) !== accept
-              ? "a wrong Sec-WebSocket-Accept"
-              : undefined;
-        const protocol = String(h["sec-websocket-protocol"] ?? "");
-        if (problem || (protocol && !options.protocols.includes(protocol))) {
-          socket.destroy();
-          return settle(() =>
-            reject(
-              new Error(`the server's WebSocket handshake is invalid: ${problem ?? `protocol ${protocol}`}`),
-            ),
-          );
-        }
-        settle(() => {
-          if (signal?.aborted) {
-            socket.destroy();
-            return reject(signal.reason);
-          }
-          resolve({ socket, protocol });
-        });
-      },
-      onResponseStart(_controller, statusCode, h) {
-        status = statusCode;
-        responseHeaders = h;
-      },
-      onResponseData(_controller, chunk) {
-        if (size < 65_536) body.push(chunk);
-        size += chunk.length;
-      },
-      onResponseEnd() {
-        const text = Buffer.concat(body).toString("utf8").slice(0, 65_536);
-        settle(() => reject(new UpgradeRefusedError(status, responseHeaders, text)));
-      },
-      onResponseError(_controller, err) {
-        settle(() => reject(err));
-      },
-    };
-    dispatcher.dispatch(
-      {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: "GET",
-        upgrade: "websocket",
-        headers: {
-          ...headers,
-          "sec-websocket-key": key,
-          "sec-websocket-version": "13",
-          "sec-websocket-protocol": options.protocols.join(", "),
-        },
-      },
-      handler,
-    );
-  });
 }
