@@ -71,15 +71,10 @@ const VERBS = {
 
 /** Subresources with a body (status, scale, eviction): their verbs as rows on the item. */
 const SUBRESOURCE_VERBS = {
-  get: { needs: "get", method: "GET", target: "item", takes: "ref" },
-  replace: { needs: "update", method: "PUT", target: "item", takes: "object" },
-  patch: {
-    needs: "patch",
-    method: "PATCH",
-    target: "item",
-    takes: "ref+body",
-    contentType: patchContentType,
-  },
+  get: VERBS.get,
+  replace: VERBS.replace,
+  patch: VERBS.patch,
+  // Eviction: a body posted to one object.
   create: { needs: "create", method: "POST", target: "item", takes: "ref+body" },
 } as const satisfies Record<string, VerbRow>;
 

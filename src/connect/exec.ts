@@ -337,6 +337,21 @@ export interface AttachMethod {
   (options: AttachOptions): Promise<ExecResult>;
 }
 
+/** Collect mode: stdin (when given) is written and closed, the output gathered until exit. */
+async function collected(
+  ctx: ConnectContext,
+  kind: Kind,
+  parent: ResourceInfo | (() => Promise<ResourceInfo>),
+  o: ExecOptions | AttachOptions,
+): Promise<ExecResult> {
+  const p = await start(ctx, kind, parent, {
+    ...o,
+    stdin: o.stdin !== undefined,
+    closesStdin: o.stdin !== undefined,
+  });
+  return collect(p, o.stdin);
+}
+
 /** pods.exec: collect mode (a result) or stream mode (a process handle). */
 export function execApi(
   ctx: ConnectContext,
@@ -348,13 +363,7 @@ export function execApi(
     if (options.stream === true) {
       return start(ctx, "exec", parent, { ...options, stdin: options.stdin !== false });
     }
-    const o = options as ExecOptions;
-    const p = await start(ctx, "exec", parent, {
-      ...o,
-      stdin: o.stdin !== undefined,
-      closesStdin: o.stdin !== undefined,
-    });
-    return collect(p, o.stdin);
+    return collected(ctx, "exec", parent, options as ExecOptions);
   }
   return exec;
 }
@@ -370,13 +379,7 @@ export function attachApi(
     if (options.stream === true) {
       return start(ctx, "attach", parent, { ...options, stdin: options.stdin === true });
     }
-    const o = options as AttachOptions;
-    const p = await start(ctx, "attach", parent, {
-      ...o,
-      stdin: o.stdin !== undefined,
-      closesStdin: o.stdin !== undefined,
-    });
-    return collect(p, o.stdin);
+    return collected(ctx, "attach", parent, options as AttachOptions);
   }
   return attach;
 }

@@ -48,12 +48,12 @@ export async function restartApiserver(c: TestCluster, downMs = 1000): Promise<v
 /** Compacts etcd at its current revision: older resourceVersions are gone (410 for watches). */
 export async function compactEtcd(c: TestCluster): Promise<number> {
   const env = { ...process.env, ETCDCTL_API: "3" };
-  const st = await run("etcdctl", ["--endpoints", c.etcd.endpoint, "endpoint", "status", "-w", "json"], {
+  const st = await run(c.etcd.etcdctl, ["--endpoints", c.etcd.endpoint, "endpoint", "status", "-w", "json"], {
     env,
   });
   const revision = (JSON.parse(st.stdout) as { Status: { header: { revision: number } } }[])[0]?.Status.header
     .revision as number;
-  await run("etcdctl", ["--endpoints", c.etcd.endpoint, "compact", String(revision)], { env });
+  await run(c.etcd.etcdctl, ["--endpoints", c.etcd.endpoint, "compact", String(revision)], { env });
   return revision;
 }
 
