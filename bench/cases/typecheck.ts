@@ -5,7 +5,7 @@ import type { BenchContext, Benchmark, Figure } from "../harness.js";
 import { competitorBin, competitorsDir, rounds, run, workDir } from "../harness.js";
 
 // Two consumers per library, as service authors write them: one that imports the types and
-// names a Pod (the foundation issue's measure), one that lists pods with the client.
+// names a Pod, one that lists pods with the client.
 const POD =
   '{ apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, spec: { containers: [{ name: "web", image: "nginx" }] } }';
 const KF_DIR = join(workDir, "typecheck");

@@ -1,5 +1,5 @@
 // The port-forward protocol over WebSocket (v4.channel.k8s.io), as the kubelet speaks it
-// (measured on 1.20, see NODE-NOTES): `?ports=A&ports=B` names the ports; port i has data
+// (measured on the 1.20 and current test nodes): `?ports=A&ports=B` names the ports; port i has data
 // channel 2i and error channel 2i+1; the server's first bytes on each channel are the port,
 // 2 bytes little-endian; afterwards the data channel carries the bytes, and any text on the
 // error channel is the kubelet's reason the forward failed ("connection refused", ...).

@@ -43,7 +43,7 @@ describe("generate --groups / --exclude-groups", () => {
       assert.ok(defs.has(d), `${d} is reached from core or apps`);
     }
     assert.ok(!defs.has("io.k8s.api.batch.v1.Job"), "batch is left out");
-    // Against the client of a cluster with the corpus' 52 CRDs (the issue's case) and
+    // Against the client of a cluster with the corpus' 52 CRDs and
     // against the built-in APIs alone, where core/v1 by itself is over a quarter of the output.
     const withCrds = size(fullWithCrds) / size(coreApps);
     assert.ok(

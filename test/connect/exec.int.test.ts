@@ -72,7 +72,7 @@ describe("exec: the same stdout, stderr and exit code as kubectl exec", () => {
     });
   }
 
-  it("the issue's example: stdout, stderr and exit code 3 from the status channel", async () => {
+  it("stdout, stderr and exit code 3 from the status channel", async () => {
     const r = await kube.core.v1.pods.exec({
       namespace: ns,
       name: "box",
