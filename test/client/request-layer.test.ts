@@ -102,6 +102,37 @@ describe("the namespace policy: omitted means the config's namespace, for every 
   });
 });
 
+describe("every resource says who it is (info) and reports through the client's warning handler (warn)", () => {
+  it("typed: from the registry, with no request", async () => {
+    const info = await kube.core.v1.configmaps.info();
+    assert.equal(info.apiVersion, "v1");
+    assert.equal(info.kind, "ConfigMap");
+    assert.equal(info.plural, "configmaps");
+    assert.equal(info.namespaced, true);
+    assert.ok(info.verbs.includes("watch"));
+    assert.deepEqual(paths(), []);
+  });
+  it("dynamic: as discovery found it", async () => {
+    const info = await kube.resource({ apiVersion: "v1", kind: "ConfigMap" }).info();
+    assert.deepEqual(info, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      plural: "configmaps",
+      namespaced: true,
+      verbs: ["get", "delete"],
+    });
+    assert.deepEqual(paths(), ["GET /api", "GET /api/v1"]);
+  });
+  it("warn goes to the client's onWarning", async () => {
+    const heard: string[] = [];
+    const own = createClient(createConfig({ server: s.url, env: {} }), { onWarning: (m) => heard.push(m) });
+    own.core.v1.configmaps.warn("from a resource");
+    own.resource({ apiVersion: "v1", kind: "ConfigMap" }).warn("from a dynamic one");
+    await own.close();
+    assert.deepEqual(heard, ["from a resource", "from a dynamic one"]);
+  });
+});
+
 describe("names and namespaces are path segments: bad ones are refused before anything is sent", () => {
   const bad = ["", ".", "..", "a/b", "../x", "a%2Fb", "%"];
   for (const value of bad) {
@@ -167,7 +198,8 @@ describe("names and namespaces are path segments: bad ones are refused before an
     const first = (w: AsyncIterable<unknown>) => w[Symbol.asyncIterator]().next();
     await assert.rejects(
       first(dynamic.watch({ namespace: "a/b" })),
-      (err: unknown) => err instanceof InvalidRequestError && err.field === "namespace" && err.verb === "watch",
+      (err: unknown) =>
+        err instanceof InvalidRequestError && err.field === "namespace" && err.verb === "watch",
     );
     await assert.rejects(
       // @ts-expect-error allNamespaces and namespace exclude each other
