@@ -1,4 +1,3 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import {
   type AuthSpec,
@@ -12,6 +11,7 @@ import { validateExec } from "./exec-credential.js";
 import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
 import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from "./kubeconfig.js";
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
+import { checkPem, pairCert, readPem } from "./pem.js";
 import { proxyFromEnv } from "./proxy-env.js";
 import { checkProxy, normalizeServer, redactUrl, refuseCleartext, usesTls as tlsFor } from "./server-url.js";
 
@@ -465,59 +465,6 @@ async function loadClientCert(
     key: f(u.clientKeyData ? "client-key-data" : "client-key"),
     pair: where,
   });
-}
-
-/** A client certificate and its key: both or neither, and the key must be the certificate's. */
-function pairCert(
-  cert: string | undefined,
-  key: string | undefined,
-  where: {
-    cert: { file?: string; field: string };
-    key: { file?: string; field: string };
-    pair: { file?: string; field: string };
-  },
-): { cert: string; key: string } | undefined {
-  if (!cert && !key) return undefined;
-  if (!cert) throw new ConfigError("client-key is set without client-certificate", where.cert);
-  if (!key) throw new ConfigError("client-certificate is set without client-key", where.key);
-  let matches = false;
-  try {
-    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
-  } catch {
-    throw new ConfigError("client key cannot be read as a private key", where.key);
-  }
-  if (!matches) throw new ConfigError("client certificate and client key do not match", where.pair);
-  return { cert, key };
-}
-
-async function readPem(path: string, what: "certificate" | "key", where: { file?: string; field: string }) {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(`cannot read ${path} (${fsReason(err)})`, { ...where, cause: err });
-  }
-  return checkPem(text, what, { ...where, field: `${where.field} (${path})` });
-}
-
-/** Checks the PEM shape without ever echoing the content. */
-function checkPem(
-  text: string,
-  what: "certificate" | "key",
-  where: { file?: string; field: string },
-): string {
-  if (what === "certificate") {
-    if (!text.includes("-----BEGIN CERTIFICATE-----"))
-      throw new ConfigError("is not a PEM certificate", where);
-    try {
-      new X509Certificate(text);
-    } catch {
-      throw new ConfigError("holds a PEM certificate that cannot be parsed", where);
-    }
-  } else if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-    throw new ConfigError("is not a PEM private key", where);
-  }
-  return text;
 }
 
 function impersonation(u: UserEntry, where: { file: string; field: string }): Impersonation | undefined {
