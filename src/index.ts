@@ -34,15 +34,11 @@ export type {
   RetryPolicy,
   WatchEvent,
 } from "./client/types.js";
+export type { Impersonation, KubeConfig, TlsSettings } from "./config/config-value.js";
+export { withNamespace, withServer } from "./config/config-value.js";
 export { ConfigError } from "./config/errors.js";
-export type {
-  CreateConfigOptions,
-  Impersonation,
-  KubeConfig,
-  LoadConfigOptions,
-  TlsSettings,
-} from "./config/load-config.js";
-export { createConfig, loadConfig, withNamespace, withServer } from "./config/load-config.js";
+export type { CreateConfigOptions, LoadConfigOptions } from "./config/load-config.js";
+export { createConfig, loadConfig } from "./config/load-config.js";
 export type { CopyApi, CopyFromPodOptions, CopyToPodOptions } from "./connect/cp.js";
 export { CopyError } from "./connect/cp.js";
 export type {

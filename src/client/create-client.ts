@@ -1,6 +1,6 @@
 import createOpenApiClient from "openapi-fetch";
 import { Request } from "undici";
-import type { KubeConfig } from "../config/load-config.js";
+import type { KubeConfig } from "../config/config-value.js";
 import { cpApi } from "../connect/cp.js";
 import { attachApi, execApi } from "../connect/exec.js";
 import { portForwardApi } from "../connect/port-forward.js";

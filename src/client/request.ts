@@ -3,7 +3,7 @@
 // namespace rules (client-go's rest.Request.Name/Namespace and IsValidPathSegmentName) and the
 // namespace policy are written once, below.
 
-import type { KubeConfig } from "../config/load-config.js";
+import type { KubeConfig } from "../config/config-value.js";
 import { type CallInit, type CallOptions, call, type HttpContext, json } from "./http.js";
 import { checkObject, type ObjectValidators } from "./object-check.js";
 

@@ -531,7 +531,7 @@ export type KubeClient<R extends Registry, S, P extends {}> = Omit<
   /** Files to and from a container, as `kubectl cp` copies them (a tar through exec). */
   cp: CopyApi;
   /** The config this client uses. */
-  config: import("../config/load-config.js").KubeConfig;
+  config: import("../config/config-value.js").KubeConfig;
   /** Closes the connection pool. */
   close(): Promise<void>;
 };

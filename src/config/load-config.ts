@@ -1,11 +1,6 @@
 import { access, readFile } from "node:fs/promises";
-import {
-  type AuthSpec,
-  CREDENTIALS_KEY,
-  type Credentials,
-  credentialsOf,
-  sealConfig,
-} from "./credentials.js";
+import { type Impersonation, type KubeConfig, makeConfig } from "./config-value.js";
+import type { AuthSpec } from "./credentials.js";
 import { ConfigError, fsReason } from "./errors.js";
 import { validateExec } from "./exec-credential.js";
 import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
@@ -13,7 +8,7 @@ import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
 import { checkPem, pairCert, readPem } from "./pem.js";
 import { proxyFromEnv } from "./proxy-env.js";
-import { checkProxy, normalizeServer, redactUrl, refuseCleartext, usesTls as tlsFor } from "./server-url.js";
+import { checkProxy, normalizeServer, refuseCleartext, usesTls as tlsFor } from "./server-url.js";
 
 export interface LoadConfigOptions {
   /**
@@ -39,49 +34,6 @@ export interface LoadConfigOptions {
   execTimeoutMs?: number;
   /** How often a token file is re-read at most (default 60 s, as client-go). */
   tokenRefreshMs?: number;
-}
-
-export interface TlsSettings {
-  /** PEM CA bundle; absent means the system's trust store. */
-  ca?: string;
-  /** SNI and certificate name to verify instead of the server's host (tls-server-name). */
-  serverName?: string;
-  /** Only when the kubeconfig says insecure-skip-tls-verify. */
-  insecureSkipTlsVerify: boolean;
-  /** Whether a client certificate is used (its key is never on this object). */
-  clientCertificate: boolean;
-}
-
-export interface Impersonation {
-  user: string;
-  uid?: string;
-  groups: string[];
-  extra: Record<string, string[]>;
-}
-
-/**
- * A resolved configuration: a plain value. Its credentials travel with it, hidden (see
- * credentials.ts), so `{ ...config, namespace: "x" }` or withNamespace() is a working copy.
- */
-export interface KubeConfig {
-  readonly source: "in-cluster" | "kubeconfig" | "explicit";
-  readonly server: string;
-  readonly namespace: string;
-  readonly context?: string;
-  readonly cluster?: string;
-  readonly user?: string;
-  /** The kubeconfig files that were read, in precedence order. */
-  readonly files?: string[];
-  readonly tls: TlsSettings;
-  /** The proxy requests go through (password removed), if any. */
-  readonly proxy?: string;
-  readonly impersonate?: Impersonation;
-  /** How requests authenticate: for display and diagnostics. */
-  readonly auth: AuthSpec["kind"] | "client-certificate";
-}
-
-function finish(cfg: KubeConfig, c: Credentials): KubeConfig {
-  return sealConfig(cfg, c);
 }
 
 /** The proxy of the environment for a server, checked as a proxy-url is (its text never in a message). */
@@ -179,15 +131,9 @@ async function fromInCluster(options: LoadConfigOptions, env: NodeJS.ProcessEnv,
   };
   const server = normalizeServer(loc.server, { field: "KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT" });
   const proxyUrl = envProxy(server, env);
-  return finish(
-    {
-      source: "in-cluster",
-      server,
-      namespace,
-      tls: { ca, insecureSkipTlsVerify: false, clientCertificate: false },
-      ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
-      auth: auth.kind,
-    },
+  return makeConfig(
+    { source: "in-cluster", server, namespace },
+    { ca, insecureSkipTlsVerify: false },
     { auth, ...(proxyUrl ? { proxyUrl } : {}) },
   );
 }
@@ -267,50 +213,16 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
         { file: "", field: "createConfig: impersonate" },
       )
     : undefined;
-  return finish(
+  return makeConfig(
+    { source: "explicit", server, namespace: o.namespace ?? "default" },
     {
-      source: "explicit",
-      server,
-      namespace: o.namespace ?? "default",
-      tls: {
-        ...(ca ? { ca } : {}),
-        ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}),
-        insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
-        clientCertificate: clientCert !== undefined,
-      },
-      ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
-      ...(impersonate ? { impersonate } : {}),
-      auth: auth.kind === "none" && clientCert ? "client-certificate" : auth.kind,
+      ...(ca ? { ca } : {}),
+      ...(o.tlsServerName ? { serverName: o.tlsServerName } : {}),
+      insecureSkipTlsVerify: o.insecureSkipTlsVerify === true,
     },
     { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) },
+    impersonate,
   );
-}
-
-/**
- * The same credentials, TLS settings and proxy, sent to another address of the same cluster
- * (a TCP proxy, a load balancer, a tunnel), as kubectl's `--server` override does. The new
- * server is normalised and held to the same rule as any: credentials over plain http:// only
- * to loopback. A spread copy with another server is refused when used, so this is the one way.
- */
-export function withServer(config: KubeConfig, server: string): KubeConfig {
-  const c = credentialsOf(config);
-  const where = { field: "withServer: server" };
-  const next = normalizeServer(server, where);
-  refuseCleartext(next, c.auth.kind !== "none" || c.clientCert !== undefined, where);
-  const auth: AuthSpec =
-    c.auth.kind === "exec"
-      ? { ...c.auth, context: { ...c.auth.context, cluster: { ...c.auth.context.cluster, server: next } } }
-      : c.auth;
-  const { [CREDENTIALS_KEY]: _sealed, ...plain } = config as KubeConfig & { [CREDENTIALS_KEY]?: unknown };
-  return sealConfig({ ...plain, server: next }, { ...c, auth });
-}
-
-/** The same cluster and credentials, another default namespace. */
-export function withNamespace(config: KubeConfig, namespace: string): KubeConfig {
-  if (typeof namespace !== "string" || namespace === "") {
-    throw new TypeError(`withNamespace: namespace ${JSON.stringify(namespace)} must be a non-empty string`);
-  }
-  return Object.freeze({ ...config, namespace });
 }
 
 async function fromKubeconfig(
@@ -354,25 +266,24 @@ async function fromKubeconfig(
   const auth = userAuth(u, uw, c, server, refresh, options.execTimeoutMs ?? 60_000);
   refuseCleartext(server, auth.kind !== "none", { ...cw, field: `${cw.field}.server` });
   const impersonate = impersonation(u, uw);
-  const cfg: KubeConfig = {
-    source: "kubeconfig",
-    server,
-    namespace: sel.namespace,
-    context: sel.contextName,
-    cluster: sel.clusterName,
-    ...(sel.userName ? { user: sel.userName } : {}),
-    files: sel.files,
-    tls: {
+  return makeConfig(
+    {
+      source: "kubeconfig",
+      server,
+      namespace: sel.namespace,
+      context: sel.contextName,
+      cluster: sel.clusterName,
+      ...(sel.userName ? { user: sel.userName } : {}),
+      files: sel.files,
+    },
+    {
       ...(ca ? { ca } : {}),
       ...(c.tlsServerName ? { serverName: c.tlsServerName } : {}),
       insecureSkipTlsVerify: insecure,
-      clientCertificate: clientCert !== undefined,
     },
-    ...(proxyUrl ? { proxy: redactUrl(proxyUrl) } : {}),
-    ...(impersonate ? { impersonate } : {}),
-    auth: auth.kind === "none" && clientCert ? "client-certificate" : auth.kind,
-  };
-  return finish(cfg, { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) });
+    { auth, ...(clientCert ? { clientCert } : {}), ...(proxyUrl ? { proxyUrl } : {}) },
+    impersonate,
+  );
 }
 
 function userAuth(
