@@ -1,8 +1,8 @@
 import { access, readFile } from "node:fs/promises";
 import { type Impersonation, type KubeConfig, makeConfig } from "./config-value.js";
-import type { AuthSpec } from "./credentials.js";
+import { type AuthSpec, TOKEN_REFRESH_MS } from "./credentials.js";
 import { ConfigError, fsReason } from "./errors.js";
-import { validateExec } from "./exec-credential.js";
+import { EXEC_TIMEOUT_MS, validateExec } from "./exec-credential.js";
 import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
 import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from "./kubeconfig.js";
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
@@ -125,7 +125,7 @@ async function fromInCluster(options: LoadConfigOptions, env: NodeJS.ProcessEnv,
   const auth: AuthSpec = {
     kind: "token-file",
     path: loc.tokenFile,
-    periodMs: options.tokenRefreshMs ?? 60_000,
+    periodMs: options.tokenRefreshMs ?? TOKEN_REFRESH_MS,
     file: loc.tokenFile,
     field: "token",
   };
@@ -191,7 +191,7 @@ export function createConfig(o: CreateConfigOptions): KubeConfig {
       ? {
           kind: "token-file",
           path: o.tokenFile,
-          periodMs: o.tokenRefreshMs ?? 60_000,
+          periodMs: o.tokenRefreshMs ?? TOKEN_REFRESH_MS,
           field: "createConfig: tokenFile",
         }
       : o.token !== undefined
@@ -230,7 +230,7 @@ async function fromKubeconfig(
   env: NodeJS.ProcessEnv,
   sel: KubeconfigSelection,
 ): Promise<KubeConfig> {
-  const refresh = options.tokenRefreshMs ?? 60_000;
+  const refresh = options.tokenRefreshMs ?? TOKEN_REFRESH_MS;
   const c: ClusterEntry = sel.cluster.value;
   const cw = { file: sel.cluster.file, field: sel.cluster.field };
   const u: UserEntry = sel.user?.value ?? {};
@@ -263,7 +263,7 @@ async function fromKubeconfig(
     : envProxy(server, env);
 
   const clientCert = usesTls ? await loadClientCert(u, uw) : undefined;
-  const auth = userAuth(u, uw, c, server, refresh, options.execTimeoutMs ?? 60_000);
+  const auth = userAuth(u, uw, c, server, refresh, options.execTimeoutMs ?? EXEC_TIMEOUT_MS);
   refuseCleartext(server, auth.kind !== "none", { ...cw, field: `${cw.field}.server` });
   const impersonate = impersonation(u, uw);
   return makeConfig(
