@@ -7,7 +7,7 @@ import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js"
 import { defaultKubeconfigFiles, type KubeconfigSelection, loadKubeconfig } from "./kubeconfig.js";
 import type { ClusterEntry, UserEntry } from "./kubeconfig-file.js";
 import { checkPem, pairCert, readPem } from "./pem.js";
-import { proxyFromEnv } from "./proxy-env.js";
+import { envProxy } from "./proxy-env.js";
 import { checkProxy, normalizeServer, refuseCleartext, usesTls as tlsFor } from "./server-url.js";
 
 export interface LoadConfigOptions {
@@ -34,14 +34,6 @@ export interface LoadConfigOptions {
   execTimeoutMs?: number;
   /** How often a token file is re-read at most (default 60 s, as client-go). */
   tokenRefreshMs?: number;
-}
-
-/** The proxy of the environment for a server, checked as a proxy-url is (its text never in a message). */
-function envProxy(server: string, env: NodeJS.ProcessEnv): string | undefined {
-  const raw = proxyFromEnv(server, env);
-  if (raw === undefined) return undefined;
-  const name = tlsFor(server) ? "HTTPS_PROXY" : "HTTP_PROXY";
-  return checkProxy(raw, { field: `${name} (environment)` });
 }
 
 /**
