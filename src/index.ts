@@ -36,9 +36,11 @@ export type {
 } from "./client/types.js";
 export type { Impersonation, KubeConfig, TlsSettings } from "./config/config-value.js";
 export { withNamespace, withServer } from "./config/config-value.js";
+export type { CreateConfigOptions } from "./config/create-config.js";
+export { createConfig } from "./config/create-config.js";
 export { ConfigError } from "./config/errors.js";
-export type { CreateConfigOptions, LoadConfigOptions } from "./config/load-config.js";
-export { createConfig, loadConfig } from "./config/load-config.js";
+export type { LoadConfigOptions } from "./config/load-config.js";
+export { loadConfig } from "./config/load-config.js";
 export type { CopyApi, CopyFromPodOptions, CopyToPodOptions } from "./connect/cp.js";
 export { CopyError } from "./connect/cp.js";
 export type {
