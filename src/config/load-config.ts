@@ -1,14 +1,14 @@
-import { access, readFile } from "node:fs/promises";
-import { type KubeConfig, makeConfig } from "./config-value.js";
+import type { KubeConfig } from "./config-value.js";
 import { createConfig } from "./create-config.js";
-import { type AuthSpec, TOKEN_REFRESH_MS } from "./credentials.js";
-import { ConfigError, fsReason } from "./errors.js";
+import { ConfigError } from "./errors.js";
 import { fromKubeconfig } from "./from-kubeconfig.js";
-import { DEFAULT_SERVICE_ACCOUNT_DIR, inClusterLocation } from "./in-cluster.js";
+import {
+  DEFAULT_SERVICE_ACCOUNT_DIR,
+  fromInCluster,
+  inClusterAvailable,
+  inClusterLocation,
+} from "./in-cluster.js";
 import { defaultKubeconfigFiles, loadKubeconfig } from "./kubeconfig.js";
-import { readPem } from "./pem.js";
-import { envProxy } from "./proxy-env.js";
-import { normalizeServer } from "./server-url.js";
 
 export interface LoadConfigOptions {
   /**
@@ -61,21 +61,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<KubeC
       tokenRefreshMs: options.tokenRefreshMs,
       execTimeoutMs: options.execTimeoutMs,
     });
-  if (mode === "in-cluster") return fromInCluster(options, env, saDir);
+  const inCluster = () => fromInCluster({ env, dir: saDir, tokenRefreshMs: options.tokenRefreshMs });
+  if (mode === "in-cluster") return inCluster();
   const explicit =
     options.kubeconfigText !== undefined || options.kubeconfig !== undefined || options.context !== undefined;
   if (mode === "kubeconfig" || explicit) return viaKubeconfig();
 
   const found = await defaultKubeconfigFiles(env);
   if (found.hasContext) return viaKubeconfig();
+  if (await inClusterAvailable(env, saDir)) return inCluster();
   const loc = inClusterLocation(env, saDir);
-  const tokenThere = loc
-    ? await access(loc.tokenFile).then(
-        () => true,
-        () => false,
-      )
-    : false;
-  if (loc && tokenThere) return fromInCluster(options, env, saDir);
   const looked = [
     `${found.describe} (${found.files.length ? "no current-context" : "not found"})`,
     loc
@@ -92,45 +87,4 @@ function kcOptions(options: LoadConfigOptions, env: NodeJS.ProcessEnv) {
     ...(options.context !== undefined ? { context: options.context } : {}),
     env,
   };
-}
-
-async function fromInCluster(options: LoadConfigOptions, env: NodeJS.ProcessEnv, saDir: string) {
-  const loc = inClusterLocation(env, saDir);
-  if (!loc) {
-    throw new ConfigError(
-      "not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set",
-      {
-        field: "in-cluster",
-      },
-    );
-  }
-  const ca = await readPem(loc.caFile, "certificate", { file: loc.caFile, field: "ca.crt" });
-  const namespace = (await readFile(loc.namespaceFile, "utf8").catch(() => "")).trim() || "default";
-  // Fail now, not on the first request, when the token is unreadable or empty.
-  let token = "";
-  try {
-    token = (await readFile(loc.tokenFile, "utf8")).trim();
-  } catch (err) {
-    throw new ConfigError(`cannot read token file ${loc.tokenFile} (${fsReason(err)})`, {
-      file: loc.tokenFile,
-      field: "token",
-      cause: err,
-    });
-  }
-  if (!token)
-    throw new ConfigError(`token file ${loc.tokenFile} is empty`, { file: loc.tokenFile, field: "token" });
-  const auth: AuthSpec = {
-    kind: "token-file",
-    path: loc.tokenFile,
-    periodMs: options.tokenRefreshMs ?? TOKEN_REFRESH_MS,
-    file: loc.tokenFile,
-    field: "token",
-  };
-  const server = normalizeServer(loc.server, { field: "KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT" });
-  const proxyUrl = envProxy(server, env);
-  return makeConfig(
-    { source: "in-cluster", server, namespace },
-    { ca, insecureSkipTlsVerify: false },
-    { auth, ...(proxyUrl ? { proxyUrl } : {}) },
-  );
 }
