@@ -1,5 +1,6 @@
+import type { KubeConfig } from "../src/config/config-value.js";
 import { ConfigError } from "../src/config/errors.js";
-import { type KubeConfig, loadConfig } from "../src/config/load-config.js";
+import { loadConfig } from "../src/config/load-config.js";
 import { redactUrl } from "../src/config/server-url.js";
 import { createTransport } from "../src/transport/transport.js";
 import { GenerateError } from "./errors.js";

@@ -6,15 +6,13 @@ export type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./client
 export type { LogStream } from "./client/log.js";
 export type { ObjectValidators } from "./client/object-check.js";
 export { InvalidObjectError } from "./client/object-check.js";
+export type { Impersonation, KubeConfig, TlsSettings } from "./config/config-value.js";
+export { withNamespace, withServer } from "./config/config-value.js";
+export type { CreateConfigOptions } from "./config/create-config.js";
+export { createConfig } from "./config/create-config.js";
 export { ConfigError } from "./config/errors.js";
-export type {
-  CreateConfigOptions,
-  Impersonation,
-  KubeConfig,
-  LoadConfigOptions,
-  TlsSettings,
-} from "./config/load-config.js";
-export { createConfig, loadConfig, withNamespace, withServer } from "./config/load-config.js";
+export type { LoadConfigOptions } from "./config/load-config.js";
+export { loadConfig } from "./config/load-config.js";
 export type { CopyApi, CopyFromPodOptions, CopyToPodOptions } from "./connect/cp.js";
 export { CopyError } from "./connect/cp.js";
 export type {

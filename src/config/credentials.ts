@@ -14,6 +14,9 @@ export type AuthSpec =
   | { kind: "basic"; username: string; password: string }
   | { kind: "exec"; exec: ExecEntry; context: ExecContext };
 
+/** How often a token file is re-read at most, as client-go's NewCachedFileTokenSource (a minute). */
+export const TOKEN_REFRESH_MS = 60_000;
+
 /** What the transport needs and the config must not show. */
 export interface Credentials {
   auth: AuthSpec;

@@ -4,6 +4,12 @@ import type { ExecEntry } from "./kubeconfig-file.js";
 const API_VERSIONS = new Set(["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]);
 const MODES = new Set(["Never", "IfAvailable", "Always"]);
 
+/**
+ * How long an exec plugin may take to answer before it is killed: one waiting on a login that
+ * nobody completes would otherwise hold every request.
+ */
+export const EXEC_TIMEOUT_MS = 60_000;
+
 /** The cluster as an exec plugin sees it in KUBERNETES_EXEC_INFO when provideClusterInfo is set. */
 export interface ExecClusterInfo {
   server: string;

@@ -1,7 +1,12 @@
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
-import { ConfigError } from "./errors.js";
+import { type KubeConfig, makeConfig } from "./config-value.js";
+import { type AuthSpec, TOKEN_REFRESH_MS } from "./credentials.js";
+import { ConfigError, fsReason } from "./errors.js";
+import { readPem } from "./pem.js";
+import { envProxy } from "./proxy-env.js";
+import { normalizeServer } from "./server-url.js";
 
 export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -40,7 +45,7 @@ export async function inClusterAvailable(env: NodeJS.ProcessEnv, dir: string): P
   );
 }
 
-export function requireInCluster(env: NodeJS.ProcessEnv, dir: string): InClusterLocation {
+function requireInCluster(env: NodeJS.ProcessEnv, dir: string): InClusterLocation {
   const loc = inClusterLocation(env, dir);
   if (!loc) {
     throw new ConfigError(
@@ -51,4 +56,45 @@ export function requireInCluster(env: NodeJS.ProcessEnv, dir: string): InCluster
     );
   }
   return loc;
+}
+
+/**
+ * The pod's own service account: the CA, the namespace (else "default"), and the token as a
+ * file re-read as the kubelet rotates it. An unreadable or empty token fails now, not on the
+ * first request.
+ */
+export async function fromInCluster(options: {
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  tokenRefreshMs?: number | undefined;
+}): Promise<KubeConfig> {
+  const loc = requireInCluster(options.env, options.dir);
+  const ca = await readPem(loc.caFile, "certificate", { file: loc.caFile, field: "ca.crt" });
+  const namespace = (await readFile(loc.namespaceFile, "utf8").catch(() => "")).trim() || "default";
+  let token = "";
+  try {
+    token = (await readFile(loc.tokenFile, "utf8")).trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read token file ${loc.tokenFile} (${fsReason(err)})`, {
+      file: loc.tokenFile,
+      field: "token",
+      cause: err,
+    });
+  }
+  if (!token)
+    throw new ConfigError(`token file ${loc.tokenFile} is empty`, { file: loc.tokenFile, field: "token" });
+  const auth: AuthSpec = {
+    kind: "token-file",
+    path: loc.tokenFile,
+    periodMs: options.tokenRefreshMs ?? TOKEN_REFRESH_MS,
+    file: loc.tokenFile,
+    field: "token",
+  };
+  const server = normalizeServer(loc.server, { field: "KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT" });
+  const proxyUrl = envProxy(server, options.env);
+  return makeConfig(
+    { source: "in-cluster", server, namespace },
+    { ca, insecureSkipTlsVerify: false },
+    { auth, ...(proxyUrl ? { proxyUrl } : {}) },
+  );
 }

@@ -136,14 +136,14 @@ class Reader {
   optString(o: Obj, key: string, at: string): string | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "string") this.fail(join2(at, key), `expected a string, found ${kindOf(v)}`);
+    if (typeof v !== "string") this.fail(fieldPath(at, key), `expected a string, found ${kindOf(v)}`);
     return v === "" ? undefined : v;
   }
 
   optBool(o: Obj, key: string, at: string): boolean | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "boolean") this.fail(join2(at, key), `expected true or false, found ${kindOf(v)}`);
+    if (typeof v !== "boolean") this.fail(fieldPath(at, key), `expected true or false, found ${kindOf(v)}`);
     return v;
   }
 
@@ -153,7 +153,7 @@ class Reader {
     if (s === undefined) return undefined;
     const clean = s.replace(/[\r\n]/g, "");
     if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
-      this.fail(join2(at, key), "is not valid base64");
+      this.fail(fieldPath(at, key), "is not valid base64");
     }
     return Buffer.from(clean, "base64");
   }
@@ -161,10 +161,10 @@ class Reader {
   stringList(o: Obj, key: string, at: string): string[] {
     const v = o[key];
     if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) this.fail(join2(at, key), `expected a list, found ${kindOf(v)}`);
+    if (!Array.isArray(v)) this.fail(fieldPath(at, key), `expected a list, found ${kindOf(v)}`);
     return v.map((x, i) => {
       if (typeof x !== "string")
-        this.fail(`${join2(at, key)}[${i}]`, `expected a string, found ${kindOf(x)}`);
+        this.fail(`${fieldPath(at, key)}[${i}]`, `expected a string, found ${kindOf(x)}`);
       return x;
     });
   }
@@ -291,7 +291,7 @@ class Reader {
   }
 }
 
-function join2(at: string, key: string): string {
+function fieldPath(at: string, key: string): string {
   return at ? `${at}.${key}` : key;
 }
 

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { isLoopback } from "./server-url.js";
+import { checkProxy, isLoopback, usesTls } from "./server-url.js";
 
 /**
  * The proxy for a server URL from the environment, as Go's golang.org/x/net/http/httpproxy
@@ -10,7 +10,7 @@ import { isLoopback } from "./server-url.js";
  * - NO_PROXY: comma-separated, "*" for all; an IPv4 or IPv6 CIDR; an IP, with an optional
  *   port; a host name, matching itself and its subdomains ("*.x.com" as ".x.com"; ".x.com"
  *   matches subdomains only), with an optional port.
- * The raw value is returned (with http:// added when it has no scheme); the loader checks it.
+ * The raw value is returned (with http:// added when it has no scheme); envProxy checks it.
  */
 export function proxyFromEnv(server: string, env: NodeJS.ProcessEnv): string | undefined {
   const url = new URL(server);
@@ -24,6 +24,14 @@ export function proxyFromEnv(server: string, env: NodeJS.ProcessEnv): string | u
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   if (noProxy(anyOf(env, "NO_PROXY", "no_proxy") ?? "", host, port)) return undefined;
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+}
+
+/** The proxy of the environment for a server, checked as a proxy-url is (its text never in a message). */
+export function envProxy(server: string, env: NodeJS.ProcessEnv): string | undefined {
+  const raw = proxyFromEnv(server, env);
+  if (raw === undefined) return undefined;
+  const name = usesTls(server) ? "HTTPS_PROXY" : "HTTP_PROXY";
+  return checkProxy(raw, { field: `${name} (environment)` });
 }
 
 /** Go's getEnvAny: the first variable that is set and not empty. */

@@ -148,7 +148,7 @@ export async function* archive(entries: Local[]): AsyncGenerator<Buffer> {
   yield tarEnd();
 }
 
-async function finish(p: ExecProcess, stderr: () => string, what: string): Promise<void> {
+async function tarExited(p: ExecProcess, stderr: () => string, what: string): Promise<void> {
   const { exitCode } = await p.done;
   if (exitCode !== 0) throw new CopyError(what, exitCode, stderr());
 }
@@ -202,7 +202,7 @@ export function cpApi(ctx: ConnectContext, pods: ResourceInfo = PODS): CopyApi {
         await p.done.catch(() => {});
         throw err;
       }
-      await finish(p, stderr, `tar -xmf - in ${o.name}`);
+      await tarExited(p, stderr, `tar -xmf - in ${o.name}`);
       const bytes = entries.reduce((n, e) => n + (e.type === "file" ? e.size : 0), 0);
       return { entries: entries.length, bytes };
     },
@@ -227,7 +227,7 @@ export function cpApi(ctx: ConnectContext, pods: ResourceInfo = PODS): CopyApi {
       }
       // What the tar wrote after its end-of-archive blocks (padding) is read and dropped.
       p.stdout.resume();
-      await finish(p, stderr, `tar cf - in ${o.name}`);
+      await tarExited(p, stderr, `tar cf - in ${o.name}`);
       return result;
     },
   };

@@ -225,7 +225,7 @@ export class WebSocketConnection {
     private readonly events: WebSocketEvents,
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) => this.finish({ error: err }));
+    socket.on("error", (err) => this.endWith({ error: err }));
     // The socket may end, and close, while paused with frames still in the reader (Node
     // reads the EOF once its own buffer is empty): those come first, so a close frame among
     // them is seen; the end is dealt with when they are out (pump).
@@ -277,7 +277,7 @@ export class WebSocketConnection {
 
   /** Ends the connection at once, with error as its result. */
   destroy(error: Error): void {
-    this.finish({ error });
+    this.endWith({ error });
     this.socket.destroy();
   }
 
@@ -313,7 +313,7 @@ export class WebSocketConnection {
     // A TCP close (FIN) with no close frame before it is an abnormal closure (RFC 6455's
     // 1006): the kubelet ends exec and port-forward with a close frame (1000, measured on
     // 1.20), while a killed or restarted apiserver leaves only the FIN.
-    this.finish({
+    this.endWith({
       error: new WebSocketProtocolError("the connection ended without a WebSocket close frame"),
     });
     this.socket.end();
@@ -327,7 +327,7 @@ export class WebSocketConnection {
   private fail(error: WebSocketProtocolError): void {
     if (this.ended) return;
     this.sendClose(1002);
-    this.finish({ error });
+    this.endWith({ error });
     this.socket.resume();
     this.socket.end();
     this.destroyLater();
@@ -390,7 +390,7 @@ export class WebSocketConnection {
         const reason = body.length ? body.toString("utf8") : undefined;
         // Answer the close, then the server closes the TCP connection (RFC 6455 7.1.1).
         this.sendClose(code);
-        this.finish({ ...(code !== undefined ? { code } : {}), ...(reason ? { reason } : {}) });
+        this.endWith({ ...(code !== undefined ? { code } : {}), ...(reason ? { reason } : {}) });
         this.socket.end();
         this.destroyLater();
         return;
@@ -424,7 +424,7 @@ export class WebSocketConnection {
     }
   }
 
-  private finish(result: { code?: number; reason?: string; error?: Error }): void {
+  private endWith(result: { code?: number; reason?: string; error?: Error }): void {
     if (this.ended) return;
     this.ended = true;
     this.events.end(result);

@@ -4,7 +4,7 @@ import { createDiscovery } from "../client/discovery.js";
 import type { ObjectValidators } from "../client/object-check.js";
 import type { ClientContext } from "../client/request.js";
 import { logApi, resourceApi, subresourceApi } from "../client/resource.js";
-import type { KubeConfig } from "../config/load-config.js";
+import type { KubeConfig } from "../config/config-value.js";
 import { cpApi } from "../connect/cp.js";
 import { attachApi, execApi } from "../connect/exec.js";
 import { portForwardApi } from "../connect/port-forward.js";

@@ -3,7 +3,7 @@
 
 import type { Discovery } from "../client/discovery-types.js";
 import type { LogStream } from "../client/log.js";
-import type { KubeConfig } from "../config/load-config.js";
+import type { KubeConfig } from "../config/config-value.js";
 import type { CopyApi } from "../connect/cp.js";
 import type { AttachMethod, ExecMethod } from "../connect/exec.js";
 import type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "../connect/port-forward.js";

@@ -10,8 +10,8 @@ import {
   Socks5ProxyAgent,
   request as undiciRequest,
 } from "undici";
+import type { KubeConfig } from "../config/config-value.js";
 import { type Credentials, credentialsOf } from "../config/credentials.js";
-import type { KubeConfig } from "../config/load-config.js";
 import { proxyAuthorization, withoutCredentials } from "../config/server-url.js";
 import { ClientClosedError } from "../core/errors.js";
 import { sleepOrWake } from "../core/timers.js";
