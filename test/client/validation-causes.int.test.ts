@@ -9,9 +9,9 @@ import { parseAllDocuments } from "yaml";
 import { isForbidden, isInvalid, KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { generateForCrd } from "../helpers/crd.js";
-import { until } from "../helpers/node.js";
 import { specsDir } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // What the server refuses on its own rules (CEL in a CRD, a ValidatingAdmissionPolicy) reaches
 // the caller as a KubeError carrying the Status the server sent. The judge is the same request
@@ -100,7 +100,7 @@ describe("a create refused by a CRD's x-kubernetes-validations rules", () => {
           )
           .then(() => true)
           .catch(() => false),
-      `${plural}.${group} to be served`,
+      { what: `${plural}.${group} to be served` },
     );
   });
   after(async () => {
@@ -192,7 +192,7 @@ describe("a create refused by a ValidatingAdmissionPolicy", () => {
           .create(configMap("probe", { invalid: "x" }), { dryRun: true })
           .then(() => false)
           .catch((e: unknown) => e instanceof KubeError),
-      `policy ${name} to be in force`,
+      { what: `policy ${name} to be in force` },
     );
   });
   after(async () => {

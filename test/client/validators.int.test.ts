@@ -7,8 +7,8 @@ import { promisify } from "node:util";
 import { InvalidObjectError, KubeError, loadConfig } from "kubefetch";
 import { runCli } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
-import { until } from "../helpers/node.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // A CRD generated with --crd: with the generated validators, the typed client and
 // kube.resource() refuse an object that does not match the CRD's schema before sending it;
@@ -107,7 +107,7 @@ describe("createClient(config, { validators }) checks objects of --crd kinds bef
           .create(widget("probe", { size: "small" }), { namespace: ns })
           .then(() => true)
           .catch(() => false),
-      "the Widget kind to be served",
+      { what: "the Widget kind to be served" },
     );
   });
   after(async () => {

@@ -8,9 +8,9 @@ import { parse } from "yaml";
 import { KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { generateForCrd } from "../helpers/crd.js";
-import { until } from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // The Kubernetes docs' selectableFields example (test/fixtures/crds/kubernetes-website/),
 // generated with --crd and installed in a group of this process's own: the server filters a
@@ -84,7 +84,7 @@ describe("field selectors on a CRD's selectableFields, through the client genera
           .list({ namespace: ns })
           .then(() => true)
           .catch(() => false),
-      `${plural}.${group} to be served`,
+      { what: `${plural}.${group} to be served` },
     );
     for (const s of made) await shirts.create(s, { namespace: ns });
   });
