@@ -251,11 +251,7 @@ describe("createController", () => {
     );
     await kube.apps.v1.deployments.delete({ namespace: ns, name: "fin-a" });
     await until(
-      () =>
-        kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" }).then(
-          () => false,
-          (e) => isNotFound(e),
-        ),
+      () => kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" }).then(() => false, isNotFound),
       { what: "the object gone" },
     );
     assert.deepEqual(cleaned, ["fin-a"]);

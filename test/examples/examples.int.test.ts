@@ -231,11 +231,7 @@ describe("examples/, each run as its first line says", () => {
       await kube.apps.v1.deployments.delete({ namespace: ns, name: "web" });
       await waitForOutput(run.output, `cleaned up ${ns}/web`);
       await until(
-        () =>
-          kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(
-            () => false,
-            (e) => isNotFound(e),
-          ),
+        () => kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(() => false, isNotFound),
         { what: "the Deployment gone once its finalizer is removed" },
       );
       await assert.rejects(kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" }), isNotFound);
