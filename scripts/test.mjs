@@ -1,5 +1,5 @@
 // The test command: lint, build, then one `node --test` run.
-//   node scripts/test.mjs unit          no cluster: *.test.ts only
+//   node scripts/test.mjs unit          no cluster: *.test.ts only, and no bench/competitors
 //   node scripts/test.mjs integration   the cluster and *.int.test.ts only
 //   node scripts/test.mjs all           both (npm test): the integration tests on the current release
 //   node scripts/test.mjs old-server    test/old-server/ on the old stack (1.20): the fallbacks a
@@ -57,8 +57,11 @@ run("npm", ["run", "--silent", "lint"]);
 run(process.execPath, [join(root, "scripts/build.mjs")]);
 // TS 7, client-node and Node 22 for the bench run and the TS 7 consumer checks: outside the
 // package's tree (bench/competitors), installed here on a fresh clone so `npm test` needs no
-// other set-up command.
-if (!existsSync(join(root, "bench/competitors/node_modules/.package-lock.json"))) {
+// other set-up command. Unit mode is the quick loop and installs none of it: the only unit
+// tests that use it, install.test.ts's TS 7 rows, skip when it is absent in that mode (and
+// fail when it is absent in any other). The build stays: package.test.ts, install.test.ts
+// (npm pack) and cli.test.ts (bin/kubefetch.js) run the package as it ships, from dist/.
+if (mode !== "unit" && !existsSync(join(root, "bench/competitors/node_modules/.package-lock.json"))) {
   run("npm", ["ci", "--prefix", join(root, "bench/competitors"), "--no-audit", "--no-fund"]);
 }
 
@@ -77,7 +80,8 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
-const env = { ...process.env };
+// The tests that depend on what a mode installs read it here.
+const env = { ...process.env, KUBEFETCH_TEST_MODE: mode };
 if (files.some((f) => f.endsWith(".int.test.ts"))) {
   const version = mode === "old-server" ? ["--version", "1.20"] : [];
   clusterDir = execFileSync("bash", [join(root, "test/cluster/up.sh"), ...version], {

@@ -121,17 +121,25 @@ const SETUPS: [string, "commonjs" | "module", Record<string, string>][] = [
 ];
 
 describe("every TypeScript setup resolves kubefetch and kubefetch/generated/kubernetes-1.36", () => {
-  const compilers: [string, string][] = [
-    ["TS 5.9", join(app, "node_modules/typescript/bin/tsc")],
-    ["TS 7", join(repoRoot, "bench/competitors/node_modules/typescript/bin/tsc")],
+  const ts7 = join(repoRoot, "bench/competitors/node_modules/typescript/bin/tsc");
+  // TS 7 comes with bench/competitors, which `npm test` installs and `npm run test:unit`
+  // (scripts/test.mjs unit) does not: there the TS 7 rows skip unless it is installed already.
+  const noTs7 =
+    process.env.KUBEFETCH_TEST_MODE === "unit" && !existsSync(ts7)
+      ? "no TypeScript 7: unit mode does not install bench/competitors (npm test does)"
+      : false;
+  /** name, tsc, and why the row skips: TS 5.9 never (the first describe installs it, after these rows are defined). */
+  const compilers: [string, string, string | false][] = [
+    ["TS 5.9", join(app, "node_modules/typescript/bin/tsc"), false],
+    ["TS 7", ts7, noTs7],
   ];
   before(async () => {
     // The service's own dev dependencies: the compiler (5.9, installed above) and Node's types.
     await npmInstall(app, ["@types/node@20"], ["-D"]);
   });
   for (const [name, type, options] of SETUPS) {
-    for (const [ts, tsc] of compilers) {
-      it(`${name}, ${ts}`, async () => {
+    for (const [ts, tsc, skip] of compilers) {
+      it(`${name}, ${ts}`, { skip }, async () => {
         assert.ok(existsSync(tsc), `${tsc} missing (npm ci --prefix bench/competitors)`);
         const version = JSON.parse(readFileSync(join(tsc, "../../package.json"), "utf8")).version as string;
         assert.match(version, ts === "TS 7" ? /^7\./ : /^5\.9\./);

@@ -19,6 +19,7 @@ import {
 import { generateFromClusterUntil } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { crdFor } from "../helpers/crd.js";
+import { kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { myJob, nodeCluster } from "../helpers/node.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
@@ -218,15 +219,9 @@ describe("discovery equals kubectl get --raw", () => {
     ["/api/v1", () => kube.discovery.resources("v1")],
   ] as const) {
     it(path, async () => {
-      const raw = await run(cluster.kubectl, [
-        "--kubeconfig",
-        cluster.kubeconfigs.admin,
-        "get",
-        "--raw",
-        path,
-      ]);
+      const raw = await kubectlOrThrow(cluster, ["get", "--raw", path]);
       const ours = await (call as () => Promise<unknown>)();
-      const theirs = JSON.parse(raw.stdout) as Record<string, unknown>;
+      const theirs = JSON.parse(raw) as Record<string, unknown>;
       // /api lists the client's own address; kubectl and we connect from different ports.
       if (path === "/api") delete theirs.serverAddressByClientCIDRs;
       const mine = { ...(ours as Record<string, unknown>) };

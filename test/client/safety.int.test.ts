@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { InvalidRequestError, loadConfig } from "../../src/index.js";
 import { publishesRootCa, testCluster, uniqueName } from "../helpers/cluster.js";
-import { until } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 const cluster = testCluster();
 const ns = uniqueName("safety");
@@ -59,7 +59,7 @@ before(async () => {
           () => true,
           () => false,
         ),
-      `kube-root-ca.crt in ${ns}`,
+      { what: `kube-root-ca.crt in ${ns}` },
     );
   }
   before_ = await snapshot();

@@ -1,25 +1,21 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { parseAllDocuments } from "yaml";
 import { isForbidden, isInvalid, KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
-import { generateForCrd } from "../helpers/crd.js";
-import { until } from "../helpers/node.js";
+import { generateForCrd, installCrd } from "../helpers/crd.js";
+import { kubectl } from "../helpers/kubectl-run.js";
 import { specsDir } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // What the server refuses on its own rules (CEL in a CRD, a ValidatingAdmissionPolicy) reaches
 // the caller as a KubeError carrying the Status the server sent. The judge is the same request
 // made again through kube.raw, whose body is the server's Status as parsed JSON.
 const cluster = testCluster();
-const kubectl = (...args: string[]) =>
-  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args]);
-
 type Cause = { reason?: string; message?: string; field?: string };
 type ServerStatus = { code?: number; reason?: string; message?: string; details?: { causes?: Cause[] } };
 
@@ -81,14 +77,13 @@ describe("a create refused by a CRD's x-kubernetes-validations rules", () => {
   let kube: Client;
 
   before(async () => {
-    const { file, generated, groupKey } = await generateForCrd(crd, out);
+    const { generated, groupKey } = await generateForCrd(crd, out);
     const config = await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} });
     kube = createClient(config);
     crdClient = generated.createClient(config) as CrdClient;
     typed = crdClient[groupKey]?.v1?.[plural] as Api;
     await kube.core.v1.namespaces.create({ metadata: { name: ns } });
-    await kubectl("apply", "-f", file);
-    await kubectl("wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=60s");
+    await installCrd(cluster, crd);
     // Served a moment after Established: wait until a valid object is taken.
     let n = 0;
     await until(
@@ -100,12 +95,12 @@ describe("a create refused by a CRD's x-kubernetes-validations rules", () => {
           )
           .then(() => true)
           .catch(() => false),
-      `${plural}.${group} to be served`,
+      { what: `${plural}.${group} to be served` },
     );
   });
   after(async () => {
     await kube?.core.v1.namespaces.delete({ name: ns }).catch(() => {});
-    await kubectl("delete", "crd", crd.metadata.name, "--wait=false").catch(() => {});
+    await kubectl(cluster, ["delete", "crd", crd.metadata.name, "--wait=false"]);
     await Promise.all([kube?.close(), crdClient?.close()]);
     rmSync(out, { recursive: true, force: true });
   });
@@ -192,7 +187,7 @@ describe("a create refused by a ValidatingAdmissionPolicy", () => {
           .create(configMap("probe", { invalid: "x" }), { dryRun: true })
           .then(() => false)
           .catch((e: unknown) => e instanceof KubeError),
-      `policy ${name} to be in force`,
+      { what: `policy ${name} to be in force` },
     );
   });
   after(async () => {

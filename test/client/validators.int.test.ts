@@ -1,22 +1,19 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { InvalidObjectError, KubeError, loadConfig } from "kubefetch";
 import { runCli } from "../helpers/cli.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
-import { until } from "../helpers/node.js";
+import { installCrd } from "../helpers/crd.js";
+import { kubectl, kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // A CRD generated with --crd: with the generated validators, the typed client and
 // kube.resource() refuse an object that does not match the CRD's schema before sending it;
 // without them, the same object reaches the server.
 const cluster = testCluster();
-const kubectl = (...args: string[]) =>
-  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args]);
-
 const GROUP = `v${process.pid}.validators.kubefetch.example`;
 const crd = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -95,10 +92,8 @@ describe("createClient(config, { validators }) checks objects of --crd kinds bef
     const config = await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} });
     checked = createClient(config, { validators }) as Client;
     unchecked = createClient(config) as Client;
-    await kubectl("create", "namespace", ns);
-    writeFileSync(join(out, "crd.json"), JSON.stringify(crd));
-    await kubectl("apply", "-f", join(out, "crd.json"));
-    await kubectl("wait", "--for=condition=Established", `crd/widgets.${GROUP}`, "--timeout=60s");
+    await kubectlOrThrow(cluster, ["create", "namespace", ns]);
+    await installCrd(cluster, crd);
     // Served a moment after Established: wait until a list answers.
     await until(
       async () =>
@@ -107,13 +102,13 @@ describe("createClient(config, { validators }) checks objects of --crd kinds bef
           .create(widget("probe", { size: "small" }), { namespace: ns })
           .then(() => true)
           .catch(() => false),
-      "the Widget kind to be served",
+      { what: "the Widget kind to be served" },
     );
   });
   after(async () => {
     await Promise.all([checked?.close(), unchecked?.close()]);
-    await kubectl("delete", "namespace", ns, "--wait=false").catch(() => {});
-    await kubectl("delete", "crd", `widgets.${GROUP}`, "--wait=false").catch(() => {});
+    await kubectl(cluster, ["delete", "namespace", ns, "--wait=false"]);
+    await kubectl(cluster, ["delete", "crd", `widgets.${GROUP}`, "--wait=false"]);
     rmSync(out, { recursive: true, force: true });
   });
 

@@ -14,7 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { runCli } from "../helpers/cli.js";
 import { serverMinor, testCluster } from "../helpers/cluster.js";
 import { definitionNames, readRegistry } from "../helpers/generated.js";
-import { kubectl } from "../helpers/kubectl-run.js";
+import { kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
@@ -44,11 +44,7 @@ const corpus = [...yamlFiles(join(repoRoot, "test/fixtures/crds")), ...yamlFiles
   .sort();
 const crdGroups = [...new Set(corpus.flatMap((f) => crdsOf(f).map((c) => c.spec?.group as string)))].sort();
 
-const run = async (...args: string[]) => {
-  const r = await kubectl(cluster, args, undefined, 120_000);
-  assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.toString("utf8");
-};
+const run = (...args: string[]) => kubectlOrThrow(cluster, args, { timeoutMs: 120_000 });
 /** A generated file without its header comment (command, source, sha256 differ by design). */
 const body = (dir: string, file: string) => readFileSync(join(dir, file), "utf8").replace(/^(\/\/.*\n)+/, "");
 

@@ -1,27 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, it } from "node:test";
-import { stringify } from "yaml";
 import { generateFromClusterUntil } from "../helpers/cli.js";
 import { serverMinor, testCluster, uniqueName } from "../helpers/cluster.js";
-import { crdFor } from "../helpers/crd.js";
+import { crdFor, installCrd } from "../helpers/crd.js";
 import { readRegistry, readValidators } from "../helpers/generated.js";
+import { kubectl, kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { scratchDir } from "../helpers/spec-check.js";
 
 const cluster = testCluster();
-const kubectl = (args: string[], input?: string) =>
-  new Promise<string>((resolve, reject) => {
-    const child = execFile(
-      cluster.kubectl,
-      ["--kubeconfig", cluster.kubeconfigs.admin, ...args],
-      { maxBuffer: 256 << 20 },
-      (err, stdout, stderr) =>
-        err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-
 const out = scratchDir("null-sweep");
 const namespace = uniqueName("sweep");
 const group = `${uniqueName("sweep")}.example.com`;
@@ -36,9 +23,8 @@ const crd = crdFor({
 });
 
 before(async () => {
-  await kubectl(["create", "namespace", namespace]);
-  await kubectl(["apply", "-f", "-"], stringify(crd));
-  await kubectl(["wait", "--for=condition=Established", `crd/protokinds.${group}`, "--timeout=60s"]);
+  await kubectlOrThrow(cluster, ["create", "namespace", namespace]);
+  await installCrd(cluster, crd);
   const objects = [
     // The server writes the pod template's zero creationTimestamp as null (1.20) or omits it.
     {
@@ -61,14 +47,14 @@ before(async () => {
       aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [`${namespace}/aggregate`]: "true" } }] },
     },
   ];
-  for (const o of objects) await kubectl(["create", "-f", "-"], JSON.stringify(o));
+  for (const o of objects) await kubectlOrThrow(cluster, ["create", "-f", "-"], { input: JSON.stringify(o) });
   await generateFromClusterUntil(cluster.kubeconfigs.admin, out, `"protokinds"`);
 });
 
 after(async () => {
-  await kubectl(["delete", "namespace", namespace, "--wait=false"]).catch(() => {});
-  await kubectl(["delete", "clusterrole", `${namespace}-aggregated`]).catch(() => {});
-  await kubectl(["delete", "crd", `protokinds.${group}`, "--wait=false"]).catch(() => {});
+  await kubectl(cluster, ["delete", "namespace", namespace, "--wait=false"]);
+  await kubectl(cluster, ["delete", "clusterrole", `${namespace}-aggregated`]);
+  await kubectl(cluster, ["delete", "crd", `protokinds.${group}`, "--wait=false"]);
   rmSync(out, { recursive: true, force: true });
 });
 
@@ -95,7 +81,7 @@ it("every object of every listable resource the cluster returns validates agains
         const path = e.paths.allNamespaces ?? e.paths.collection;
         if (!path) continue;
         resources++;
-        const list = JSON.parse(await kubectl(["get", "--raw", path])) as {
+        const list = JSON.parse(await kubectlOrThrow(cluster, ["get", "--raw", path])) as {
           items: Record<string, unknown>[];
         };
         for (const item of list.items) {

@@ -1,24 +1,20 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { parse } from "yaml";
 import { KubeError, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
-import { generateForCrd } from "../helpers/crd.js";
-import { until } from "../helpers/node.js";
+import { generateForCrd, installCrd } from "../helpers/crd.js";
+import { kubectl, kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { repoRoot } from "../helpers/paths.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 // The Kubernetes docs' selectableFields example (test/fixtures/crds/kubernetes-website/),
 // generated with --crd and installed in a group of this process's own: the server filters a
 // list by the CRD's selectable fields, asked through the generated client's fieldSelector.
 const cluster = testCluster();
-const kubectl = (...args: string[]) =>
-  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args]);
-
 type Shirt = {
   apiVersion: string;
   kind: string;
@@ -69,14 +65,13 @@ describe("field selectors on a CRD's selectableFields, through the client genera
       .sort();
 
   before(async () => {
-    const { file, generated, groupKey } = await generateForCrd(crd, out);
+    const { generated, groupKey } = await generateForCrd(crd, out);
     kube = generated.createClient(
       await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }),
     ) as CrdClient;
     shirts = kube[groupKey]?.v1?.[plural] as Shirts;
-    await kubectl("create", "namespace", ns);
-    await kubectl("apply", "-f", file);
-    await kubectl("wait", "--for=condition=Established", `crd/${crd.metadata.name}`, "--timeout=60s");
+    await kubectlOrThrow(cluster, ["create", "namespace", ns]);
+    await installCrd(cluster, crd);
     // Served a moment after Established: wait until a list answers.
     await until(
       () =>
@@ -84,14 +79,14 @@ describe("field selectors on a CRD's selectableFields, through the client genera
           .list({ namespace: ns })
           .then(() => true)
           .catch(() => false),
-      `${plural}.${group} to be served`,
+      { what: `${plural}.${group} to be served` },
     );
     for (const s of made) await shirts.create(s, { namespace: ns });
   });
   after(async () => {
     await kube?.close();
-    await kubectl("delete", "namespace", ns, "--wait=false").catch(() => {});
-    await kubectl("delete", "crd", crd.metadata.name, "--wait=false").catch(() => {});
+    await kubectl(cluster, ["delete", "namespace", ns, "--wait=false"]);
+    await kubectl(cluster, ["delete", "crd", crd.metadata.name, "--wait=false"]);
     rmSync(out, { recursive: true, force: true });
   });
 

@@ -1,13 +1,12 @@
 // Differential truth: the real kubectl decides what a kubeconfig means. Each case runs
 // `kubectl config view --minify --raw --flatten -o json` and loadConfig() on the same files.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { ConfigError, type KubeConfig, loadConfig } from "../../src/index.js";
+import { runKubectl } from "../helpers/kubectl-run.js";
 import { b64, makePki, type Pki } from "../helpers/pki.js";
 
 interface Case {
@@ -405,7 +404,6 @@ interface KubectlView {
   users?: { name: string; user: Record<string, unknown> }[] | null;
 }
 
-const run = promisify(execFile);
 let pki: Pki;
 let root: string;
 
@@ -422,12 +420,9 @@ async function kubectl(c: Case, dir: string, env: NodeJS.ProcessEnv) {
   const args = ["config", "view", "--minify", "--raw", "--flatten", "-o", "json"];
   if (c.explicit) args.push("--kubeconfig", join(dir, c.explicit));
   if (c.context) args.push("--context", c.context);
-  try {
-    const r = await run("kubectl", args, { env, timeout: 20_000 });
-    return { ok: true as const, view: JSON.parse(r.stdout) as KubectlView };
-  } catch (err) {
-    return { ok: false as const, stderr: (err as { stderr?: string }).stderr ?? "" };
-  }
+  const r = await runKubectl(args, { env, timeoutMs: 20_000 });
+  if (r.code !== 0) return { ok: false as const, stderr: r.stderr };
+  return { ok: true as const, view: JSON.parse(r.stdout.toString("utf8")) as KubectlView };
 }
 
 function assertSame(cfg: KubeConfig, view: KubectlView) {

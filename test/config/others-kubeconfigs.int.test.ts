@@ -1,7 +1,6 @@
 // Kubeconfigs as other projects write them, read as kubectl reads them: the real kubectl and
 // loadConfig() on the same files, against loopback servers (ours, and the test apiserver).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig } from "../../src/index.js";
 import { testCluster } from "../helpers/cluster.js";
+import { runKubectl } from "../helpers/kubectl-run.js";
 import { startSocks5Proxy } from "../helpers/socks5-proxy.js";
 
 const cluster = testCluster();
@@ -41,15 +41,12 @@ function write(name: string, cluster: string, user = "{}"): string {
 }
 
 /** The URL kubectl requested /version at, from its -v=6 log; undefined when it failed. */
-function kubectlVersionUrl(kubeconfig: string): Promise<string | undefined> {
-  return new Promise((resolve) =>
-    execFile(
-      "kubectl",
-      ["get", "--raw", "/version", "-v=6", `--kubeconfig=${kubeconfig}`, `--cache-dir=${join(dir, "cache")}`],
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, timeout: 30_000 },
-      (err, _out, stderr) => resolve(err ? undefined : /GET (\S+)\/version 200 OK/.exec(stderr)?.[1]),
-    ),
+async function kubectlVersionUrl(kubeconfig: string): Promise<string | undefined> {
+  const r = await runKubectl(
+    ["get", "--raw", "/version", "-v=6", `--kubeconfig=${kubeconfig}`, `--cache-dir=${join(dir, "cache")}`],
+    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, timeoutMs: 30_000 },
   );
+  return r.code === 0 ? /GET (\S+)\/version 200 OK/.exec(r.stderr)?.[1] : undefined;
 }
 
 async function oursVersion(kubeconfig: string): Promise<string> {

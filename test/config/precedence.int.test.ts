@@ -8,13 +8,13 @@
 // service-account folder at /run/secrets/kubernetes.io/serviceaccount. The host's /run is
 // untouched.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ConfigError, type LoadConfigOptions, loadConfig } from "../../src/index.js";
 import { testCluster } from "../helpers/cluster.js";
+import { runKubectl } from "../helpers/kubectl-run.js";
 
 const cluster = testCluster();
 const dir = mkdtempSync(join(tmpdir(), "kubefetch-precedence-"));
@@ -122,35 +122,27 @@ function envOf(row: Row): Record<string, string> {
 }
 
 /** kubectl get pods -v=6: its request line says which server and namespace it used. */
-function kubectl(row: Row): Promise<{ server: string; namespace: string } | "error"> {
+async function kubectl(row: Row): Promise<{ server: string; namespace: string } | "error"> {
   // No --request-timeout: a flag that changes the REST config makes client-go's deferred loading
   // see a non-default config and skip in-cluster (measured with kubectl 1.32).
   const args = ["get", "pods", "-o", "name", "-v=6", `--cache-dir=${join(dir, "cache")}`];
   if (row.kubeconfig) args.push(`--kubeconfig=${row.kubeconfig()}`);
   if (row.context) args.push(`--context=${row.context}`);
   const inPod = [
+    "unshare",
     "-m",
     "--propagation",
     "private",
     "sh",
     "-ec",
-    `mount -t tmpfs tmpfs /run && mkdir -p ${SA_PATH} && mount --bind "$SA" ${SA_PATH} && exec kubectl "$@"`,
+    `mount -t tmpfs tmpfs /run && mkdir -p ${SA_PATH} && mount --bind "$SA" ${SA_PATH} && exec "$@"`,
     "sh",
-    ...args,
   ];
   const env = { ...envOf(row), PATH: process.env.PATH ?? "/usr/bin:/bin", SA: cluster.serviceAccount.dir };
-  return new Promise((resolve) =>
-    execFile(
-      row.pod ? "unshare" : "kubectl",
-      row.pod ? inPod : args,
-      { env, timeout: 30_000 },
-      (err, _out, stderr) => {
-        const m = /GET (https?:\/\/[^/\s]+)\/api\/v1\/namespaces\/([^/\s]+)\/pods\S* 200 OK/.exec(stderr);
-        if (err || !m) return resolve("error");
-        resolve({ server: m[1] as string, namespace: m[2] as string });
-      },
-    ),
-  );
+  const r = await runKubectl(args, { env, timeoutMs: 30_000, under: row.pod ? inPod : undefined });
+  const m = /GET (https?:\/\/[^/\s]+)\/api\/v1\/namespaces\/([^/\s]+)\/pods\S* 200 OK/.exec(r.stderr);
+  if (r.code !== 0 || !m) return "error";
+  return { server: m[1] as string, namespace: m[2] as string };
 }
 
 async function ours(row: Row): Promise<{ server: string; namespace: string } | "error"> {

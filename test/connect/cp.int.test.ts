@@ -83,7 +83,7 @@ describe("cp.toPod: as kubectl cp LOCAL POD:PATH", () => {
     writeFileSync(file, data);
     const r = await kube.cp.toPod({ namespace: ns, name: "box", from: file, to: "/tmp/ours.bin" });
     assert.equal(r.bytes, data.length);
-    const k = await kubectl(cluster, ["cp", file, `${ns}/box:/tmp/theirs.bin`], undefined, 120_000);
+    const k = await kubectl(cluster, ["cp", file, `${ns}/box:/tmp/theirs.bin`], { timeoutMs: 120_000 });
     assert.equal(k.code, 0, k.stderr);
     const sums = await inPod("md5sum /tmp/ours.bin /tmp/theirs.bin");
     assert.equal(sums, `${md5(data)}  /tmp/ours.bin\n${md5(data)}  /tmp/theirs.bin\n`);
@@ -125,7 +125,7 @@ describe("cp.fromPod: as kubectl cp POD:PATH LOCAL", () => {
     assert.deepEqual(r.skipped, []);
     assert.equal(r.bytes, 10 << 20);
     const theirs = join(local, "from-theirs.bin");
-    const k = await kubectl(cluster, ["cp", `${ns}/box:/tmp/made.bin`, theirs], undefined, 120_000);
+    const k = await kubectl(cluster, ["cp", `${ns}/box:/tmp/made.bin`, theirs], { timeoutMs: 120_000 });
     assert.equal(k.code, 0, k.stderr);
     assert.equal(md5(readFileSync(ours)), sum);
     assert.equal(md5(readFileSync(theirs)), sum);

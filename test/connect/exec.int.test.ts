@@ -30,7 +30,7 @@ async function kubectlExec(pod: string, command: string[], input?: string | Uint
   const r = await kubectl(
     cluster,
     ["exec", ...(input !== undefined ? ["-i"] : []), "-n", ns, pod, "--", ...command],
-    input,
+    { input },
   );
   const own = /command terminated with exit code \d+\n$/;
   return { stdout: r.stdout, stderr: r.stderr.replace(own, ""), code: r.code, raw: r.stderr };
@@ -344,7 +344,7 @@ describe("attach: as kubectl attach", () => {
     a.stdin.write("hello\n");
     const { exitCode } = await a.done;
     const ours = { stdout: out, stderr: err, exitCode };
-    const theirs = await kubectl(cluster, ["attach", "-i", "-n", ns, "att-kubectl"], "hello\n");
+    const theirs = await kubectl(cluster, ["attach", "-i", "-n", ns, "att-kubectl"], { input: "hello\n" });
     assert.equal(ours.stdout, "got hello\n");
     assert.equal(ours.stdout, theirs.stdout.toString());
     // kubectl adds its own lines to stderr: a hint, and from 1.3x a warning that the session is

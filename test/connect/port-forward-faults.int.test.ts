@@ -9,7 +9,8 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig, PortForwardError } from "../../src/index.js";
 import { restartApiserver } from "../helpers/faults.js";
 import { fetchLocal, httpdPod } from "../helpers/httpd-pod.js";
-import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
+import { freePort, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 const cluster = nodeCluster();
 const SIZE = 10 * 1024 * 1024;
@@ -44,7 +45,7 @@ describe("port-forward across an apiserver restart", () => {
       const port = pf.ports[0]?.local as number;
       await until(
         async () => (await fetchLocal(port, "/big.md5").catch(() => ({ status: 0 }))).status === 200,
-        "httpd",
+        { what: "httpd" },
       );
       // Until httpd listens the kubelet reports "connection refused": not what this test is about.
       errors.length = 0;
@@ -60,7 +61,7 @@ describe("port-forward across an apiserver restart", () => {
 
       sock.resume(); // read on, to see the end
       await closed;
-      await until(async () => errors.length > 0, "the broken stream reported", 30_000);
+      await until(async () => errors.length > 0, { what: "the broken stream reported", timeoutMs: 30_000 });
       const e = errors[0];
       t.diagnostic(errors.map((x) => `${x.name}: ${x.message}`).join(" | "));
       assert.ok(e instanceof PortForwardError, String(e));

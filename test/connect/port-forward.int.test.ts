@@ -12,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { KubeError, loadConfig, PortForwardError } from "../../src/index.js";
 import { fetchLocal, httpdPod } from "../helpers/httpd-pod.js";
-import { freePort, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
+import { freePort, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 const cluster = nodeCluster();
 const SIZE = 10 * 1024 * 1024;
@@ -68,22 +69,25 @@ before(async () => {
     "ready",
   );
   // httpd is up once it answers through a forward.
-  await until(async () => {
-    const pf = await kube.core.v1.pods.portForward({
-      namespace: ns,
-      name: "web",
-      ports: [{ remote: httpPort }],
-      onError: () => {},
-    });
-    try {
-      return (
-        (await fetchLocal(pf.ports[0]?.local as number, "/big.md5").catch(() => ({ status: 0 }))).status ===
-        200
-      );
-    } finally {
-      await pf.close();
-    }
-  }, "httpd in the pod");
+  await until(
+    async () => {
+      const pf = await kube.core.v1.pods.portForward({
+        namespace: ns,
+        name: "web",
+        ports: [{ remote: httpPort }],
+        onError: () => {},
+      });
+      try {
+        return (
+          (await fetchLocal(pf.ports[0]?.local as number, "/big.md5").catch(() => ({ status: 0 }))).status ===
+          200
+        );
+      } finally {
+        await pf.close();
+      }
+    },
+    { what: "httpd in the pod" },
+  );
 });
 after(async () => {
   await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
@@ -134,7 +138,10 @@ describe("pods.portForward: a local listener, each connection its own stream", (
     try {
       let out = "";
       kubectl.stdout?.on("data", (d) => (out += d));
-      await until(async () => out.includes("Forwarding from"), "kubectl port-forward listening", 30_000);
+      await until(async () => out.includes("Forwarding from"), {
+        what: "kubectl port-forward listening",
+        timeoutMs: 30_000,
+      });
       const theirs = await fetchLocal(local, "/big");
       assert.equal(theirs.body.length, SIZE);
       assert.equal(md5(theirs.body), md5(ours));
@@ -175,7 +182,7 @@ describe("pods.portForward: a local listener, each connection its own stream", (
       sock.on("error", () => {});
       sock.write("GET / HTTP/1.0\r\n\r\n");
       await new Promise((r) => sock.once("close", r));
-      await until(async () => errors.length > 0, "the forward's error", 20_000);
+      await until(async () => errors.length > 0, { what: "the forward's error", timeoutMs: 20_000 });
       const e = errors[0];
       assert.ok(e instanceof PortForwardError, String(e));
       assert.equal(e.reason, "remote");
@@ -198,7 +205,7 @@ describe("pods.portForward: a local listener, each connection its own stream", (
       const sock = tcpConnect(pf.ports[0]?.local as number, "127.0.0.1");
       sock.on("error", () => {});
       await new Promise((r) => sock.once("close", r));
-      await until(async () => errors.length > 0, "the open's error", 20_000);
+      await until(async () => errors.length > 0, { what: "the open's error", timeoutMs: 20_000 });
       assert.ok(errors[0] instanceof KubeError);
       assert.equal(errors[0].status, 404);
     } finally {
@@ -219,12 +226,15 @@ describe("pods.portForward: a local listener, each connection its own stream", (
     sock.on("error", () => {});
     sock.write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
     sock.pause();
-    await until(async () => tcpSockets() >= base + 3, "the local connection and its stream open");
+    await until(async () => tcpSockets() >= base + 3, { what: "the local connection and its stream open" });
     await pf.close();
     // The client sees its connection end (it reads again to notice).
     sock.resume();
     await new Promise((r) => (sock.destroyed ? r(null) : sock.once("close", r)));
-    await until(async () => tcpSockets() <= base, `sockets back to ${base} (now ${tcpSockets()})`, 10_000);
+    await until(async () => tcpSockets() <= base, {
+      what: () => `sockets back to ${base} (now ${tcpSockets()})`,
+      timeoutMs: 10_000,
+    });
     for (const p of ports) {
       await assert.rejects(
         new Promise((res, rej) =>
@@ -248,7 +258,7 @@ describe("pods.portForward: a local listener, each connection its own stream", (
     });
     assert.equal((await fetchLocal(pf.ports[0]?.local as number, "/big.md5")).status, 200);
     ac.abort();
-    await until(async () => tcpSockets() <= base, "sockets freed", 10_000);
+    await until(async () => tcpSockets() <= base, { what: "sockets freed", timeoutMs: 10_000 });
     await assert.rejects(
       new Promise((res, rej) =>
         tcpConnect(pf.ports[0]?.local as number, "127.0.0.1")
@@ -302,11 +312,10 @@ describe("pods.portForward.connect: one Duplex to a pod port", () => {
     });
     try {
       const local = pf.ports[0]?.local as number;
-      await until(
-        async () => (await fetchLocal(local, "/up.md5")).body.toString().trim() === md5(data),
-        "the pod's md5 of the upload",
-        30_000,
-      );
+      await until(async () => (await fetchLocal(local, "/up.md5")).body.toString().trim() === md5(data), {
+        what: "the pod's md5 of the upload",
+        timeoutMs: 30_000,
+      });
     } finally {
       await pf.close();
     }

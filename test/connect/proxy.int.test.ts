@@ -14,7 +14,8 @@ import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { loadConfig } from "../../src/index.js";
 import { kubectlGetRaw } from "../helpers/kubectl-run.js";
-import { nodeCluster, podNamespace, until } from "../helpers/node.js";
+import { nodeCluster, podNamespace } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 const cluster = nodeCluster();
 let kube: Client;
@@ -67,7 +68,7 @@ describe("services.proxy and pods.proxy: the apiserver's answers, as kubectl rep
     await until(
       async () =>
         !!(await kube.core.v1.endpoints.get({ namespace: ns, name: "empty" }).catch(() => undefined)),
-      "the service's Endpoints",
+      { what: "the service's Endpoints" },
     );
     const res = await kube.core.v1.services.proxy({
       namespace: ns,

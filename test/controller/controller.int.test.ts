@@ -7,6 +7,7 @@ import { controllerReference, createController, createEventRecorder } from "../.
 import { isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { restartApiserver } from "../helpers/faults.js";
+import { eventually, until } from "../helpers/wait.js";
 
 const cluster = testCluster();
 let kube: Client;
@@ -37,32 +38,6 @@ const deployment = (name: string, replicas: number) => ({
     },
   },
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Retries a write while the API server is down. */
-async function eventually<T>(op: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await op();
-    } catch (e) {
-      if (i > 300) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** The ConfigMap-per-Deployment reconcile of examples/controller.ts, instrumented. */
 function configMapPerDeployment(
@@ -107,8 +82,9 @@ describe("createController", () => {
     ctl.on("error", (e) => errors.push(e));
     const running = ctl.start({ signal: stop.signal });
     await kube.apps.v1.deployments.create(deployment("own-a", 2));
-    const cm = await until("the child", () =>
-      kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" }).catch(() => undefined),
+    const cm = await until(
+      () => kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" }).catch(() => undefined),
+      { what: "the child" },
     );
     assert.equal(cm.data?.replicas, "2");
     assert.equal(cm.metadata?.ownerReferences?.[0]?.controller, true);
@@ -118,14 +94,18 @@ describe("createController", () => {
       { data: { replicas: "99" } },
       { type: "merge" },
     );
-    await until("the child restored", async () => {
-      const c = await kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" });
-      return c.data?.replicas === "2";
-    });
+    await until(
+      async () => {
+        const c = await kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" });
+        return c.data?.replicas === "2";
+      },
+      { what: "the child restored" },
+    );
     // Deleted, it comes back too.
     await kube.core.v1.configmaps.delete({ namespace: ns, name: "own-a-info" });
-    await until("the child recreated", () =>
-      kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" }).catch(() => undefined),
+    await until(
+      () => kube.core.v1.configmaps.get({ namespace: ns, name: "own-a-info" }).catch(() => undefined),
+      { what: "the child recreated" },
     );
     stop.abort();
     await running;
@@ -153,20 +133,23 @@ describe("createController", () => {
     });
     ctl.on("error", (e, req) => errors.push(`${req.name}: ${(e as Error).message}`));
     const running = ctl.start({ signal: stop.signal });
-    await until("the 4th attempt", () => calls >= 4, 20_000);
+    await until(() => calls >= 4, { what: "the 4th attempt", timeoutMs: 20_000 });
     assert.deepEqual(errors, [
       "fail-a: attempt 1 failed",
       "fail-a: attempt 2 failed",
       "fail-a: attempt 3 failed",
     ]);
-    const ev = await until("the warning event, counted as a series", async () => {
-      const list = await kube.events.v1.events.list({ namespace: ns });
-      const e = list.items.find(
-        (x) =>
-          x.reason === "ReconcileError" && x.regarding?.name === "fail-a" && x.note === "attempt 1 failed",
-      );
-      return e;
-    });
+    const ev = await until(
+      async () => {
+        const list = await kube.events.v1.events.list({ namespace: ns });
+        const e = list.items.find(
+          (x) =>
+            x.reason === "ReconcileError" && x.regarding?.name === "fail-a" && x.note === "attempt 1 failed",
+        );
+        return e;
+      },
+      { what: "the warning event, counted as a series" },
+    );
     assert.equal(ev.type, "Warning");
     assert.equal(ev.reportingController, "failing-controller");
     stop.abort();
@@ -194,7 +177,7 @@ describe("createController", () => {
       },
     });
     const running = ctl.start({ signal: stop.signal });
-    await until("three reconciles", () => calls >= 3, 10_000);
+    await until(() => calls >= 3, { what: "three reconciles", timeoutMs: 10_000 });
     stop.abort();
     await running;
   });
@@ -212,7 +195,7 @@ describe("createController", () => {
       },
     });
     const running = ctl.start({ signal: stop.signal });
-    await until("three resyncs", () => calls >= 4, 10_000);
+    await until(() => calls >= 4, { what: "three resyncs", timeoutMs: 10_000 });
     stop.abort();
     await running;
   });
@@ -234,7 +217,8 @@ describe("createController", () => {
       },
     });
     const running = ctl.start({ signal: stop.signal });
-    await until("a reconcile in flight", () => inFlight > 0, 10_000);
+    // Each reconcile is in flight for 300 ms: polled well inside that.
+    await until(() => inFlight > 0, { what: "a reconcile in flight", timeoutMs: 10_000, intervalMs: 50 });
     stop.abort();
     const startedAtAbort = started;
     await running;
@@ -258,16 +242,17 @@ describe("createController", () => {
     ctl.on("error", () => {});
     const running = ctl.start({ signal: stop.signal });
     await kube.apps.v1.deployments.create(deployment("fin-a", 1));
-    await until("the finalizer", async () => {
-      const d = await kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" });
-      return d.metadata?.finalizers?.includes("test.kubefetch.dev/cleanup");
-    });
+    await until(
+      async () => {
+        const d = await kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" });
+        return d.metadata?.finalizers?.includes("test.kubefetch.dev/cleanup");
+      },
+      { what: "the finalizer" },
+    );
     await kube.apps.v1.deployments.delete({ namespace: ns, name: "fin-a" });
-    await until("the object gone", () =>
-      kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" }).then(
-        () => false,
-        (e) => isNotFound(e),
-      ),
+    await until(
+      () => kube.apps.v1.deployments.get({ namespace: ns, name: "fin-a" }).then(() => false, isNotFound),
+      { what: "the object gone" },
     );
     assert.deepEqual(cleaned, ["fin-a"]);
     stop.abort();
@@ -306,7 +291,7 @@ describe("createController", () => {
     });
     ctl.on("error", (e) => assert.fail(e as Error));
     const running = ctl.start({ signal: stop.signal });
-    await until("the status write", () => done);
+    await until(() => done, { what: "the status write" });
     assert.equal(written, 7);
     // Our forced conflict, then success; the node's Deployment controller may add one more.
     assert.ok(attempts >= 2 && attempts <= 5, `${attempts} attempts: one conflict or more, then success`);
@@ -329,7 +314,7 @@ describe("createController", () => {
     for (let i = 0; i < 5; i++) {
       await kube.core.v1.configmaps.create({ metadata: { name: `shared-${i}`, namespace: ns }, data: {} });
     }
-    await until("both saw all", () => seen.every((s) => s.size === 5));
+    await until(() => seen.every((s) => s.size === 5), { what: "both saw all" });
     stop.abort();
     await Promise.all(runs);
   });
@@ -342,7 +327,9 @@ describe("createController", () => {
     const n = 20;
     const want = new Map<string, number>();
     for (let i = 0; i < n; i++) {
-      await eventually(() => kube.apps.v1.deployments.create(deployment(`churn-${i}`, 0)));
+      await eventually(() => kube.apps.v1.deployments.create(deployment(`churn-${i}`, 0)), {
+        what: `create churn-${i}`,
+      });
       want.set(`churn-${i}`, 0);
     }
     // 200 changes: 10 rounds of new replica counts, the API server killed and restarted after the 70th.
@@ -351,8 +338,14 @@ describe("createController", () => {
       for (let i = 0; i < n; i++) {
         const name = `churn-${i}`;
         const replicas = (round * 7 + i) % 13;
-        await eventually(() =>
-          kube.apps.v1.deployments.patch({ namespace: ns, name }, { spec: { replicas } }, { type: "merge" }),
+        await eventually(
+          () =>
+            kube.apps.v1.deployments.patch(
+              { namespace: ns, name },
+              { spec: { replicas } },
+              { type: "merge" },
+            ),
+          { what: `patch ${name} to ${replicas} replicas` },
         );
         want.set(name, replicas);
         if (++changes === 70) await restartApiserver(cluster);
@@ -360,14 +353,13 @@ describe("createController", () => {
     }
     assert.equal(changes, 200);
     await until(
-      "every ConfigMap equal to its Deployment",
       async () => {
         const list = await kube.core.v1.configmaps.list({ namespace: ns }).catch(() => undefined);
         if (!list) return false;
         const have = new Map(list.items.map((c) => [c.metadata?.name, c.data?.replicas]));
         return [...want].every(([name, r]) => have.get(`${name}-info`) === String(r));
       },
-      90_000,
+      { what: "every ConfigMap equal to its Deployment", timeoutMs: 90_000 },
     );
     stop.abort();
     await running;

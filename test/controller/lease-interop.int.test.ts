@@ -9,9 +9,10 @@ import { basename, dirname, join } from "node:path";
 import { after, before, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { leaderElection } from "../../src/controller/index.js";
-import { loadConfig } from "../../src/index.js";
+import { isNotFound, loadConfig } from "../../src/index.js";
 import { serverMinor, testCluster, uniqueName } from "../helpers/cluster.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { until } from "../helpers/wait.js";
 
 const cluster = testCluster();
 const KCM = join(
@@ -80,26 +81,19 @@ function goCandidate(lease: string): ChildProcess {
 const spec = async (name: string) =>
   (await kube.coordination.v1.leases.get({ namespace: ns, name })).spec ?? {};
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it("a Go (client-go) and a TypeScript candidate share one Lease: same fields, each respects and succeeds the other", async () => {
   const lease = uniqueName("shared");
   const go1 = goCandidate(lease);
   const goSpec = await until(
-    "kube-controller-manager to lead",
     async () => {
-      const s = await spec(lease);
-      return s.holderIdentity ? s : undefined;
+      // The Lease is not there until the first candidate creates it.
+      const s = await spec(lease).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      return s?.holderIdentity ? s : undefined;
     },
-    30_000,
+    { what: "kube-controller-manager to lead", timeoutMs: 30_000 },
   );
   const goHolder = goSpec.holderIdentity as string;
   assert.deepEqual(Object.keys(goSpec).sort(), [
@@ -138,7 +132,7 @@ it("a Go (client-go) and a TypeScript candidate share one Lease: same fields, ea
   const before = await spec(lease);
   const killedAt = Date.now();
   process.kill(go1.pid as number, "SIGKILL");
-  await until("the TypeScript candidate to lead", async () => ledAt > 0, 15_000);
+  await until(async () => ledAt > 0, { what: "the TypeScript candidate to lead", timeoutMs: 15_000 });
   console.log(`# took over from client-go ${ledAt - killedAt} ms after kill -9`);
   assert.ok(ledAt - killedAt <= 4000 + 2200 + 1000, `${ledAt - killedAt} ms`);
   const ours = await spec(lease);
@@ -157,12 +151,11 @@ it("a Go (client-go) and a TypeScript candidate share one Lease: same fields, ea
   stop.abort();
   await le.done;
   const goAgain = await until(
-    "kube-controller-manager to lead again",
     async () => {
       const s = await spec(lease);
       return s.holderIdentity && s.holderIdentity !== "ts-candidate" ? s : undefined;
     },
-    15_000,
+    { what: "kube-controller-manager to lead again", timeoutMs: 15_000 },
   );
   // client-go polls every 1-2.2 s (retry period with jitter); on a loaded machine the take
   // measured 5.1 s, so the bound is the gap to the 12 s it would otherwise wait.

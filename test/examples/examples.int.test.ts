@@ -6,17 +6,10 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isAlreadyExists, isNotFound, loadConfig } from "../../src/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
-import {
-  busyboxPod,
-  freePort,
-  myJob,
-  nodeCluster,
-  podNamespace,
-  until,
-  waitForPod,
-} from "../helpers/node.js";
+import { busyboxPod, freePort, myJob, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
 import { clusterEnv, exampleCommands, sh, waitForOutput } from "../helpers/shell.js";
+import { until } from "../helpers/wait.js";
 
 // Each example is run with the command its first line gives, from the repository, with the
 // test cluster's admin kubeconfig as $KUBECONFIG: a smoke test of the public API as users see it.
@@ -158,7 +151,7 @@ describe("examples/, each run as its first line says", () => {
     await until(
       async () =>
         (await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" })).status?.succeeded === 1,
-      "default/my-job to succeed",
+      { what: "default/my-job to succeed" },
     );
     const r = await sh(command("jobs.ts"), { env }).done;
     assert.equal(r.code, 0, r.stderr);
@@ -238,12 +231,8 @@ describe("examples/, each run as its first line says", () => {
       await kube.apps.v1.deployments.delete({ namespace: ns, name: "web" });
       await waitForOutput(run.output, `cleaned up ${ns}/web`);
       await until(
-        () =>
-          kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(
-            () => false,
-            (e) => isNotFound(e),
-          ),
-        "the Deployment gone once its finalizer is removed",
+        () => kube.apps.v1.deployments.get({ namespace: ns, name: "web" }).then(() => false, isNotFound),
+        { what: "the Deployment gone once its finalizer is removed" },
       );
       await assert.rejects(kube.core.v1.configmaps.get({ namespace: ns, name: "web-info" }), isNotFound);
       run.interrupt();

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "./cli.js";
+import type { TestCluster } from "./cluster.js";
+import { kubectlOrThrow } from "./kubectl-run.js";
 
 /**
  * A CustomResourceDefinition with one served and stored version, v1, whose objects' `spec`
@@ -37,14 +39,28 @@ export function crdFor(o: {
 }
 
 /**
+ * Installs a CRD with the real kubectl and waits until it is Established. Its kind is served
+ * a moment after that: a test still waits for a first answer.
+ */
+export async function installCrd(cluster: TestCluster, crd: { metadata: { name: string } }): Promise<void> {
+  await kubectlOrThrow(cluster, ["apply", "-f", "-"], { input: JSON.stringify(crd) });
+  await kubectlOrThrow(cluster, [
+    "wait",
+    "--for=condition=Established",
+    `crd/${crd.metadata.name}`,
+    "--timeout=60s",
+  ]);
+}
+
+/**
  * `kubefetch generate --crd` of one CRD (written to `out/crd.json`) into `out/api`, with core
- * and the CRD's group only. Returns the file (to install), the generated module and the CRD
- * group's key in the client (`kube[groupKey].v1.<plural>`).
+ * and the CRD's group only. Returns the generated module and the CRD group's key in the
+ * client (`kube[groupKey].v1.<plural>`).
  */
 export async function generateForCrd(
   crd: { spec: { group: string } },
   out: string,
-): Promise<{ file: string; generated: GeneratedModule; groupKey: string }> {
+): Promise<{ generated: GeneratedModule; groupKey: string }> {
   const file = join(out, "crd.json");
   writeFileSync(file, JSON.stringify(crd));
   const gen = join(out, "api");
@@ -52,7 +68,7 @@ export async function generateForCrd(
   assert.equal(r.code, 0, r.stderr);
   const generated = (await import(join(gen, "index.ts"))) as GeneratedModule;
   const groupKey = Object.keys(generated.registry).find((k) => k !== "core") ?? "";
-  return { file, generated, groupKey };
+  return { generated, groupKey };
 }
 
 /** What a generated index.ts exports, as a test that imports it at run time sees it. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { ApiResourceList, Discovery } from "../../src/index.js";
 import type { TestCluster } from "./cluster.js";
 import { agreeing, type GroupVersions, walkDiscovery } from "./discovery-walk.js";
-import { kubectl, kubectlGetRaw } from "./kubectl-run.js";
+import { kubectlGetRaw, kubectlOrThrow } from "./kubectl-run.js";
 
 /** One line of `kubectl api-resources -o wide`, its columns as text. */
 interface ApiResourceRow {
@@ -21,7 +21,7 @@ const COLUMNS = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERB
 
 /** The real kubectl's `api-resources -o wide` (asked afresh, not from its disk cache), as rows. */
 async function kubectlApiResources(cluster: TestCluster): Promise<ApiResourceRow[]> {
-  const r = await kubectl(cluster, [
+  const out = await kubectlOrThrow(cluster, [
     "--cache-dir",
     `${cluster.dir}/kubectl-cache`,
     "api-resources",
@@ -29,8 +29,7 @@ async function kubectlApiResources(cluster: TestCluster): Promise<ApiResourceRow
     "wide",
     "--cached=false",
   ]);
-  if (r.code !== 0) throw new Error(`kubectl api-resources: ${r.stderr}`);
-  const [header = "", ...lines] = r.stdout.toString("utf8").split("\n").filter(Boolean);
+  const [header = "", ...lines] = out.split("\n").filter(Boolean);
   // A tab-aligned table: each column starts where its heading does.
   const starts = COLUMNS.map((c) => header.indexOf(c));
   if (starts.some((s) => s < 0)) throw new Error(`kubectl api-resources: unexpected header ${header}`);

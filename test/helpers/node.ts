@@ -5,6 +5,7 @@ import { build, type Plugin } from "esbuild";
 import type { Client } from "kubefetch/generated/kubernetes-1.36";
 import { serverMinor, type TestCluster, testCluster, uniqueName } from "./cluster.js";
 import { repoRoot } from "./paths.js";
+import { until } from "./wait.js";
 
 /** The test cluster, with a node. */
 export interface NodeCluster extends TestCluster {
@@ -49,20 +50,12 @@ export async function podsAdmitted(kube: Client, cluster: TestCluster, namespace
         .catch(() => undefined);
       return ca !== undefined;
     },
-    tokenSecrets
-      ? `default ServiceAccount token in ${namespace}`
-      : `default ServiceAccount and kube-root-ca.crt in ${namespace}`,
+    {
+      what: tokenSecrets
+        ? `default ServiceAccount token in ${namespace}`
+        : `default ServiceAccount and kube-root-ca.crt in ${namespace}`,
+    },
   );
-}
-
-/** Polls check until it returns true; fails after timeoutMs naming what it waited for. */
-export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Polls a pod until test(pod) holds; returns that pod. */
@@ -80,8 +73,7 @@ export async function waitForPod(
       last = await kube.core.v1.pods.get({ namespace, name });
       return test(last);
     },
-    `${namespace}/${name}: ${what} (last phase ${last?.status?.phase})`,
-    timeoutMs,
+    { what: () => `${namespace}/${name}: ${what} (last phase ${last?.status?.phase})`, timeoutMs },
   );
   return last as Pod;
 }

@@ -11,6 +11,7 @@ import { createInformer, type Informer } from "../../src/informer/index.js";
 import { testCluster, uniqueName } from "../helpers/cluster.js";
 import { compactEtcd, restartApiserver, startTcpProxy } from "../helpers/faults.js";
 import { scratchDir } from "../helpers/spec-check.js";
+import { eventually, until } from "../helpers/wait.js";
 
 type ConfigMap = Awaited<ReturnType<Client["core"]["v1"]["configmaps"]["get"]>>;
 const cluster = testCluster();
@@ -21,19 +22,6 @@ before(async () => {
   });
 });
 after(() => admin.close());
-
-/** Retries one write until the server takes it: the API server may be down or the link cut. */
-async function eventually(op: () => Promise<unknown>, ok: (e: unknown) => boolean = () => false) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      return await op();
-    } catch (e) {
-      if (ok(e)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error("write never succeeded");
-}
 
 /** Creates n objects, updates each, deletes every other one; returns what it did. */
 async function churn(
@@ -49,21 +37,26 @@ async function churn(
   const cms = admin.core.v1.configmaps;
   for (let i = 0; i < n; i++) {
     const name = `${prefix}-${i}`;
-    await eventually(
-      () => cms.create({ metadata: { name, namespace: ns }, data: { v: "0" } }),
-      isAlreadyExists,
-    );
+    // The API server may be down or the link cut: each write is retried until it is taken.
+    await eventually(() => cms.create({ metadata: { name, namespace: ns }, data: { v: "0" } }), {
+      what: `create ${name}`,
+      tookEffect: isAlreadyExists,
+    });
     created.push(name);
     if (i === Math.floor(n / 4) && midway) await midway();
     if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
   }
   for (let i = 0; i < n; i++) {
-    await eventually(() =>
-      cms.patch({ namespace: ns, name: `${prefix}-${i}` }, { data: { v: "1" } }, { type: "merge" }),
+    await eventually(
+      () => cms.patch({ namespace: ns, name: `${prefix}-${i}` }, { data: { v: "1" } }, { type: "merge" }),
+      { what: `patch ${prefix}-${i}` },
     );
   }
   for (let i = 0; deletes && i < n; i += 2) {
-    await eventually(() => cms.delete({ namespace: ns, name: `${prefix}-${i}` }), isNotFound);
+    await eventually(() => cms.delete({ namespace: ns, name: `${prefix}-${i}` }), {
+      what: `delete ${prefix}-${i}`,
+      tookEffect: isNotFound,
+    });
     deleted.push(`${prefix}-${i}`);
   }
   return { created, deleted };
@@ -82,18 +75,19 @@ function track(inf: Informer<ConfigMap>) {
 /** Waits until the store equals a fresh list, names and resourceVersions. */
 async function assertConverges(inf: Informer<ConfigMap>, ns: string) {
   let last = "";
-  for (let i = 0; i < 150; i++) {
-    const fresh = await admin.core.v1.configmaps.list({ namespace: ns });
-    const want = fresh.items.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
-    const have = inf
-      .list()
-      .map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
-      .sort();
-    last = `want ${want.length}, have ${have.length}`;
-    if (JSON.stringify(want) === JSON.stringify(have)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`the store never equalled a fresh list (${last})`);
+  await until(
+    async () => {
+      const fresh = await admin.core.v1.configmaps.list({ namespace: ns });
+      const want = fresh.items.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
+      const have = inf
+        .list()
+        .map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
+        .sort();
+      last = `want ${want.length}, have ${have.length}`;
+      return JSON.stringify(want) === JSON.stringify(have);
+    },
+    { what: () => `the store to equal a fresh list (${last})`, timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 function assertDelivered(t: ReturnType<typeof track>, did: { created: string[]; deleted: string[] }) {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { isInvalid, KubeError, loadConfig } from "../../src/index.js";
-import { busyboxPod, nodeCluster, podNamespace, until, waitForPod } from "../helpers/node.js";
+import { busyboxPod, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 // The pod subresources a current server adds, through the typed client, on the real node:
 // resize (in-place resources) and ephemeralcontainers (kubectl debug's).
@@ -151,10 +152,13 @@ describe("pods/ephemeralcontainers through the typed client", () => {
     assert.ok(started.status?.containerStatuses?.find((s) => s.name === "c")?.state?.running);
 
     let log = "";
-    await until(async () => {
-      log = await kube.core.v1.pods.log({ namespace: ns, name: "target", container: "debugger" }).text();
-      return log.length > 0;
-    }, "the ephemeral container's log");
+    await until(
+      async () => {
+        log = await kube.core.v1.pods.log({ namespace: ns, name: "target", container: "debugger" }).text();
+        return log.length > 0;
+      },
+      { what: "the ephemeral container's log" },
+    );
     assert.equal(log, "debugger up\n");
     const r = await kube.core.v1.pods.exec({
       namespace: ns,

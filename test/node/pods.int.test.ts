@@ -9,9 +9,9 @@ import {
   nodeCluster,
   podNamespace,
   terminated,
-  until,
   waitForPod,
 } from "../helpers/node.js";
+import { until } from "../helpers/wait.js";
 
 // Pods on the test cluster's real node (kubelet + containerd + runc). hostNetwork: the pods
 // share the machine's loopback; nothing of theirs leaves it.
@@ -109,11 +109,14 @@ describe("pods on the real node", () => {
       if (!isAlreadyExists(e)) throw e;
     });
     let succeeded = 0;
-    await until(async () => {
-      const job = await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" });
-      succeeded = job.status?.succeeded ?? 0;
-      return succeeded > 0 || (job.status?.failed ?? 0) > 0;
-    }, "my-job to finish");
+    await until(
+      async () => {
+        const job = await kube.batch.v1.jobs.get({ namespace: "default", name: "my-job" });
+        succeeded = job.status?.succeeded ?? 0;
+        return succeeded > 0 || (job.status?.failed ?? 0) > 0;
+      },
+      { what: "my-job to finish" },
+    );
     assert.equal(succeeded, 1);
     const pods = await kube.core.v1.pods.list({ namespace: "default", labelSelector: "job-name=my-job" });
     const ran = pods.items.find((p) => p.status?.phase === "Succeeded");

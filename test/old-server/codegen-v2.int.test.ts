@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { runCli } from "../helpers/cli.js";
 import { testCluster } from "../helpers/cluster.js";
 import { definitionNames, readRegistry } from "../helpers/generated.js";
+import { kubectl, kubectlOrThrow } from "../helpers/kubectl-run.js";
 import { repoRoot, specsDir } from "../helpers/paths.js";
 import { scratchDir, typecheckGenerated } from "../helpers/spec-check.js";
 
 const cluster = testCluster();
-const kubectl = (...args: string[]) =>
-  promisify(execFile)(cluster.kubectl, ["--kubeconfig", cluster.kubeconfigs.admin, ...args], {
-    maxBuffer: 64 << 20,
-  });
-
 // The fallback for servers without /openapi/v3 (1.20 serves v2 only): --from-cluster reads
 // /openapi/v2 and still gives what --crd gives for the same CRDs. CRDs of the corpus the 1.20
 // server accepts (newer controller-gen output uses fields it refuses), with and without
@@ -56,7 +50,7 @@ describe("a server without /openapi/v3: --from-cluster falls back to /openapi/v2
       fromCrd,
     );
     assert.equal(r.code, 0, r.stderr);
-    for (const f of files) await kubectl("apply", "-f", f);
+    for (const f of files) await kubectlOrThrow(cluster, ["apply", "-f", f]);
     // A CRD reaches /openapi/v2 a while after it is served: regenerate until all have.
     const want = plurals(readRegistry(fromCrd));
     const deadline = Date.now() + 120_000;
@@ -79,7 +73,7 @@ describe("a server without /openapi/v3: --from-cluster falls back to /openapi/v2
     }
   });
   after(async () => {
-    for (const f of files) await kubectl("delete", "-f", f, "--ignore-not-found").catch(() => {});
+    for (const f of files) await kubectl(cluster, ["delete", "-f", f, "--ignore-not-found"]);
     rmSync(base, { recursive: true, force: true });
   });
 

@@ -34,7 +34,9 @@ after(async () => {
 describe("exec and attach with stdin on a v4-only server", () => {
   for (const command of [["wc", "-l"], ["cat"]]) {
     it(`collect mode, ${command.join(" ")} (reads to end-of-file): ExecStdinError at once, where kubectl (SPDY) ends`, async () => {
-      const theirs = await kubectl(cluster, ["exec", "-i", "-n", ns, "box", "--", ...command], "abc\ndef\n");
+      const theirs = await kubectl(cluster, ["exec", "-i", "-n", ns, "box", "--", ...command], {
+        input: "abc\ndef\n",
+      });
       assert.equal(theirs.stdout.toString().trim(), command[0] === "wc" ? "2" : "abc\ndef");
       const started = Date.now();
       await assert.rejects(

@@ -3,9 +3,7 @@
 import type { Duplex } from "node:stream";
 import type { KubeConfig, PortForward } from "kubefetch";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expectType<_T extends true>(): void {}
+import { type Equal, expectType } from "../helpers/expect-type.js";
 
 declare const config: KubeConfig;
 const kube = createClient(config);

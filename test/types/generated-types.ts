@@ -4,9 +4,7 @@
 import type { coreV1, metaV1, pkgRuntime } from "kubefetch/generated/kubernetes-1.36";
 import type { paths } from "kubefetch/generated/kubernetes-1.36/openapi";
 import createClient from "openapi-fetch";
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expectType<_T extends true>(): void {}
+import { type Equal, expectType } from "../helpers/expect-type.js";
 
 // apiVersion/kind are literal types from x-kubernetes-group-version-kind.
 expectType<Equal<coreV1.Pod["kind"], "Pod">>();
