@@ -3,7 +3,7 @@
 // error is a failure, not a state). `eventually` retries an action through failures (an API
 // server restarting, a link cut): every throw is "not yet", and the last one is the cause
 // when time runs out.
-import { delay } from "../../src/core/timers.js";
+import { sleepOrWake } from "../../src/core/timers.js";
 
 type Falsy = false | 0 | "" | null | undefined;
 
@@ -47,7 +47,7 @@ export async function until<T>(
     if (value) return value as Exclude<T, Falsy>;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${described(what)}`);
-    await delay(intervalMs);
+    await sleepOrWake(intervalMs);
   }
 }
 
@@ -76,6 +76,6 @@ export async function eventually<T>(
         throw new Error(`${described(what)}: still failing after ${timeoutMs} ms: ${last}`, { cause: err });
       }
     }
-    await delay(intervalMs);
+    await sleepOrWake(intervalMs);
   }
 }
