@@ -17,8 +17,6 @@ export { registry } from "./registry.js";
 
 /** A client for this API on the given config (from loadConfig()). */
 export function createClient(config: KubeConfig, options?: ClientOptions): Client {
-  // Checking that Registry fits createKubeClient's shape costs a build that compiles this
-  // file about 2,000 types (the generated .d.ts files that packages ship are not re-checked).
   return createKubeClient<Registry, components["schemas"], queries>(config, registry, options);
 }
 

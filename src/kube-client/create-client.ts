@@ -43,11 +43,14 @@ function defaultWarnings(): (message: string) => void {
 
 /**
  * Binds the runtime to one generated API. Generated `index.ts` files call this with their
- * registry; the types come from that registry, its definitions and its paths.
+ * registry; the types come from that registry (R, its literal type), its definitions (S) and
+ * its paths (P). R is not constrained to the runtime's Registry: relating the two would cost
+ * every build that compiles a generated index.ts type work that grows with the API. The value
+ * is of both types instead, and kubefetch's tests check that the literal type fits the shape.
  */
-export function createKubeClient<R extends Registry, S, P extends {}>(
+export function createKubeClient<R, S, P extends {}>(
   config: KubeConfig,
-  registry: R,
+  registry: R & Registry,
   options: ClientOptions = {},
 ): KubeClient<R, S, P> {
   const transport = createTransport(

@@ -9,7 +9,7 @@ import type { AttachMethod, ExecMethod } from "../connect/exec.js";
 import type { PortForward, PortForwardConnectOptions, PortForwardOptions } from "../connect/port-forward.js";
 import type { ProxyOptions } from "../connect/proxy.js";
 import type { CallOptions, KubeList, KubeObject, WatchEvent, WatchOptions } from "../core/objects.js";
-import type { Registry, ResourceIdentity, SubresourceEntry } from "../core/registry.js";
+import type { ResourceIdentity, SubresourceEntry } from "../core/registry.js";
 
 type Verbs<E> = E extends { readonly verbs: readonly (infer V)[] } ? V : never;
 type Has<E, V extends string> = V extends Verbs<E> ? true : false;
@@ -335,7 +335,7 @@ export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, D
   attach: AttachMethod;
 };
 
-type Groups<R extends Registry, S, P> = {
+type Groups<R, S, P> = {
   [G in keyof R]: { [V in keyof R[G]]: { [Pl in keyof R[G][V]]: ResourceApi<R[G][V][Pl], S, P> } };
 };
 
@@ -376,10 +376,7 @@ export interface RawClient {
   OPTIONS: RawMethod;
 }
 
-export type KubeClient<R extends Registry, S, P extends {}> = Omit<
-  Groups<R, S, P>,
-  "discovery" | "resource" | "raw"
-> & {
+export type KubeClient<R, S, P extends {}> = Omit<Groups<R, S, P>, "discovery" | "resource" | "raw"> & {
   discovery: Discovery & ("discovery" extends keyof R ? Groups<R, S, P>["discovery"] : unknown);
   resource: ((ref: { apiVersion: string; kind: string }) => DynamicResource) &
     ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);

@@ -1,13 +1,20 @@
-// The registry entry is declared once (src/core/registry.ts): a generated registry is data of
-// that shape, checked here by tsc (test/typecheck.test.ts), so the two cannot drift apart.
+// The registry entry is declared once (src/core/registry.ts): a generated registry's literal
+// type (client.d.ts) is checked here against that shape by tsc (test/typecheck.test.ts), once,
+// rather than in every build that compiles a generated index.ts.
 
 import type { RegistryEntry, Registry as RegistryShape, SubresourceEntry } from "kubefetch";
-import { registry } from "kubefetch/generated/kubernetes-1.36";
+import type { Registry } from "kubefetch/generated/kubernetes-1.36";
+import { type Equal, expectType } from "../helpers/expect-type.js";
 
-export const whole: RegistryShape = registry;
-export const pods: RegistryEntry = registry.core.v1.pods;
-export const scale: SubresourceEntry = registry.apps.v1.deployments.subresources.scale;
-// @ts-expect-error an entry without its paths is not an entry
-export const pathless: RegistryEntry = { ...registry.core.v1.pods, paths: undefined };
-// @ts-expect-error verbs are data, not a string
-export const oneVerb: RegistryEntry = { ...registry.core.v1.pods, verbs: "get" };
+type Fits<A, B> = [A] extends [B] ? true : false;
+
+expectType<Equal<Fits<Registry, RegistryShape>, true>>();
+expectType<Equal<Fits<Registry["core"]["v1"]["pods"], RegistryEntry>, true>>();
+expectType<
+  Equal<Fits<Registry["apps"]["v1"]["deployments"]["subresources"]["scale"], SubresourceEntry>, true>
+>();
+// The checks can fail: an entry without its paths, or with verbs as a string, is no entry.
+expectType<Equal<Fits<Omit<Registry["core"]["v1"]["pods"], "paths">, RegistryEntry>, false>>();
+expectType<
+  Equal<Fits<Omit<Registry["core"]["v1"]["pods"], "verbs"> & { verbs: "get" }, RegistryEntry>, false>
+>();
