@@ -8,7 +8,7 @@ import { type ClientOptions, createKubeClient, type KubeConfig } from "kubefetch
 import type { Client, Registry } from "./client.js";
 import type { components } from "./components.js";
 import type { queries } from "./queries.js";
-import { registry } from "./registry.js";
+import { registryData } from "./registry.js";
 
 export type { Client, Registry } from "./client.js";
 export type { components } from "./components.js";
@@ -17,7 +17,7 @@ export { registry } from "./registry.js";
 
 /** A client for this API on the given config (from loadConfig()). */
 export function createClient(config: KubeConfig, options?: ClientOptions): Client {
-  return createKubeClient<Registry, components["schemas"], queries>(config, registry, options);
+  return createKubeClient<Registry, components["schemas"], queries>(config, registryData, options);
 }
 
 /** The API this client was generated from. */
