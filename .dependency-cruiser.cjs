@@ -49,10 +49,17 @@ module.exports = {
       from: { path: "^src/" },
       to: { path: "^generated/" },
     },
+    {
+      name: "one-undici",
+      comment:
+        'undici comes through src/transport/undici.ts alone: on Bun a bare "undici" is a stand-in that ignores TLS options.',
+      severity: "error",
+      from: { path: "^(src|codegen|generated)/", pathNot: "^src/transport/undici\\.ts$" },
+      to: { path: "(^|/)node_modules/undici/" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "(^|/)node_modules/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

@@ -60,7 +60,7 @@ async function fetchBytes(url: string, onProgress?: Progress): Promise<Uint8Arra
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new GenerateError(url, `unsupported URL scheme ${parsed.protocol} (use http or https)`);
   }
-  const { request } = await import("undici");
+  const { request } = await import("../src/transport/undici.js");
   let body: Uint8Array;
   try {
     const res = await request(parsed, {

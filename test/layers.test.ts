@@ -51,6 +51,8 @@ describe("layer rules (dependency-cruiser)", () => {
       "src/config/load-config.ts": ["../transport/transport.js"],
       "src/transport/transport.ts": ["../config/errors.js"],
       "src/config/errors.ts": [],
+      "src/connect/websocket.ts": ["undici"],
+      "src/transport/undici.ts": ["undici/index.js"],
       "src/core/errors.ts": [],
       "src/manifests/parse.ts": ["../../generated/api/registry.js"],
       "src/schemas/index.ts": ["./wire-nulls.js"],
@@ -69,6 +71,10 @@ describe("layer rules (dependency-cruiser)", () => {
         const body = imports.map((to, i) => `import * as m${i} from "${to}";\nvoid m${i};\n`).join("");
         await writeFile(join(dir, file), `${body}export const x = 1;\n`);
       }
+      // A package for the one-undici rule: imported by name or by its entry file's path.
+      await mkdir(join(dir, "node_modules/undici"), { recursive: true });
+      await writeFile(join(dir, "node_modules/undici/package.json"), '{"name":"undici","main":"index.js"}');
+      await writeFile(join(dir, "node_modules/undici/index.js"), "exports.x = 1;\n");
       await writeFile(
         join(dir, "tsconfig.json"),
         JSON.stringify({
@@ -91,6 +97,7 @@ describe("layer rules (dependency-cruiser)", () => {
         // A cycle is reported once, at the import that closes it.
         "no-circular: codegen/a.ts -> codegen/b.ts",
         "no-circular: src/schemas/index.ts -> src/schemas/wire-nulls.ts",
+        "one-undici: src/connect/websocket.ts -> node_modules/undici/index.js",
         "runtime-not-on-generated: src/manifests/parse.ts -> generated/api/registry.ts",
       ]);
     });

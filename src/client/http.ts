@@ -1,4 +1,3 @@
-import type { Dispatcher } from "undici";
 import { jitteredBackoff } from "../core/backoff.js";
 import { ConnectionError } from "../core/connection-error.js";
 import { ClientClosedError } from "../core/errors.js";
@@ -7,6 +6,7 @@ import type { CallOptions, RetryPolicy } from "../core/objects.js";
 import { type HttpMethod, queryString } from "../core/request.js";
 import { callSignal, sleepOrThrow } from "../core/timers.js";
 import type { Transport } from "../transport/transport.js";
+import type { Dispatcher } from "../transport/undici.js";
 
 export interface HttpContext {
   transport: Transport;

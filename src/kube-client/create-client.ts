@@ -1,5 +1,4 @@
 import createOpenApiClient from "openapi-fetch";
-import { Request } from "undici";
 import { createDiscovery } from "../client/discovery.js";
 import type { ObjectValidators } from "../client/object-check.js";
 import type { ClientContext } from "../client/request.js";
@@ -12,6 +11,7 @@ import { type ProxyOptions, proxy } from "../connect/proxy.js";
 import type { RetryPolicy } from "../core/objects.js";
 import type { Registry, RegistryEntry, ResourceInfo } from "../core/registry.js";
 import { createTransport } from "../transport/transport.js";
+import { Request } from "../transport/undici.js";
 import type { KubeClient } from "./types.js";
 
 export interface ClientOptions {

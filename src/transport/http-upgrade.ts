@@ -5,7 +5,7 @@
 // body; what the upgraded protocol requires of a 101 is checked by its caller (connect/).
 
 import type { Duplex } from "node:stream";
-import type { Dispatcher } from "undici";
+import type { Dispatcher } from "./undici.js";
 
 export interface UpgradeOptions {
   /** The protocol asked for in the Upgrade header ("websocket"). */

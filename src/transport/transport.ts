@@ -1,5 +1,12 @@
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
+import type { KubeConfig } from "../config/config-value.js";
+import { type Credentials, credentialsOf } from "../config/credentials.js";
+import { proxyAuthorization, withoutCredentials } from "../config/server-url.js";
+import { ClientClosedError } from "../core/errors.js";
+import { sleepOrWake } from "../core/timers.js";
+import { authenticator } from "./auth.js";
+import { httpUpgrade, type Upgraded, type UpgradeOptions, UpgradeRefusedError } from "./http-upgrade.js";
 import {
   Agent,
   type Dispatcher,
@@ -9,14 +16,7 @@ import {
   Response,
   Socks5ProxyAgent,
   request as undiciRequest,
-} from "undici";
-import type { KubeConfig } from "../config/config-value.js";
-import { type Credentials, credentialsOf } from "../config/credentials.js";
-import { proxyAuthorization, withoutCredentials } from "../config/server-url.js";
-import { ClientClosedError } from "../core/errors.js";
-import { sleepOrWake } from "../core/timers.js";
-import { authenticator } from "./auth.js";
-import { httpUpgrade, type Upgraded, type UpgradeOptions, UpgradeRefusedError } from "./http-upgrade.js";
+} from "./undici.js";
 
 export { type Upgraded, type UpgradeOptions, UpgradeRefusedError };
 
