@@ -61,8 +61,12 @@ run(process.execPath, [join(root, "scripts/build.mjs")]);
 // tests that use it, install.test.ts's TS 7 rows, skip when it is absent in that mode (and
 // fail when it is absent in any other). The build stays: package.test.ts, install.test.ts
 // (npm pack) and cli.test.ts (bin/kubefetch.js) run the package as it ships, from dist/.
-if (mode !== "unit" && !existsSync(join(root, "bench/competitors/node_modules/.package-lock.json"))) {
-  run("npm", ["ci", "--prefix", join(root, "bench/competitors"), "--no-audit", "--no-fund"]);
+// Bun, Deno and Node 22/24 for test/runtimes (the smoke on each runtime) come the same way, from
+// .ci/runtimes.
+for (const dir of ["bench/competitors", ".ci/runtimes"]) {
+  if (mode !== "unit" && !existsSync(join(root, dir, "node_modules/.package-lock.json"))) {
+    run("npm", ["ci", "--prefix", join(root, dir), "--no-audit", "--no-fund"]);
+  }
 }
 
 let clusterDir;
