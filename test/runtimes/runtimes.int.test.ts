@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "kubefetch";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
+import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
 import { freePort, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
 import { repoRoot } from "../helpers/paths.js";
@@ -32,12 +33,15 @@ const CHECKS = [
   "kubeconfig: exec plugin",
   "in-cluster service account",
   "kubectl proxy (plain HTTP)",
+  "through an HTTP CONNECT proxy",
   "a wrong CA fails the call",
   "typed 404",
   "watch",
   "informer",
   "logs",
   "exec",
+  "exec with a terminal",
+  "cp",
   "port-forward",
 ];
 const LOG_LINE = "hello from web";
@@ -46,6 +50,7 @@ let kube: Client;
 let ns: string;
 let port: number;
 let proxy: { url: string; stop(): void };
+let connectProxy: Awaited<ReturnType<typeof startConnectProxy>>;
 const wrongCa = makePki();
 
 before(async () => {
@@ -72,10 +77,12 @@ before(async () => {
     },
   });
   proxy = await startKubectlProxy(cluster.kubeconfigs.admin);
+  connectProxy = await startConnectProxy();
   await waitForPod(kube, ns, "web", (p) => p.status?.phase === "Running", "Running");
 });
 after(async () => {
   proxy?.stop();
+  await connectProxy?.close();
   await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
   await kube.close();
   rmSync(wrongCa.dir, { recursive: true, force: true });
@@ -92,6 +99,7 @@ function runSmoke(
     namespace: ns,
     pod: { name: "web", port, logLine: LOG_LINE },
     proxyUrl: proxy.url,
+    connectProxyUrl: connectProxy.url,
     wrongCaFile: wrongCa.caFile,
     server: cluster.server,
     ca: cluster.ca,
@@ -131,7 +139,10 @@ function runSmoke(
 describe("the integration smoke on each runtime", () => {
   for (const runtime of Object.keys(commands)) {
     it(`${runtime}: every check passes`, async (t) => {
+      const tunnels = connectProxy.tunnels();
       const { results, ms } = await runSmoke(runtime);
+      // The proxy check's call went through the proxy, not around it.
+      assert.ok(connectProxy.tunnels() > tunnels, `${runtime}: no tunnel through the CONNECT proxy`);
       t.diagnostic(`${runtime}: ${results.length} checks in ${ms} ms`);
       const failed = results.filter((r) => !r.ok).map((r) => `${r.check}: ${r.error}`);
       assert.deepEqual(failed, [], `${runtime}: failed checks`);

@@ -6,7 +6,10 @@
 // Checks run in order and share state: watch creates the ConfigMap the informer then updates.
 
 import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { get } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConnectionError, KubeError, loadConfig } from "kubefetch";
 import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { createInformer } from "kubefetch/informer";
@@ -18,6 +21,8 @@ export interface SmokeInput {
   /** A running pod: printed logLine first, serves /big (its md5 at /big.md5) on 127.0.0.1:port. */
   pod: { name: string; port: number; logLine: string };
   proxyUrl: string;
+  /** An HTTP CONNECT proxy of the harness's, which counts its tunnels. */
+  connectProxyUrl: string;
   /** A CA that did not sign the server's certificate. */
   wrongCaFile: string;
   server: string;
@@ -116,6 +121,15 @@ const checks: Record<string, () => Promise<void>> = {
       await kube.core.v1.namespaces.get({ name: ns });
     });
   },
+  async "through an HTTP CONNECT proxy"() {
+    const text = exec(`printf '%s' '${credential}'`).replace(
+      `certificate-authority: "${input.ca}"`,
+      `certificate-authority: "${input.ca}", proxy-url: "${input.connectProxyUrl}"`,
+    );
+    await withClient(await loadConfig({ kubeconfigText: text, env: {} }), async (kube) => {
+      await kube.core.v1.namespaces.get({ name: ns });
+    });
+  },
   async "a wrong CA fails the call"() {
     const text = exec(`printf '%s' '${credential}'`).replace(input.ca, input.wrongCaFile);
     const config = await loadConfig({ kubeconfigText: text, env: {} });
@@ -195,6 +209,38 @@ const checks: Record<string, () => Promise<void>> = {
       const want = { stdout: "in\nout\n", stderr: "err\n", exitCode: 3 };
       if (JSON.stringify(got) !== JSON.stringify(want)) fail(`exec gave ${JSON.stringify(got)}`);
     });
+  },
+  async "exec with a terminal"() {
+    await withClient(admin, async (kube) => {
+      const p = await kube.core.v1.pods.exec({
+        namespace: ns,
+        name: pod.name,
+        command: ["sh", "-c", "sleep 1; stty size"],
+        stream: true,
+        tty: true,
+      });
+      await p.resize({ cols: 123, rows: 45 });
+      let out = "";
+      for await (const chunk of p.stdout) out += chunk;
+      if (out.trim() !== "45 123") fail(`stty size printed ${JSON.stringify(out)}`);
+      const { exitCode } = await p.done;
+      if (exitCode !== 0) fail(`exit code ${exitCode}`);
+    });
+  },
+  async cp() {
+    const dir = await mkdtemp(join(tmpdir(), "kubefetch-smoke-"));
+    try {
+      await writeFile(join(dir, "a.txt"), `copied by ${input.runtime}\n`);
+      await withClient(admin, async (kube) => {
+        const target = { namespace: ns, name: pod.name };
+        await kube.cp.toPod({ ...target, from: join(dir, "a.txt"), to: `/tmp/${cmName}.txt` });
+        await kube.cp.fromPod({ ...target, from: `/tmp/${cmName}.txt`, to: join(dir, "back.txt") });
+      });
+      const back = await readFile(join(dir, "back.txt"), "utf8");
+      if (back !== `copied by ${input.runtime}\n`) fail(`copied back ${JSON.stringify(back)}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   },
   async "port-forward"() {
     await withClient(admin, async (kube) => {
