@@ -24,7 +24,18 @@ const smoke = join(import.meta.dirname, "smoke.ts");
 const commands: Record<string, string[]> = {
   node: [process.execPath, "--import", "tsx", smoke],
   bun: [join(runtimes, "@oven/bun-linux-x64/bin/bun"), smoke],
-  deno: [join(runtimes, "@deno/linux-x64-glibc/deno"), "run", "--allow-all", "--no-lock", smoke],
+  deno: [
+    join(runtimes, "@deno/linux-x64-glibc/deno"),
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    "--allow-run",
+    "--allow-write",
+    "--allow-sys=homedir,uid,gid",
+    "--no-lock",
+    smoke,
+  ],
 };
 /** Every check each runtime must report passed, in order. */
 const CHECKS = [
