@@ -8,19 +8,14 @@ import { after, describe, it } from "node:test";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
 import { ConnectionError, loadConfig } from "../../src/index.js";
 import { testCluster } from "../helpers/cluster.js";
+import { blocksOf } from "../helpers/markdown.js";
 import { repoRoot } from "../helpers/paths.js";
 import { makePki } from "../helpers/pki.js";
 import { clusterEnv, exampleCommands, sh } from "../helpers/shell.js";
 
 const cluster = testCluster();
 const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-
-/** The fenced blocks of one language, in order. */
-function blocks(lang: string): string[] {
-  return [...readme.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)]
-    .filter((m) => m[1] === lang)
-    .map((m) => m[2] as string);
-}
+const troubleshooting = readFileSync(join(repoRoot, "docs/troubleshooting.md"), "utf8");
 
 /** A block's commands: its lines without the trailing comments. */
 const commandsOf = (block: string) =>
@@ -33,7 +28,7 @@ const commandsOf = (block: string) =>
 // again from inside the suite would recurse.
 const RUN_BY_CI = "npm test";
 
-describe("README: every shell command runs as written", () => {
+describe("README and docs/: every shell command runs as written", () => {
   const copy = mkdtempSync(join(tmpdir(), "kubefetch-readme-"));
   after(() => rmSync(copy, { recursive: true, force: true }));
 
@@ -46,7 +41,7 @@ describe("README: every shell command runs as written", () => {
     assert.match(readFileSync(join(repoRoot, ".ci/run"), "utf8"), /^npm test$/m);
   });
 
-  it("each fenced sh block runs in a fresh copy of the repository against the test cluster", {
+  it("each fenced sh block, README.md first, then docs/*.md, runs in a fresh copy of the repository against the test cluster", {
     timeout: 900_000,
   }, async () => {
     for (const f of execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
@@ -65,13 +60,13 @@ describe("README: every shell command runs as written", () => {
       SERVICE_ACCOUNT_DIR: cluster.serviceAccount.dir,
     };
     const ran: string[] = [];
-    for (const block of blocks("sh")) {
-      const commands = commandsOf(block).filter((c) => c !== RUN_BY_CI);
+    for (const block of blocksOf("sh")) {
+      const commands = commandsOf(block.body).filter((c) => c !== RUN_BY_CI);
       const r = await sh(commands.join("\n"), { cwd: copy, env, timeoutMs: 600_000 }).done;
       assert.equal(
         r.code,
         0,
-        `README block failed:\n${block}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+        `${block.file}:${block.line}: block failed:\n${block.body}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
       );
       ran.push(...commands);
     }
@@ -96,7 +91,7 @@ describe("README: every shell command runs as written", () => {
   });
 });
 
-describe("README troubleshooting: the messages are what kubefetch prints", () => {
+describe("docs/troubleshooting.md: the messages are what kubefetch prints", () => {
   const home = mkdtempSync(join(tmpdir(), "kubefetch-home-"));
   after(() => rmSync(home, { recursive: true, force: true }));
   /** Our message with this run's paths and ports replaced by the README's. */
@@ -119,7 +114,10 @@ describe("README troubleshooting: the messages are what kubefetch prints", () =>
     }
   };
   const documented = (message: string) =>
-    assert.ok(readme.includes(`\`\`\`text\n${message}\n\`\`\``), `README does not show:\n${message}`);
+    assert.ok(
+      troubleshooting.includes(`\`\`\`text\n${message}\n\`\`\``),
+      `docs/troubleshooting.md does not show:\n${message}`,
+    );
   const admin = readFileSync(cluster.kubeconfigs.admin, "utf8");
 
   it("config errors", async () => {
@@ -161,17 +159,5 @@ describe("README troubleshooting: the messages are what kubefetch prints", () =>
     );
     documented(await printed(() => listPods(badToken)));
     documented(await printed(() => listPods(cluster.kubeconfigs.unprivileged)));
-  });
-});
-
-describe("README performance table: each figure is in bench/RESULTS.md", () => {
-  it("quotes bench/RESULTS.md, not numbers of its own", () => {
-    const results = readFileSync(join(repoRoot, "bench/RESULTS.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Performance"), readme.indexOf("## Development"));
-    const figures = [...section.matchAll(/\b\d[\d.,]*(?: ?(?:×|ms|s|MB|req\/s|events\/s))/g)].map(
-      (m) => m[0],
-    );
-    assert.ok(figures.length >= 10, figures.join(" "));
-    for (const f of figures) assert.ok(results.includes(f), `${f} is not in bench/RESULTS.md`);
   });
 });
