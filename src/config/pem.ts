@@ -2,7 +2,7 @@
 // not the certificate's fails at load with its field named, not at the first handshake.
 // Messages never echo the PEM text: a key is a secret.
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { ConfigError, fsReason } from "./errors.js";
 
@@ -43,11 +43,20 @@ export function pairCert(
   if (!cert && !key) return undefined;
   if (!cert) throw new ConfigError("client-key is set without client-certificate", where.cert);
   if (!key) throw new ConfigError("client-certificate is set without client-key", where.key);
-  let matches = false;
+  let privateKey: KeyObject;
   try {
-    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+    privateKey = createPrivateKey(key);
   } catch {
     throw new ConfigError("client key cannot be read as a private key", where.key);
+  }
+  // The key's public half against the certificate's, compared as SPKI bytes: what
+  // checkPrivateKey does, without it (Deno before 2.5 does not implement it).
+  const spki = (k: KeyObject) => k.export({ type: "spki", format: "der" });
+  let matches = false;
+  try {
+    matches = spki(createPublicKey(privateKey)).equals(spki(new X509Certificate(cert).publicKey));
+  } catch {
+    throw new ConfigError("client certificate cannot be read as an X.509 certificate", where.cert);
   }
   if (!matches) throw new ConfigError("client certificate and client key do not match", where.pair);
   return { cert, key };
