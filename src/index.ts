@@ -76,4 +76,5 @@ export type {
   ResourceApi,
   ResourceMembers,
 } from "./kube-client/types.js";
+export { UnsupportedRuntimeError } from "./transport/runtime.js";
 export const version = "0.1.0";

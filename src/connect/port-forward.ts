@@ -8,6 +8,7 @@ import { Duplex } from "node:stream";
 import type { CallOptions } from "../core/objects.js";
 import type { ResourceInfo } from "../core/registry.js";
 import type { RequestSpec } from "../core/request.js";
+import { checkRuntime } from "../transport/runtime.js";
 import { type ChannelConnection, openChannels } from "./channels.js";
 import { type ConnectContext, connectPath } from "./context.js";
 import {
@@ -165,6 +166,7 @@ export async function portForward(
   parent: ResourceInfo,
   options: PortForwardOptions,
 ): Promise<PortForward> {
+  checkRuntime("port-forward");
   const { name, namespace, signal } = options ?? ({} as PortForwardOptions);
   if (!Array.isArray(options?.ports) || options.ports.length === 0) {
     throw new TypeError("port-forward: ports must list at least one { remote, local? }; nothing was sent");

@@ -1,4 +1,6 @@
 // `kubefetch/transport`: HTTP to a cluster on undici, for callers that want raw requests
 // with the config's TLS, proxy and credentials.
+
+export { type Runtime, UnsupportedRuntimeError } from "./runtime.js";
 export type { RequestOptions, Transport, Upgraded, UpgradeOptions } from "./transport.js";
 export { createTransport, UpgradeRefusedError } from "./transport.js";

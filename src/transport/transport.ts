@@ -7,6 +7,7 @@ import { ClientClosedError } from "../core/errors.js";
 import { sleepOrWake } from "../core/timers.js";
 import { authenticator } from "./auth.js";
 import { httpUpgrade, type Upgraded, type UpgradeOptions, UpgradeRefusedError } from "./http-upgrade.js";
+import { checkRuntime } from "./runtime.js";
 import {
   Agent,
   type Dispatcher,
@@ -69,6 +70,7 @@ export interface Transport {
  * never touches another's connections, and a config can serve any number of clients.
  */
 export function createTransport(config: KubeConfig, options: TransportOptions = {}): Transport {
+  checkRuntime("transport");
   return makeTransport(config, credentialsOf(config), options);
 }
 
