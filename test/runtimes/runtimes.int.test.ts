@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "kubefetch";
@@ -13,19 +14,27 @@ import { type Client, createClient } from "kubefetch/generated/kubernetes-1.36";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 import { startKubectlProxy } from "../helpers/kubectl-proxy.js";
 import { freePort, nodeCluster, podNamespace, waitForPod } from "../helpers/node.js";
+import { emptyProject, npmInstall, packInto } from "../helpers/pack-install.js";
 import { repoRoot } from "../helpers/paths.js";
 import { makePki } from "../helpers/pki.js";
 import type { SmokeInput } from "./smoke.js";
 
 const cluster = nodeCluster();
 const runtimes = join(repoRoot, ".ci/runtimes/node_modules");
-const smoke = join(import.meta.dirname, "smoke.ts");
-/** What each runtime runs: the smoke imports the built package (dist/), so no source condition. */
+// The smoke runs in a project that installed the packed tarball, as a user's does: each runtime
+// loads the package from node_modules (Deno, for one, treats code there as npm code).
+const base = mkdtempSync(join(tmpdir(), "kubefetch-runtimes-"));
+const app = emptyProject(join(base, "app"));
+const smoke = join(app, "smoke.ts");
+/**
+ * What each runtime runs: the package as it ships (dist/, through node_modules/kubefetch).
+ * KUBEFETCH_SMOKE_BUN / _DENO name another build to try (an older release, say).
+ */
 const commands: Record<string, string[]> = {
-  node: [process.execPath, "--import", "tsx", smoke],
-  bun: [join(runtimes, "@oven/bun-linux-x64/bin/bun"), smoke],
+  node: [process.execPath, "--import", import.meta.resolve("tsx"), smoke],
+  bun: [process.env.KUBEFETCH_SMOKE_BUN ?? join(runtimes, "@oven/bun-linux-x64/bin/bun"), smoke],
   deno: [
-    join(runtimes, "@deno/linux-x64-glibc/deno"),
+    process.env.KUBEFETCH_SMOKE_DENO ?? join(runtimes, "@deno/linux-x64-glibc/deno"),
     "run",
     "--allow-net",
     "--allow-read",
@@ -65,6 +74,8 @@ let connectProxy: Awaited<ReturnType<typeof startConnectProxy>>;
 const wrongCa = makePki();
 
 before(async () => {
+  await npmInstall(app, [await packInto(base)]);
+  copyFileSync(join(import.meta.dirname, "smoke.ts"), smoke);
   kube = createClient(await loadConfig({ kubeconfig: cluster.kubeconfigs.admin, env: {} }));
   ns = await podNamespace(kube, "runtimes");
   port = await freePort();
@@ -97,6 +108,7 @@ after(async () => {
   await kube.core.v1.namespaces.delete({ name: ns }).catch(() => {});
   await kube.close();
   rmSync(wrongCa.dir, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
 });
 
 /** Runs the smoke on one runtime: its report, one entry per check, and how long it took. */
@@ -123,7 +135,7 @@ function runSmoke(
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
-      cwd: repoRoot,
+      cwd: app,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEFETCH_SMOKE: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -133,7 +145,10 @@ function runSmoke(
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     // Each check times itself out at 30 s; this bounds a runtime that hangs outside them.
     const timer = setTimeout(() => child.kill("SIGKILL"), 6 * 60_000);
-    child.on("error", reject);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0)
@@ -152,11 +167,11 @@ describe("the integration smoke on each runtime", () => {
     it(`${runtime}: every check passes`, async (t) => {
       const tunnels = connectProxy.tunnels();
       const { results, ms } = await runSmoke(runtime);
-      // The proxy check's call went through the proxy, not around it.
-      assert.ok(connectProxy.tunnels() > tunnels, `${runtime}: no tunnel through the CONNECT proxy`);
       t.diagnostic(`${runtime}: ${results.length} checks in ${ms} ms`);
       const failed = results.filter((r) => !r.ok).map((r) => `${r.check}: ${r.error}`);
       assert.deepEqual(failed, [], `${runtime}: failed checks`);
+      // The proxy check's call went through the proxy, not around it.
+      assert.ok(connectProxy.tunnels() > tunnels, `${runtime}: no tunnel through the CONNECT proxy`);
       assert.deepEqual(
         results.map((r) => r.check),
         CHECKS,

@@ -5,6 +5,8 @@
 // JSON line {check, ok, error?}; a check that does not finish in CHECK_MS fails as a hang.
 // Checks run in order and share state: watch creates the ConfigMap the informer then updates.
 
+// Buffer from node:buffer, not the global: Deno 2.0 gives the Node globals to npm code only.
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { get } from "node:http";
