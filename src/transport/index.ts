@@ -1,4 +1,7 @@
-// `kubefetch/transport`: HTTP to a cluster on undici, for callers that want raw requests
-// with the config's TLS, proxy and credentials.
+/**
+ * HTTP to a cluster on undici, for callers that want raw requests with the config's TLS,
+ * proxy and credentials.
+ * @packageDocumentation
+ */
 export type { RequestOptions, Transport, Upgraded, UpgradeOptions } from "./transport.js";
 export { createTransport, UpgradeRefusedError } from "./transport.js";
