@@ -73,11 +73,14 @@ export function emitIndex(info: IndexInfo): string {
     "}",
     "",
     "/** The API this client was generated from. */",
-    `export const spec = ${JSON.stringify(
-      { kubernetesVersion: info.kubernetesVersion, infoVersion: info.specVersion, sha256: info.sha256 },
-      null,
-      2,
-    )} as const;`,
+    "export const spec = {",
+    '  /** The Kubernetes release of the spec ("1.36"), or "unversioned" when it names none. */',
+    `  "kubernetesVersion": ${JSON.stringify(info.kubernetesVersion)},`,
+    "  /** The spec's own `info.version`. */",
+    `  "infoVersion": ${JSON.stringify(info.specVersion)},`,
+    "  /** The sha256 of the spec's bytes, as in each generated file's header. */",
+    `  "sha256": ${JSON.stringify(info.sha256)}`,
+    "} as const;",
     "",
   ].join("\n");
 }
@@ -95,12 +98,29 @@ export function emitNames(doc: OpenApiDocument): string {
     "// Short names per definition package: `coreV1.Pod`, `appsV1.Deployment`, `metaV1.ObjectMeta`.",
   ];
   for (const [ns, members] of typeNamespaces(Object.keys(doc.components.schemas))) {
+    const pkg = (members[0] as [string, string])[1].replace(/\.[^.]+$/, "");
+    lines.push(`/** The definitions of \`${pkg}\` by their short names. */`);
     lines.push(`export declare namespace ${ns} {`);
-    for (const [short, full] of members) lines.push(`  type ${short} = S[${JSON.stringify(full)}];`);
+    for (const [short, full] of members) {
+      lines.push(`  /** ${docSummary(doc.components.schemas[full]?.description, full)} */`);
+      lines.push(`  type ${short} = S[${JSON.stringify(full)}];`);
+    }
     lines.push("}");
   }
   lines.push("");
   return lines.join("\n");
+}
+
+/**
+ * A short name's doc comment: the first sentence of the definition's description (what an
+ * editor's hover and the API reference show), then its full name; safe inside a comment.
+ */
+function docSummary(description: string | undefined, full: string): string {
+  const text = (description ?? "").replace(/\s+/g, " ").trim();
+  const sentence = /^.*?(?<!\b(?:e\.g|i\.e|etc|vs))\.(?=\s|$)/.exec(text)?.[0] ?? text;
+  const summary = sentence ? `${sentence} (\`${full}\`)` : `The \`${full}\` definition.`;
+  // `*/` would end the comment; an `@` after a space would read as a doc tag.
+  return summary.replaceAll("*/", "*\\/").replace(/(^|\s)@/g, "$1\\@");
 }
 
 /** JSON text as the body of a template literal that reads back as the same text. */

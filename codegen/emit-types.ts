@@ -80,18 +80,31 @@ function namedDefinitions(node: ts.Node): ts.Node[] {
     false,
     ts.factory.createNamedExports([]),
   );
-  return [
-    ts.factory.updateInterfaceDeclaration(
-      node,
-      node.modifiers,
-      node.name,
-      node.typeParameters,
-      node.heritageClauses,
-      members,
-    ),
-    ...aliases,
-    exportNothing,
-  ];
+  const components = ts.factory.updateInterfaceDeclaration(
+    node,
+    node.modifiers,
+    node.name,
+    node.typeParameters,
+    node.heritageClauses,
+    members,
+  );
+  documented(
+    components,
+    'Every definition of the spec by its full name (`components["schemas"]["io.k8s.api.core.v1.Pod"]`); the short names (`coreV1.Pod`) are the same types.',
+  );
+  return [components, ...aliases, exportNothing];
+}
+
+/** What openapi-typescript's top-level declarations are, as their doc comments. */
+const TOP_LEVEL_DOCS: Record<string, string> = {
+  paths: "Every path of the spec (but the deprecated /watch/ ones): its parameters and operations by method.",
+  webhooks: "The spec's webhooks: Kubernetes declares none.",
+  operations: "Every operation of the spec by its operationId: parameters, request body and responses.",
+};
+
+/** Gives a declaration a doc comment of one line. */
+function documented(node: ts.Node, text: string): void {
+  ts.addSyntheticLeadingComment(node, ts.SyntaxKind.MultiLineCommentTrivia, `* ${text} `, true);
 }
 
 /** A definition's name as an identifier (`io.k8s.api.apps.v1.Deployment` -> io_k8s_api_apps_v1_Deployment), unique. */
@@ -163,7 +176,11 @@ export function emitTypes(full: OpenApiDocument): EmittedTypes {
   for (const node of nodes) {
     const name = (node as { name?: { text?: string } }).name?.text;
     if (name === "components") components.push(...namedDefinitions(node));
-    else if (name !== "$defs") rest.push(node);
+    else if (name !== "$defs") {
+      const doc = name === undefined ? undefined : TOP_LEVEL_DOCS[name];
+      if (doc) documented(node, doc);
+      rest.push(node);
+    }
   }
   return {
     components: astToString(components),

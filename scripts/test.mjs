@@ -1,4 +1,4 @@
-// The test command: lint, build, then one `node --test` run.
+// The test command: lint, build, the API reference, then one `node --test` run.
 //   node scripts/test.mjs unit          no cluster: *.test.ts only, and no bench/competitors
 //   node scripts/test.mjs integration   the cluster and *.int.test.ts only
 //   node scripts/test.mjs all           both (npm test): the integration tests on the current release
@@ -55,6 +55,10 @@ const run = (cmd, args) => {
 // Lint: biome, and the layer rules (.dependency-cruiser.cjs).
 run("npm", ["run", "--silent", "lint"]);
 run(process.execPath, [join(root, "scripts/build.mjs")]);
+// The API reference (typedoc.json, about 15 s): warnings are errors, so an exported symbol
+// without a doc comment, or a broken {@link}, fails here.
+run("npm", ["run", "--silent", "docs"]);
+
 // TS 7, client-node and Node 22 for the bench run and the TS 7 consumer checks: outside the
 // package's tree (bench/competitors), installed here on a fresh clone so `npm test` needs no
 // other set-up command. Unit mode is the quick loop and installs none of it: the only unit

@@ -1,6 +1,10 @@
-// The public API of `import "kubefetch"`. Its declarations import neither zod (behind
-// `kubefetch/schemas`) nor undici (the transport is behind `kubefetch/transport`), so a
-// consumer's type-check does not pay for them.
+/**
+ * The client: configs (loadConfig, createConfig), createKubeClient, the error types, and the
+ * shapes every part passes around.
+ * @packageDocumentation
+ */
+// Its declarations import neither zod (behind `kubefetch/schemas`) nor undici (the transport is
+// behind `kubefetch/transport`), so a consumer's type-check does not pay for them.
 
 export type { ApiGroup, ApiResource, ApiResourceList, Discovery } from "./client/discovery-types.js";
 export type { LogStream } from "./client/log.js";
@@ -77,4 +81,5 @@ export type {
   ResourceMembers,
 } from "./kube-client/types.js";
 export { UnsupportedRuntimeError } from "./transport/runtime.js";
+/** This package's version, as its package.json says. */
 export const version = "0.1.0";

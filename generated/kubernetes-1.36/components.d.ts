@@ -4,6 +4,7 @@
 // spec:    info.version unversioned
 // sha256:  9ccaf2b3523040220b5c90fb736f577cf2650b6f2e539cdfbac90bf774d67000
 
+/** Every definition of the spec by its full name (`components["schemas"]["io.k8s.api.core.v1.Pod"]`); the short names (`coreV1.Pod`) are the same types. */
 export interface components {
     schemas: {
         /** @description ApplyConfiguration defines the desired configuration values of an object. */

@@ -22,7 +22,10 @@ export function createClient(config: KubeConfig, options?: ClientOptions): Clien
 
 /** The API this client was generated from. */
 export const spec = {
+  /** The Kubernetes release of the spec ("1.36"), or "unversioned" when it names none. */
   "kubernetesVersion": "1.36",
+  /** The spec's own `info.version`. */
   "infoVersion": "unversioned",
+  /** The sha256 of the spec's bytes, as in each generated file's header. */
   "sha256": "9ccaf2b3523040220b5c90fb736f577cf2650b6f2e539cdfbac90bf774d67000"
 } as const;

@@ -50,6 +50,7 @@ export async function* lines(source: AsyncIterable<Uint8Array>, maxLine?: number
 }
 
 export class LineTooLongError extends Error {
+  /** "LineTooLongError", as stack traces show it. */
   override readonly name = "LineTooLongError";
   constructor(readonly maxLine: number) {
     super(`a line of the stream is longer than ${maxLine} bytes`);

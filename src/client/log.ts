@@ -2,6 +2,7 @@ import type { RequestSpec } from "../core/request.js";
 import { lines } from "./lines.js";
 import { type ClientContext, sendRequest } from "./request.js";
 
+/** A pod's log: `for await` yields it line by line as it arrives, `text()` whole. */
 export interface LogStream extends AsyncIterable<string> {
   /** The whole log as one string (do not use with follow). */
   text(): Promise<string>;

@@ -8,6 +8,7 @@ import type { ValidationIssue, ValidationResult } from "../core/validation-resul
 
 /** A generated API's `validators` (its schemas.ts), as `createClient(config, { validators })` takes them. */
 export interface ObjectValidators {
+  /** Checks `value` against the definition `name` (typed `never`: any generated API's names fit). */
   validate(name: never, value: unknown): ValidationResult<unknown>;
 }
 
@@ -15,12 +16,17 @@ const MAX_LINES = 20;
 
 /** An object that does not match its kind's schema. Nothing was sent to the server. */
 export class InvalidObjectError extends TypeError {
+  /** "InvalidObjectError", as stack traces show it. */
   override name = "InvalidObjectError";
+  /** The verb of the call that refused it. */
   readonly verb: string;
+  /** The resource it was called on. */
   readonly resource: string;
   /** The definition the object was checked against, e.g. `io.velero.v1.BackupStorageLocation`. */
   readonly schema: string;
+  /** Every place the object does not match, with what is wrong there. */
   readonly issues: readonly ValidationIssue[];
+
   constructor(verb: string, resource: string, schema: string, issues: ValidationIssue[]) {
     const lines = issues.slice(0, MAX_LINES).map((i) => `  ${i.path || "(object)"}: ${i.message}`);
     if (issues.length > MAX_LINES) lines.push(`  ... and ${issues.length - MAX_LINES} more`);

@@ -7,6 +7,7 @@ import {
 } from "./credentials.js";
 import { normalizeServer, redactUrl, refuseCleartext } from "./server-url.js";
 
+/** How the connection is verified, as the config decided; the CA is here, keys never are. */
 export interface TlsSettings {
   /** PEM CA bundle; absent means the system's trust store. */
   ca?: string;
@@ -18,10 +19,15 @@ export interface TlsSettings {
   clientCertificate: boolean;
 }
 
+/** Who requests act as (kubectl's --as, --as-uid, --as-group; a kubeconfig's as-* fields). */
 export interface Impersonation {
+  /** The user to act as (Impersonate-User). */
   user: string;
+  /** Their uid (Impersonate-Uid). */
   uid?: string;
+  /** Their groups (Impersonate-Group). */
   groups: string[];
+  /** Extra fields of their user info (Impersonate-Extra-*). */
   extra: Record<string, string[]>;
 }
 
@@ -30,18 +36,27 @@ export interface Impersonation {
  * credentials.ts), so `{ ...config, namespace: "x" }` or withNamespace() is a working copy.
  */
 export interface KubeConfig {
+  /** Where it came from: a pod's service account, kubeconfig files, or createConfig(). */
   readonly source: "in-cluster" | "kubeconfig" | "explicit";
+  /** The API server's URL, normalised. */
   readonly server: string;
+  /** The namespace calls use when they name none. */
   readonly namespace: string;
+  /** The kubeconfig context used. */
   readonly context?: string;
+  /** The kubeconfig cluster's name. */
   readonly cluster?: string;
+  /** The kubeconfig user's name. */
   readonly user?: string;
   /** The kubeconfig files that were read, in precedence order. */
   readonly files?: string[];
+  /** How the connection is verified. */
   readonly tls: TlsSettings;
   /** The proxy requests go through (password removed), if any. */
   readonly proxy?: string;
+  /** Who requests act as, if anyone else. */
   readonly impersonate?: Impersonation;
+
   /** How requests authenticate: for display and diagnostics. */
   readonly auth: AuthSpec["kind"] | "client-certificate";
 }

@@ -6,6 +6,7 @@ import { checkPem, pairCert } from "./pem.js";
 import { envProxy } from "./proxy-env.js";
 import { checkProxy, normalizeServer, refuseCleartext } from "./server-url.js";
 
+/** What createConfig() takes: a server and credentials a program already has. */
 export interface CreateConfigOptions {
   /** https://host:port, or http:// for loopback (kubectl proxy). */
   server: string;
@@ -17,12 +18,26 @@ export interface CreateConfigOptions {
   tokenFile?: string;
   /** PEM client certificate and key. */
   clientCert?: string;
+  /** The PEM key of `clientCert`; it must match the certificate. */
   clientKey?: string;
+  /** Skip verifying the server's certificate (never with `ca`): for test clusters only. */
   insecureSkipTlsVerify?: boolean;
+  /** The name to verify the server's certificate for, instead of the server's host. */
   tlsServerName?: string;
   /** Default "default". */
   namespace?: string;
-  impersonate?: { user: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  /** Who requests act as, as {@link Impersonation} (groups and extra default to none). */
+  impersonate?: {
+    /** The user to act as. */
+    user: string;
+    /** Their uid. */
+    uid?: string;
+    /** Their groups. */
+    groups?: string[];
+    /** Extra fields of their user info. */
+    extra?: Record<string, string[]>;
+  };
+
   /** http://, https:// or socks5:// proxy; default HTTPS_PROXY/HTTP_PROXY/NO_PROXY of `env`. */
   proxyUrl?: string;
   /** Environment for the proxy variables (default process.env). */

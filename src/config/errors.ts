@@ -3,6 +3,7 @@
  * Messages never carry a token, password, key or certificate body.
  */
 export class ConfigError extends Error {
+  /** "ConfigError", as stack traces show it. */
   override readonly name = "ConfigError";
   /** The kubeconfig or service-account file involved, when there is one. */
   readonly file: string | undefined;

@@ -10,6 +10,7 @@ import {
 } from "./in-cluster.js";
 import { defaultKubeconfigFiles, loadKubeconfig } from "./kubeconfig.js";
 
+/** What loadConfig() takes: where to look, and what to override, as kubectl's flags do. */
 export interface LoadConfigOptions {
   /**
    * Which source to use. Default "auto", client-go's deferred loading (kubectl's rule): the

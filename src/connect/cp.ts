@@ -10,14 +10,17 @@ import { type ExecProcess, execApi } from "./exec.js";
 import { readTar, type TarEntry, tarEnd, tarEntry, tarPadding } from "./tar.js";
 import { type UnpackResult, unpack } from "./unpack.js";
 
+/** The container a copy goes to or comes from. */
 export interface CopyTarget extends CallOptions {
   /** Omitted: the config's namespace. */
   namespace?: string;
   /** The pod. */
   name: string;
+  /** Omitted: the pod's only container (the server refuses a pod of several). */
   container?: string;
 }
 
+/** What `kube.cp.toPod()` takes. */
 export interface CopyToPodOptions extends CopyTarget {
   /** A local file or folder. */
   from: string;
@@ -25,6 +28,7 @@ export interface CopyToPodOptions extends CopyTarget {
   to: string;
 }
 
+/** What `kube.cp.fromPod()` takes. */
 export interface CopyFromPodOptions extends CopyTarget {
   /** A file or folder in the container. */
   from: string;
@@ -32,9 +36,15 @@ export interface CopyFromPodOptions extends CopyTarget {
   to: string;
 }
 
+/** `kube.cp`: kubectl cp's two directions, over exec and the container's tar. */
 export interface CopyApi {
   /** `kubectl cp LOCAL POD:PATH`: a tar of `from` unpacked by the container's `tar -xmf -`. */
-  toPod(options: CopyToPodOptions): Promise<{ entries: number; bytes: number }>;
+  toPod(options: CopyToPodOptions): Promise<{
+    /** Files, folders and links sent. */
+    entries: number;
+    /** The bytes of file content sent. */
+    bytes: number;
+  }>;
   /**
    * `kubectl cp POD:PATH LOCAL`: the container's `tar cf -` unpacked here; entries that would
    * land outside `to` (absolute, "..", links out) are refused and listed in `skipped`.
@@ -44,9 +54,13 @@ export interface CopyApi {
 
 /** The container's tar failed (or the copy's shell): its exit code and what it printed. */
 export class CopyError extends Error {
+  /** "CopyError", as stack traces show it. */
   override readonly name = "CopyError";
+  /** The exit code of the container's command. */
   readonly exitCode: number;
+  /** What the container's command wrote to stderr. */
   readonly stderr: string;
+
   constructor(what: string, exitCode: number, stderr: string) {
     super(`${what}: exit code ${exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
     this.exitCode = exitCode;

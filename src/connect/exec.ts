@@ -23,6 +23,7 @@ const RESIZE = 4;
 export interface ContainerRef extends CallOptions {
   /** Omitted: the config's namespace. */
   namespace?: string;
+  /** The pod. */
   name: string;
   /** Omitted: the pod's only container (the server refuses when there are several). */
   container?: string;
@@ -32,44 +33,59 @@ export interface ContainerRef extends CallOptions {
 
 /** Collect mode: run to the end, return everything. */
 export interface ExecOptions extends ContainerRef {
+  /** The program and its arguments, run without a shell. */
   command: readonly string[];
   /** The program's input, all of it (on v4.channel.k8s.io see ExecProcess.stdinCloseable). */
   stdin?: string | Uint8Array | Readable;
+  /** Absent or false: collect mode. */
   stream?: false;
 }
 
 /** Stream mode: a process handle with Node streams. */
 export interface ExecStreamOptions extends ContainerRef {
+  /** The program and its arguments, run without a shell. */
   command: readonly string[];
+  /** Stream mode. */
   stream: true;
   /** Default true: stdin is a Writable for the program's input. */
   stdin?: boolean;
 }
 
+/** Collect mode of attach: to the container's end, returning everything. */
 export interface AttachOptions extends ContainerRef {
   /** The container's input, all of it; attach needs the container to have `stdin: true`. */
   stdin?: string | Uint8Array | Readable;
+  /** Absent or false: collect mode. */
   stream?: false;
 }
 
+/** Stream mode of attach: a process handle on the running container. */
 export interface AttachStreamOptions extends ContainerRef {
+  /** Stream mode. */
   stream: true;
   /** Default false: true gives a Writable to the container's stdin. */
   stdin?: boolean;
 }
 
+/** What collect mode returns: the whole output and the exit code. */
 export interface ExecResult {
+  /** Everything written to stdout. */
   stdout: string;
+  /** Everything written to stderr (empty with tty). */
   stderr: string;
   /** From the status channel, as kubectl reports it: 0 on Success, else the program's code. */
   exitCode: number;
 }
 
+/** A terminal's size, in characters. */
 export interface TerminalSize {
+  /** Width. */
   cols: number;
+  /** Height. */
   rows: number;
 }
 
+/** What stream mode returns: the program's streams, its end, and control of its terminal. */
 export interface ExecProcess {
   /** The subprotocol the server chose (v5.channel.k8s.io or v4.channel.k8s.io). */
   readonly protocol: string;
@@ -82,6 +98,7 @@ export interface ExecProcess {
   readonly stdinCloseable: boolean;
   /** The program's input (a Writable that discards nothing: it waits for the socket). */
   readonly stdin: Writable;
+  /** The program's output. */
   readonly stdout: Readable;
   /** Empty with tty (the terminal merges it into stdout). */
   readonly stderr: Readable;
@@ -92,7 +109,11 @@ export interface ExecProcess {
    * failure Status that is not an exit code, ConnectionError when the connection broke or
    * ended before the status, or the signal's reason when aborted.
    */
-  readonly done: Promise<{ exitCode: number }>;
+  readonly done: Promise<{
+    /** 0 on Success, else the program's code. */
+    exitCode: number;
+  }>;
+
   /** Ends the connection now (the program gets end-of-file and a hang-up). */
   close(): void;
 }
@@ -135,8 +156,11 @@ function parseStatus(data: Buffer, path: string): Status {
  * refuses before anything runs instead of hanging.
  */
 export class ExecStdinError extends Error {
+  /** "ExecStdinError", as stack traces show it. */
   override readonly name = "ExecStdinError";
+  /** The exec request's path. */
   readonly path: string;
+
   constructor(path: string, cause: unknown) {
     super(
       `${path}: the server speaks only v4.channel.k8s.io (Kubernetes before 1.30), which cannot close stdin, so a program that reads its input to the end would never end; nothing was started. Use stream: true and end the input in-band (a shell's "exit", or a command that reads a known length, e.g. head -c N), or a server of 1.30 or later`,

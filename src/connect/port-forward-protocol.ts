@@ -9,6 +9,7 @@ export const PORT_FORWARD_PROTOCOL = "v4.channel.k8s.io";
 
 /** A port-forward that failed: the kubelet's own message, or the stream broke. */
 export class PortForwardError extends Error {
+  /** "PortForwardError", as stack traces show it. */
   override readonly name = "PortForwardError";
   /** The pod's port. */
   readonly port: number;

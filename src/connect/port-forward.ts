@@ -22,8 +22,11 @@ import {
 
 export { PortForwardError };
 
+/** One stream to one port of a pod, as `portForward.connect()` takes it. */
 export interface PortForwardConnectOptions {
+  /** The pod. */
   name: string;
+  /** Omitted: the config's namespace. */
   namespace?: string;
   /** The pod's port. */
   port: number;
@@ -31,11 +34,19 @@ export interface PortForwardConnectOptions {
   signal?: AbortSignal;
 }
 
+/** Local listeners forwarding to a pod's ports, as `kubectl port-forward` does. */
 export interface PortForwardOptions extends Pick<CallOptions, "signal"> {
+  /** The pod. */
   name: string;
+  /** Omitted: the config's namespace. */
   namespace?: string;
   /** Each pod port (`remote`) and where to listen for it on 127.0.0.1 (`local`; 0 or omitted: any free port). */
-  ports: { remote: number; local?: number }[];
+  ports: {
+    /** The pod's port. */
+    remote: number;
+    /** The local port; 0 or omitted: any free port. */
+    local?: number;
+  }[];
   /**
    * A connection's failure: the kubelet's reason (PortForwardError, reason "remote": nothing
    * listens on the pod's port, ...), a stream that broke (reason "stream": apiserver restarted,
@@ -46,9 +57,16 @@ export interface PortForwardOptions extends Pick<CallOptions, "signal"> {
   onError?: (error: Error, port: { remote: number; local: number }) => void;
 }
 
+/** Running port forwarding: its ports, and how to stop it. */
 export interface PortForward {
   /** What is forwarded, with the local ports actually bound. */
-  readonly ports: readonly { remote: number; local: number }[];
+  readonly ports: readonly {
+    /** The pod's port. */
+    remote: number;
+    /** The local port bound for it. */
+    local: number;
+  }[];
+
   /** Stops listening and ends every connection and stream; resolves when all are gone. */
   close(): Promise<void>;
 }

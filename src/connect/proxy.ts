@@ -12,7 +12,9 @@ import { type ConnectContext, connectPath } from "./context.js";
 
 /** One HTTP call through a proxy subresource (pods, services, nodes). */
 export interface ProxyOptions extends CallOptions {
+  /** The pod, service or node. */
   name: string;
+  /** Omitted: the config's namespace (nodes have none). */
   namespace?: string;
   /** The target's port, a number or a port name; omitted: the default (a service's only port, the kubelet's). */
   port?: string | number;
@@ -20,9 +22,13 @@ export interface ProxyOptions extends CallOptions {
   scheme?: "http" | "https";
   /** The path at the target, as text ("/healthz"): each segment is percent-encoded for you. */
   path?: string;
+  /** Default GET. */
   method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+  /** Sent on to the target; credentials and impersonation stay the client's. */
   headers?: Record<string, string>;
+  /** The request body. */
   body?: string | Uint8Array;
+  /** The target's query parameters. */
   query?: Record<string, unknown>;
 }
 

@@ -23,8 +23,11 @@ const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 
 /** Thrown for bytes that are not a tar archive; `entry` names the entry whose header is bad. */
 export class TarFormatError extends Error {
+  /** "TarFormatError", as stack traces show it. */
   override readonly name = "TarFormatError";
+  /** The name of the entry at fault, when the fault is in one. */
   readonly entry: string | undefined;
+
   constructor(message: string, entry?: string) {
     super(entry === undefined ? message : `tar entry ${quoted(entry)}: ${message}`);
     this.entry = entry;

@@ -19,11 +19,15 @@ import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } fr
 import type { TarMember } from "./tar.js";
 
 /** An entry that was not unpacked, and why. */
+/** An entry of the archive that was not written, and why. */
 export interface SkippedEntry {
+  /** Its name in the archive. */
   name: string;
+  /** Why it was refused. */
   reason: string;
 }
 
+/** What `cp.fromPod()` wrote, and what it refused. */
 export interface UnpackResult {
   /** Entries written: files, folders and links. */
   entries: number;

@@ -25,6 +25,7 @@ export const MAX_MESSAGE = 1024 * 1024;
 
 /** The peer broke the WebSocket protocol, or the connection ended without a close handshake. */
 export class WebSocketProtocolError extends Error {
+  /** "WebSocketProtocolError", as stack traces show it. */
   override readonly name = "WebSocketProtocolError";
 }
 

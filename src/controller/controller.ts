@@ -20,34 +20,49 @@ import { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./work-q
 
 /** Which object to reconcile. */
 export interface ReconcileRequest {
+  /** Absent for a cluster-scoped kind. */
   namespace?: string;
+  /** The object's name. */
   name: string;
 }
 
+/** What reconcile may return: when to come back (nothing: when something changes). */
 export interface ReconcileResult {
   /** Reconcile this object again after this long (the backoff is reset). */
   requeueAfterMs?: number;
 }
 
+/**
+ * What reconcile returns: a ReconcileResult, or nothing.
+ * @inline
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async reconcile with nothing to say returns Promise<void>
 type ReconcileOutcome = ReconcileResult | undefined | void;
 
 /** What a primary resource offers beyond list and watch: get and patch, and maybe a status subresource. */
 export interface PrimaryResource<T> extends ListWatch<T> {
+  /** Reads the object from the server: after a 409 Conflict, to try again on the latest. */
   get(ref: { name: string; namespace?: string }, options?: { signal?: AbortSignal }): Promise<T>;
+  /** A merge patch: how finalize() adds and removes its finalizer. */
   patch(
     ref: { name: string; namespace?: string },
     body: unknown,
     options: { type: "merge"; signal?: AbortSignal },
   ): Promise<T>;
-  status?: { replace(object: T, options?: { signal?: AbortSignal }): Promise<T> };
+  /** The status subresource, which updateStatus() writes. */
+  status?: {
+    /** Replaces the object's status. */
+    replace(object: T, options?: { signal?: AbortSignal }): Promise<T>;
+  };
 }
 
+/** What reconcile gets beside the request: the cache, events, and the status and finalizer helpers. */
 export interface ReconcileContext<T> {
   /** From the informer's cache: the request's object (no argument), or another of the primary kind. */
   get(ref?: ReconcileRequest): T | undefined;
   /** From the cache: the objects of an `owns` kind whose controller is the request's object. */
   owned<C>(resource: ListWatch<C>): C[];
+  /** Records events on objects (the controller's own recorder). */
   recorder: EventRecorder;
   /** Aborts when the controller stops (leadership lost): pass it to your calls. */
   signal: AbortSignal;
@@ -66,14 +81,22 @@ export interface ReconcileContext<T> {
   updateStatus(mutate: (object: T) => T | undefined | void): Promise<T>;
 }
 
+/** What createController() takes: what to watch, and the reconcile function. */
 export interface ControllerOptions<T> {
+  /** The primary kind: each of its objects is a key to reconcile. */
   for: PrimaryResource<T>;
+  /** Child kinds: an event on a child reconciles its controller owner. */
   owns?: ListWatch<KubeObjectLike>[];
   /** Omitted: the client config's namespace. */
   namespace?: string;
+  /** Every namespace (never with `namespace`). */
   allNamespaces?: boolean;
   /** Workers reconciling different keys at once (default 1). */
   concurrency?: number;
+  /**
+   * Makes the world match one object, and is safe to run again: a throw requeues the key with
+   * backoff, a `requeueAfterMs` brings it back after that long.
+   */
   reconcile(
     request: ReconcileRequest,
     context: ReconcileContext<T>,
@@ -88,12 +111,19 @@ export interface ControllerOptions<T> {
   queue?: WorkQueueOptions<string>;
 }
 
+/**
+ * Hears a reconcile's failure, with the key it was for.
+ * @inline
+ */
 type ErrorHandler = (err: unknown, request: ReconcileRequest) => void;
 
+/** A running (or startable) controller. */
 export interface Controller {
   /** Lists and watches, then reconciles until `signal` aborts; resolves once in-flight reconciles ended. */
   start(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Hears each failed reconcile (without a handler, the first is said once as a warning). */
   on(event: "error", handler: ErrorHandler): this;
+  /** Stops hearing them. */
   off(event: "error", handler: ErrorHandler): this;
   /** Adds a key by hand (e.g. from an external event source). */
   enqueue(request: ReconcileRequest): void;
@@ -119,6 +149,10 @@ async function patchGone(write: Promise<unknown>): Promise<void> {
   }
 }
 
+/**
+ * A controller: informers for `for` and `owns` (shared by kind), a work queue of keys, and
+ * `concurrency` workers calling `reconcile`, as controller-runtime composes them.
+ */
 export function createController<T extends KubeObjectLike>(
   kube: EventClient,
   options: ControllerOptions<T>,

@@ -12,13 +12,27 @@ import { microTime, preciseNow } from "./micro-time.js";
 
 /** The object an event is about: any Kubernetes object (apiVersion, kind, metadata). */
 export interface EventSubject {
+  /** The object's apiVersion. */
   apiVersion?: string;
+  /** The object's kind. */
   kind?: string;
-  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+  /** The fields of its metadata an event's reference names. */
+  metadata?: {
+    /** The object's name. */
+    name?: string;
+    /** Its namespace; the event is written there ("default" for a cluster-scoped object). */
+    namespace?: string;
+    /** Its uid. */
+    uid?: string;
+    /** Its resourceVersion. */
+    resourceVersion?: string;
+  };
 }
 
+/** An event's type, as Kubernetes has only these two. */
 export type EventType = "Normal" | "Warning";
 
+/** Records events about objects, as `kubectl describe` shows them. */
 export interface EventRecorder {
   /** Queues an event about `regarding`; returns at once. `action` defaults to `reason`. */
   event(regarding: EventSubject, type: EventType, reason: string, note: string, action?: string): void;
@@ -26,8 +40,14 @@ export interface EventRecorder {
   flush(): Promise<void>;
 }
 
+/**
+ * The Events resource as the recorder uses it: create, and patch for a repeat.
+ * @inline
+ */
 interface EventApi {
+  /** Creates an Event. */
   create(object: Record<string, unknown>, options?: { namespace?: string }): Promise<unknown>;
+  /** Patches a repeat's count into the first Event. */
   patch(
     ref: { name: string; namespace?: string },
     body: unknown,
@@ -37,12 +57,30 @@ interface EventApi {
 
 /** What the recorder needs of a client: core/v1 Events, events.k8s.io/v1 when generated, and discovery. */
 export interface EventClient {
-  core: { v1: { events: EventApi } };
+  /** core/v1 Events, the fallback. */
+  core: {
+    /** core/v1 */
+    v1: {
+      /** core/v1 Events. */
+      events: EventApi;
+    };
+  };
   /** Absent from a client generated without the group: core/v1 is used. */
-  events?: { v1: { events: EventApi } };
-  discovery: { resources(groupVersion: string): Promise<unknown> };
+  events?: {
+    /** events.k8s.io/v1 */
+    v1: {
+      /** events.k8s.io/v1 Events. */
+      events: EventApi;
+    };
+  };
+  /** Whether the server serves events.k8s.io/v1. */
+  discovery: {
+    /** Answers for a served group version, rejects (404) for another. */
+    resources(groupVersion: string): Promise<unknown>;
+  };
 }
 
+/** What createEventRecorder() takes. */
 export interface EventRecorderOptions {
   /** The controller's name (reportingController / source.component). */
   component: string;
@@ -66,6 +104,7 @@ interface Cached {
   written: boolean;
 }
 
+/** An event recorder writing through `kube`: events.k8s.io/v1 when served, else core/v1. */
 export function createEventRecorder(kube: EventClient, options: EventRecorderOptions): EventRecorder {
   if (!options.component) throw new TypeError("createEventRecorder: component must not be empty");
   const host = options.host ?? hostname();

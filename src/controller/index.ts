@@ -1,5 +1,8 @@
-// `kubefetch/controller`: the parts of a Kubernetes controller, each usable alone: a work
-// queue, leader election on a Lease, an event recorder, and controllers built on the informer.
+/**
+ * The parts of a Kubernetes controller, each usable alone: a work queue, leader election on a
+ * Lease, an event recorder, and controllers built on the informer.
+ * @packageDocumentation
+ */
 
 export type { Clock } from "./clock.js";
 export {

@@ -23,35 +23,61 @@ import { isNotFound } from "../core/kube-error.js";
 import { sleepOrWake, timeoutSignal } from "../core/timers.js";
 import { microTime, preciseNow } from "./micro-time.js";
 
+/** The fields of a Lease's spec that leader election reads and writes, as client-go does. */
 export interface LeaseSpec {
+  /** The leader's identity ("" or absent: free). */
   holderIdentity?: string;
+  /** How long others wait after the record last changed before taking over. */
   leaseDurationSeconds?: number;
+  /** When the holder acquired it (MicroTime). */
   acquireTime?: string | null;
+  /** When the holder last renewed it (MicroTime). */
   renewTime?: string | null;
+  /** How many times the holder changed. */
   leaseTransitions?: number;
 }
 
+/** A coordination.k8s.io/v1 Lease, as far as leader election uses it. */
 export interface Lease {
+  /** "coordination.k8s.io/v1" */
   apiVersion?: string;
+  /** "Lease" */
   kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  /** Which Lease, and the version a replace is conditional on. */
+  metadata?: {
+    /** The Lease's name. */
+    name?: string;
+    /** The Lease's namespace. */
+    namespace?: string;
+    /** The version read: a replace with it fails if another candidate wrote first. */
+    resourceVersion?: string;
+  };
+  /** The election's record. */
   spec?: LeaseSpec;
 }
 
 /** What leader election needs of a client: `kube.coordination.v1.leases`. */
 export interface LeaseClient {
+  /** coordination.k8s.io */
   coordination: {
+    /** coordination.k8s.io/v1 */
     v1: {
+      /** Leases. */
       leases: {
+        /** Reads the Lease. */
         get(ref: { name: string; namespace?: string }, options?: { signal?: AbortSignal }): Promise<Lease>;
+        /** Creates it, holding it, when it is missing. */
         create(object: Lease, options?: { signal?: AbortSignal }): Promise<Lease>;
+        /** Takes over or renews it, conditional on the resourceVersion read. */
         replace(object: Lease, options?: { signal?: AbortSignal }): Promise<Lease>;
       };
     };
   };
 }
 
+/** What leaderElection() takes: the Lease, this candidate, the timings and the callbacks. */
 export interface LeaderElectionOptions {
+  /** The Lease's namespace. */
   namespace: string;
   /** The Lease's name. */
   name: string;
@@ -77,6 +103,7 @@ export interface LeaderElectionOptions {
   onError?(err: unknown): void;
 }
 
+/** A running election, as this candidate observes it. */
 export interface LeaderElection {
   /** Whether this identity holds the lease, as last observed. */
   isLeader(): boolean;
@@ -89,6 +116,10 @@ export interface LeaderElection {
 /** client-go's JitterFactor for acquire and its requirement renewDeadline > JitterFactor * retryPeriod. */
 const JITTER = 1.2;
 
+/**
+ * Runs for leadership on a Lease until `signal` aborts or leadership is lost, with client-go's
+ * semantics, so Go and TypeScript replicas can share one Lease.
+ */
 export function leaderElection(kube: LeaseClient, o: LeaderElectionOptions): LeaderElection {
   const leaseDurationMs = o.leaseDurationMs ?? 15_000;
   const renewDeadlineMs = o.renewDeadlineMs ?? 10_000;

@@ -4,25 +4,43 @@
 // the primary kind's; the owner is in the child's namespace (owner references do not cross
 // namespaces).
 
+/** An entry of `metadata.ownerReferences`: the owner, in the child's namespace. */
 export interface OwnerReference {
+  /** The owner's apiVersion. */
   apiVersion: string;
+  /** The owner's kind. */
   kind: string;
+  /** The owner's name. */
   name: string;
+  /** The owner's uid: a new owner of the same name does not own the child. */
   uid: string;
+  /** Whether the owner is the child's controller (one owner at most is). */
   controller?: boolean;
+  /** Whether foreground deletion of the owner waits for the child. */
   blockOwnerDeletion?: boolean;
 }
 
+/** The fields of an object the controller parts read: any Kubernetes object has this shape. */
 export interface KubeObjectLike {
+  /** The object's apiVersion. */
   apiVersion?: string;
+  /** The object's kind. */
   kind?: string;
+  /** The parts of its metadata the controller reads. */
   metadata?: {
+    /** The object's name. */
     name?: string;
+    /** Its namespace; absent for a cluster-scoped kind. */
     namespace?: string;
+    /** Its uid. */
     uid?: string;
+    /** The version the server last wrote. */
     resourceVersion?: string;
+    /** Its owners. */
     ownerReferences?: OwnerReference[];
+    /** What must run before the server deletes it. */
     finalizers?: string[];
+    /** Set once it is being deleted (its finalizers then run). */
     deletionTimestamp?: string | null;
   };
 }

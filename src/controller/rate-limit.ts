@@ -3,6 +3,7 @@
 
 import type { Clock } from "./clock.js";
 
+/** The default rate limiter's numbers, client-go's unless given. */
 export interface RateLimitOptions {
   /** First per-key retry delay, doubled per failure (client-go: 5 ms). */
   baseDelayMs?: number;
@@ -14,10 +15,13 @@ export interface RateLimitOptions {
   burst?: number;
 }
 
+/** How long a failed key waits before its retry, as client-go's workqueue.TypedRateLimiter. */
 export interface RateLimiter<K> {
   /** How long to wait before `key` is retried; counts a failure of the key. */
   when(key: K): number;
+  /** Resets the key's failures (it succeeded). */
   forget(key: K): void;
+  /** The key's failures counted so far. */
   numRequeues(key: K): number;
 }
 

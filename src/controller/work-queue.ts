@@ -12,13 +12,17 @@
 import { type Clock, realClock } from "./clock.js";
 import { defaultRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 
+/** What createWorkQueue() takes: the rate limiter's numbers, or a limiter of your own. */
 export interface WorkQueueOptions<K> extends RateLimitOptions {
   /** Replaces the default limiter (its options are then unused). */
   rateLimiter?: RateLimiter<K>;
+  /** Default: the real clock (tests pass a fake one). */
   clock?: Clock;
 }
 
+/** A queue of keys where each key is waiting or processing at most once, as client-go's workqueue. */
 export interface WorkQueue<K> {
+  /** Adds `key` unless it is already waiting; a key being processed is queued again when done. */
   add(key: K): void;
   /** Adds `key` after `ms` (at once when ms <= 0); an earlier pending time for the key wins. */
   addAfter(key: K, ms: number): void;
@@ -26,6 +30,7 @@ export interface WorkQueue<K> {
   addRateLimited(key: K): void;
   /** Resets the key's failure count (call after it was processed successfully). */
   forget(key: K): void;
+  /** The key's failures counted so far. */
   numRequeues(key: K): number;
   /** The next key, marked as processing; undefined once shut down and empty. */
   get(): Promise<K | undefined>;
@@ -35,12 +40,15 @@ export interface WorkQueue<K> {
   readonly length: number;
   /** Keys handed out and not yet done. */
   readonly processing: number;
+  /** Takes no more keys; get() hands out what waits, then undefined. */
   shutdown(): void;
   /** shutdown(), then resolves once every handed-out key is done. */
   shutdownWithDrain(): Promise<void>;
+  /** Whether shutdown() was called. */
   readonly shuttingDown: boolean;
 }
 
+/** A work queue with client-go's default rate limiter (per-key backoff and an overall bucket). */
 export function createWorkQueue<K = string>(options: WorkQueueOptions<K> = {}): WorkQueue<K> {
   const clock = options.clock ?? realClock;
   const limiter = options.rateLimiter ?? defaultRateLimiter<K>(options, clock);

@@ -3,11 +3,15 @@
  * names the request, the server and, for the usual causes, what to check.
  */
 export class ConnectionError extends Error {
+  /** "ConnectionError", as stack traces show it. */
   override readonly name = "ConnectionError";
   /** Node's or OpenSSL's code: ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ... */
   readonly code: string | undefined;
+  /** The request's HTTP method. */
   readonly method: string;
+  /** The server's URL, as the config names it. */
   readonly server: string;
+  /** The request's path. */
   readonly path: string;
 
   constructor(init: { method: string; server: string; path: string; cause: unknown }) {

@@ -25,31 +25,56 @@ export interface RetryPolicy {
 
 /** Any Kubernetes object, as the dynamic client returns it. */
 export interface KubeObject {
+  /** "v1", "apps/v1", ... */
   apiVersion: string;
+  /** "Pod", "Deployment", ... */
   kind: string;
+  /** Name, namespace, labels and the rest every object has. */
   metadata?: ObjectMeta;
   [field: string]: unknown;
 }
 
+/** The metadata every object has: the fields kubefetch reads, and any other. */
 export interface ObjectMeta {
+  /** Unique in its namespace (or the cluster, for a cluster-scoped kind). */
   name?: string;
+  /** Absent for a cluster-scoped kind. */
   namespace?: string;
+  /** Key-value pairs that selectors match. */
   labels?: Record<string, string>;
+  /** Key-value pairs for tools; not selectable. */
   annotations?: Record<string, string>;
+  /** The version the server last wrote: a replace with it fails with 409 if the object changed. */
   resourceVersion?: string;
+  /** Unique across time: a recreated object of the same name gets a new one. */
   uid?: string;
   [field: string]: unknown;
 }
 
+/** A list as the server sends it: one page of items, and where the list stands. */
 export interface KubeList<T> {
+  /** The list's apiVersion, the items' own. */
   apiVersion: string;
+  /** "PodList", ... */
   kind: string;
-  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  /** Where the list stands. */
+  metadata: {
+    /** The version of the list as a whole: watch from it to miss nothing. */
+    resourceVersion?: string;
+    /** The token for the next page; absent on the last. */
+    continue?: string;
+    /** About how many items the later pages hold. */
+    remainingItemCount?: number;
+  };
+  /** The page's objects. */
   items: T[];
 }
 
+/** One change as a watch reports it. */
 export interface WatchEvent<T> {
+  /** What happened; a BOOKMARK carries only a newer resourceVersion. */
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+  /** The object after the change (before it, for DELETED). */
   object: T;
 }
 
@@ -61,7 +86,13 @@ export type WatchOptions = CallOptions & {
   /** Called when the stream dropped (or failed to connect) and the watch will resume. */
   onReconnect?: (cause: unknown) => void;
   /** Backoff between reconnects (ms): first wait and cap; default 500 and 30000. */
-  reconnectBackoff?: { minMs?: number; maxMs?: number };
+  reconnectBackoff?: {
+    /** The first wait. */
+    minMs?: number;
+    /** The longest wait. */
+    maxMs?: number;
+  };
+
   /**
    * A stream that brings neither an event nor a bookmark for this long is taken for dead (a
    * NAT or load balancer that dropped it silently) and resumed from the last resourceVersion.

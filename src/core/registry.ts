@@ -6,8 +6,11 @@
 export interface SubresourceEntry {
   /** apiVersion/kind of the object it takes and returns (Scale, Eviction, ...). */
   readonly apiVersion: string;
+  /** The kind of the object it takes and returns. */
   readonly kind: string;
+  /** What it allows: "get", "update", "patch", "create", ... */
   readonly verbs: readonly string[];
+  /** Its path, with `{namespace}` and `{name}` to fill in. */
   readonly path: string;
   /** The generated definition of its body, when it has one. */
   readonly schema?: string;
@@ -15,18 +18,36 @@ export interface SubresourceEntry {
 
 /** One resource of a generated registry, or of discovery. */
 export interface RegistryEntry {
+  /** The API group: "" for the core group, "apps", "batch", ... */
   readonly group: string;
+  /** "v1", "v1beta1", ... */
   readonly version: string;
+  /** group/version, or the version alone for the core group. */
   readonly apiVersion: string;
+  /** "Deployment" */
   readonly kind: string;
+  /** The resource's name in paths: "deployments". */
   readonly plural: string;
+  /** Whether its objects live in a namespace. */
   readonly namespaced: boolean;
+  /** What the server allows on it: "get", "list", "watch", "create", ... */
   readonly verbs: readonly string[];
   /** The generated definition of the kind's objects, when a generated API knows it. */
   readonly schema?: string;
+  /** The generated definition of its lists, when a generated API knows it. */
   readonly listSchema?: string;
+  /** "DeploymentList" */
   readonly listKind?: string;
-  readonly paths: { readonly collection?: string; readonly item?: string; readonly allNamespaces?: string };
+  /** Its paths, with `{namespace}` and `{name}` to fill in. */
+  readonly paths: {
+    /** Where list, create and deletecollection go. */
+    readonly collection?: string;
+    /** Where get, replace, patch and delete go. */
+    readonly item?: string;
+    /** The list across every namespace, for a namespaced kind. */
+    readonly allNamespaces?: string;
+  };
+  /** Its subresources by name: "status", "scale", "log", ... */
   readonly subresources: { readonly [name: string]: SubresourceEntry };
 }
 

@@ -38,11 +38,17 @@ export interface RequestSpec extends CallOptions {
 
 /** A request refused before anything was sent: an unusable name or namespace, or a scope conflict. */
 export class InvalidRequestError extends TypeError {
+  /** "InvalidRequestError", as stack traces show it. */
   override name = "InvalidRequestError";
+  /** The call that refused: "get", "list", "exec", ... */
   readonly verb: string;
+  /** The resource it was called on. */
   readonly resource: string;
+  /** The option that cannot be used. */
   readonly field: "name" | "namespace" | "allNamespaces" | "path" | "port" | "scheme";
+  /** The value given for it. */
   readonly value: unknown;
+
   constructor(
     verb: string,
     resource: string,

@@ -1,4 +1,7 @@
-// `kubefetch/informer`: a cache that stays equal to the server, and tells you what changed.
+/**
+ * A cache that stays equal to the server, and tells you what changed.
+ * @packageDocumentation
+ */
 
 import { jitteredBackoff } from "../core/backoff.js";
 import { ClientClosedError } from "../core/errors.js";
@@ -9,12 +12,39 @@ import { checkScope } from "../core/request.js";
 import { setLongInterval, sleepOrWake, type Timer } from "../core/timers.js";
 import { WatchExpiredError } from "../core/watch-errors.js";
 
+/**
+ * What the informer reads of an object: its key and its version.
+ * @inline
+ */
 interface Meta {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  /** The object's metadata. */
+  metadata?: {
+    /** The object's name. */
+    name?: string;
+    /** Its namespace. */
+    namespace?: string;
+    /** An update is emitted only when this changed. */
+    resourceVersion?: string;
+  };
 }
 
-/** A namespace (omitted: the config's) or every namespace, as list and watch take it. */
-type ListScope = { namespace?: string; allNamespaces?: false } | { allNamespaces: true; namespace?: never };
+/**
+ * A namespace (omitted: the config's) or every namespace, as list and watch take it.
+ * @inline
+ */
+type ListScope =
+  | {
+      /** Omitted: the config's namespace. */
+      namespace?: string;
+      /** Absent or false: one namespace. */
+      allNamespaces?: false;
+    }
+  | {
+      /** Every namespace. */
+      allNamespaces: true;
+      /** Never with allNamespaces. */
+      namespace?: never;
+    };
 
 /**
  * What an informer needs of a resource: its typed `list` and `watch` (any
@@ -23,6 +53,7 @@ type ListScope = { namespace?: string; allNamespaces?: false } | { allNamespaces
  * handler); another implementation may leave them out.
  */
 export interface ListWatch<T> {
+  /** Lists one page (the informer pages with `limit` and `continue`). */
   list(
     options: ListScope & {
       labelSelector?: string;
@@ -32,6 +63,7 @@ export interface ListWatch<T> {
       signal?: AbortSignal;
     },
   ): Promise<KubeList<T>>;
+  /** Watches from `resourceVersion`, resuming itself when the stream drops. */
   watch(
     options: ListScope &
       WatchOptions & {
@@ -40,16 +72,21 @@ export interface ListWatch<T> {
         resourceVersion?: string;
       },
   ): AsyncIterable<WatchEvent<T>>;
+  /** Who the resource is: controllers share one informer per kind by it. */
   info?(): Promise<ResourceIdentity>;
+  /** The client's warning handler. */
   warn?(message: string): void;
 }
 
+/** What createInformer() takes: the scope, selectors, and the timings. */
 export interface InformerOptions<T> {
   /** Omitted: the client config's namespace, as every namespaced call. */
   namespace?: string;
   /** Every namespace (never with `namespace`). */
   allNamespaces?: boolean;
+  /** Only objects with these labels: "app=web,tier!=db". */
   labelSelector?: string;
+  /** Only objects with these fields: "status.phase=Running". */
   fieldSelector?: string;
   /** Emit `update` (old === new) for every cached object this often; off by default. */
   resyncMs?: number;
@@ -59,6 +96,7 @@ export interface InformerOptions<T> {
   indexers?: Record<string, (obj: T) => string[]>;
   /** Backoff after a failure (ms), doubled each time with jitter. */
   minBackoffMs?: number;
+  /** The longest backoff (ms). */
   maxBackoffMs?: number;
   /** The watch's liveness limit: no event or bookmark for this long resumes it (default 90 s). */
   idleTimeoutMs?: number;
@@ -69,15 +107,26 @@ export interface InformerOptions<T> {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * The informer's events and their handlers.
+ * @inline
+ */
 type Handlers<T> = {
+  /** An object entered the cache. */
   add: (obj: T) => void;
+  /** An object changed (or a resync: `obj === old`). */
   update: (obj: T, old: T) => void;
+  /** An object left the cache. */
   delete: (obj: T) => void;
+  /** A list, watch or handler failed; the informer retries on its own. */
   error: (err: unknown) => void;
 };
 
+/** A cache of one resource kept equal to the server by list and watch, with change events. */
 export interface Informer<T> {
+  /** Hears `add`, `update` (new, old), `delete` or `error`; a throwing handler is an `error` event. */
   on<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): this;
+  /** Stops hearing it. */
   off<E extends keyof Handlers<T>>(event: E, handler: Handlers<T>[E]): this;
   /** Starts listing and watching; `synced` resolves once the first list is in the cache. */
   start(): Promise<void>;
@@ -89,9 +138,13 @@ export interface Informer<T> {
   readonly synced: Promise<void>;
   /** Whether the first list is in the cache. */
   hasSynced(): boolean;
+  /** Every cached object. */
   list(): T[];
+  /** The cached object of that name, if any. */
   get(ref: { namespace?: string; name: string }): T | undefined;
+  /** The cached objects whose indexer `index` gave `value`; throws RangeError for an unknown index. */
   byIndex(index: string, value: string): T[];
+
   /** Stops the watch (closing its connection) and every timer. */
   stop(): Promise<void>;
 }

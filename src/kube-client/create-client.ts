@@ -14,8 +14,11 @@ import { createTransport } from "../transport/transport.js";
 import { Request } from "../transport/undici.js";
 import type { KubeClient } from "./types.js";
 
+/** What createKubeClient() (and a generated createClient()) takes besides the config. */
 export interface ClientOptions {
+  /** When failed calls are retried; each field defaults as {@link RetryPolicy} says. */
   retry?: Partial<RetryPolicy>;
+
   /** Called with each Warning header's text. Default: printed once per distinct message. */
   onWarning?: (message: string) => void;
   /**

@@ -68,10 +68,15 @@ export type MergePatch<T> = T extends readonly unknown[]
     ? { [K in keyof T]?: MergePatch<T[K]> | null }
     : T;
 
+/** One operation of a JSON patch (RFC 6902). */
 export interface JsonPatchOperation {
+  /** What to do at `path`. */
   op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+  /** A JSON pointer: "/spec/replicas", "/metadata/labels/app". */
   path: string;
+  /** The value to add, replace with, or test for. */
   value?: unknown;
+  /** Where move and copy take the value from (a JSON pointer). */
   from?: string;
 }
 
@@ -86,12 +91,22 @@ export interface ApplyOptions extends CallOptions {
   fieldManager: string;
   /** Take fields other managers own instead of failing with 409. */
   force?: boolean;
+  /** The server checks and answers, but stores nothing. */
   dryRun?: boolean;
+  /** What the server does with unknown or duplicate fields (default Strict for apply). */
   fieldValidation?: "Ignore" | "Warn" | "Strict";
 }
 
 /** What apply takes: any part of the object with its name. */
-export type ApplyInput<T> = MergePatch<Input<T>> & { metadata: { name: string; namespace?: string } };
+export type ApplyInput<T> = MergePatch<Input<T>> & {
+  /** The object's name, and its namespace (omitted: the config's). */
+  metadata: {
+    /** The object's name. */
+    name: string;
+    /** Omitted: the config's namespace. */
+    namespace?: string;
+  };
+};
 
 type ListQuery<E, P> = Omit<QueryOf<P, CollectionPath<E>, "get">, "watch" | "pretty">;
 
@@ -328,7 +343,16 @@ export type DynamicResource = ResourceApi<DynamicEntry, Record<string, never>, D
   /** HTTP through the proxy subresource, for kinds that have one (the server says). */
   proxy(options: ProxyOptions): Promise<Response>;
   /** Port-forward, for kinds that have it (pods). */
-  portForward: PortForwardMethods<{ readonly namespaced: true }, { portforward: unknown }>["portForward"];
+  portForward: PortForwardMethods<
+    {
+      /** Pods live in a namespace. */
+      readonly namespaced: true;
+    },
+    {
+      /** Pods have the portforward subresource. */
+      portforward: unknown;
+    }
+  >["portForward"];
   /** Only for resources whose discovery lists an exec subresource (pods); else a TypeError. */
   exec: ExecMethod;
   /** Only for resources whose discovery lists an attach subresource (pods); else a TypeError. */
@@ -341,23 +365,39 @@ type Groups<R, S, P> = {
 
 /** What `kube.raw` calls take: openapi-fetch's init, loosely typed. */
 export interface RawInit {
+  /** The path's parameters (`{namespace}`, `{name}`), the query and headers. */
   params?: {
+    /** Fills `{name}` placeholders of the path. */
     path?: Record<string, string | number>;
+    /** The query string's parameters. */
     query?: Record<string, unknown>;
+    /** Request headers. */
     header?: Record<string, string>;
   };
+  /** The request body, sent as JSON. */
   body?: unknown;
+  /** Request headers. */
   headers?: Record<string, string>;
+  /** Cancels the call. */
   signal?: AbortSignal;
+  /** How to read the answer's body (default json). */
   parseAs?: "json" | "text" | "blob" | "arrayBuffer" | "stream";
 }
 
+/** What a `kube.raw` call resolves to: openapi-fetch's result, loosely typed. */
 export interface RawResult {
+  /** The body of a 2xx answer. */
   data?: unknown;
+  /** The body of any other answer. */
   error?: unknown;
+  /** The answer itself. */
   response: Response;
 }
 
+/**
+ * One HTTP method of `kube.raw`.
+ * @inline
+ */
 type RawMethod = (path: string, init?: RawInit) => Promise<RawResult>;
 
 /**
@@ -367,17 +407,30 @@ type RawMethod = (path: string, init?: RawInit) => Promise<RawResult>;
  * fully typed openapi-fetch client when wanted.
  */
 export interface RawClient {
+  /** GET `path`. */
   GET: RawMethod;
+  /** PUT `path`. */
   PUT: RawMethod;
+  /** POST `path`. */
   POST: RawMethod;
+  /** DELETE `path`. */
   DELETE: RawMethod;
+  /** PATCH `path`: give the patch's Content-Type (application/merge-patch+json, ...) in headers. */
   PATCH: RawMethod;
+  /** HEAD `path`. */
   HEAD: RawMethod;
+  /** OPTIONS `path`. */
   OPTIONS: RawMethod;
 }
 
+/**
+ * The client of a registry `R` (schemas `S`, queries `P`): `kube.<group>.<version>.<plural>`
+ * per resource, and discovery, the dynamic client, raw HTTP, cp, its config and close().
+ */
 export type KubeClient<R, S, P extends {}> = Omit<Groups<R, S, P>, "discovery" | "resource" | "raw"> & {
+  /** What the server serves (and, for a registry with a discovery group, its resources). */
   discovery: Discovery & ("discovery" extends keyof R ? Groups<R, S, P>["discovery"] : unknown);
+  /** A resource known only at run time, found by discovery from its apiVersion and kind. */
   resource: ((ref: { apiVersion: string; kind: string }) => DynamicResource) &
     ("resource" extends keyof R ? Groups<R, S, P>["resource"] : unknown);
   /** openapi-fetch on the same connection pool and credentials: any path of the API. */

@@ -4,6 +4,7 @@ import { ManifestError } from "./errors.js";
 import { type Manifest, type ManifestClient, type ParseOptions, parseManifests } from "./parse.js";
 import { crdKinds, field, groupOf, isCrd } from "./resolve.js";
 
+/** What applyManifests() takes: the API to parse with, and server-side apply's options. */
 export interface ApplyManifestsOptions extends Omit<ParseOptions, "kube"> {
   /** Who owns the applied fields (server-side apply's fieldManager). */
   fieldManager: string;
@@ -17,15 +18,23 @@ export interface ApplyManifestsOptions extends Omit<ParseOptions, "kube"> {
 
 /** What happened to one document, in document order. */
 export interface ApplyResult {
+  /** 1-based position of the document in the YAML stream. */
   index: number;
+  /** The document's apiVersion. */
   apiVersion: string;
+  /** The document's kind. */
   kind: string;
+  /** The object's name. */
   name: string;
+  /** The object's namespace, for a namespaced kind. */
   namespace?: string;
   /** applied: the server took it (object is its answer); failed: error says why; skipped: reason says why. */
   outcome: "applied" | "failed" | "skipped";
+  /** The server's answer, when applied. */
   object?: KubeObject;
+  /** Why it failed, when failed. */
   error?: Error;
+  /** Why it was skipped (the CRD that defines its kind cannot be used), when skipped. */
   reason?: string;
 }
 

@@ -4,10 +4,13 @@ export interface ManifestIssue {
   index: number;
   /** The line the document starts on. */
   line: number;
+  /** The document's kind, when it has one. */
   kind?: string;
+  /** The object's name, when it has one. */
   name?: string;
   /** `spec.template.spec.containers[0].name`; empty for the document as a whole. */
   path: string;
+  /** What is wrong. */
   message: string;
 }
 
@@ -24,8 +27,11 @@ const MAX_LINES = 50;
  * sent to the server.
  */
 export class ManifestError extends Error {
+  /** "ManifestError", as stack traces show it. */
   override readonly name = "ManifestError";
+  /** Every problem found, of every document. */
   readonly issues: readonly ManifestIssue[];
+
   constructor(issues: ManifestIssue[]) {
     const lines = issues.slice(0, MAX_LINES).map(formatIssue);
     if (issues.length > MAX_LINES) lines.push(`... and ${issues.length - MAX_LINES} more`);

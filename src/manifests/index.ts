@@ -1,4 +1,7 @@
-// `kubefetch/manifests`: multi-document YAML to validated objects, applied with server-side apply.
+/**
+ * Multi-document YAML to validated objects, applied with server-side apply.
+ * @packageDocumentation
+ */
 export { type ApplyManifestsOptions, type ApplyResult, applyManifests } from "./apply.js";
 export { ManifestError, type ManifestIssue } from "./errors.js";
 export {

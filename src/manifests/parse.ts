@@ -10,21 +10,33 @@ import { unknownFields } from "./unknown-fields.js";
 
 /** A generated API (`registry` from its index, `validators` from its schemas). */
 export interface ManifestApi {
+  /** Maps a document's apiVersion and kind to its resource. */
   registry: Registry;
+  /** Checks each document against its kind's definition. */
   validators: {
+    /** Checks `value` against the definition `name`. */
     validate(name: never, value: unknown): ValidationResult<unknown>;
+    /** The definition's JSON Schema: what strict field checks walk. */
     definition(name: string): JsonSchema | undefined;
   };
 }
 
 /** What manifests need of a client (any `createClient()` result has it). */
 export interface ManifestClient {
+  /** The dynamic client, which applies each object. */
   resource(ref: { apiVersion: string; kind: string }): DynamicResource;
+  /** Finds kinds the API does not define (and a CRD's once it is established). */
   discovery: {
+    /** The resources of a group version. */
     resources(groupVersion: string, options?: CallOptions): Promise<ApiResourceList>;
+    /** Forgets cached answers. */
     refresh(): void;
   };
-  config: { readonly namespace: string };
+  /** The client's config, for its namespace. */
+  config: {
+    /** The namespace of namespaced objects that name none. */
+    readonly namespace: string;
+  };
 }
 
 export interface ParseOptions extends CallOptions {
@@ -48,13 +60,19 @@ export interface Manifest {
   index: number;
   /** The line the document starts on. */
   line: number;
+  /** The document's apiVersion. */
   apiVersion: string;
+  /** The document's kind. */
   kind: string;
+  /** The object's name. */
   name: string;
   /** For namespaced resources: the object's, else the default. */
   namespace?: string;
+  /** The resource it maps to: "deployments". */
   plural: string;
+  /** Whether that resource is namespaced. */
   namespaced: boolean;
+
   /** Where the mapping came from. */
   source: ResourceMapping["source"];
   /** The document as written, with the defaulted namespace. */

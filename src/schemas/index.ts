@@ -1,3 +1,8 @@
+/**
+ * zod validators of a generated API's definitions, built on first use; behind its own import so
+ * that only its users load zod.
+ * @packageDocumentation
+ */
 import { z } from "zod";
 import type { ValidationResult } from "../core/validation-result.js";
 import type { JsonSchema } from "./json-schema.js";

@@ -7,25 +7,33 @@
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "./undici.js";
 
+/** What an HTTP upgrade asks for. */
 export interface UpgradeOptions {
   /** The protocol asked for in the Upgrade header ("websocket"). */
   protocol: string;
   /** The handshake's own headers (a WebSocket key, subprotocols), beside the client's. */
   headers: Record<string, string>;
+  /** Aborts the handshake. */
   signal?: AbortSignal;
 }
 
 /** An HTTP upgrade the server answered with 101: the raw socket and the answer's headers. */
 export interface Upgraded {
+  /** The connection, now speaking the upgraded protocol. */
   socket: Duplex;
+  /** The 101 answer's headers (the chosen subprotocol, a WebSocket accept key). */
   headers: Record<string, string | string[] | undefined>;
 }
 
 /** An upgrade the server refused: its HTTP status, headers and (small) body. */
 export class UpgradeRefusedError extends Error {
+  /** "UpgradeRefusedError", as stack traces show it. */
   override readonly name = "UpgradeRefusedError";
+  /** The answer's HTTP status. */
   readonly statusCode: number;
+  /** The answer's headers. */
   readonly headers: Record<string, string | string[] | undefined>;
+
   /** At most 64 KiB of the answer's body (a Status, usually). */
   readonly body: string;
   constructor(statusCode: number, headers: UpgradeRefusedError["headers"], body: string) {

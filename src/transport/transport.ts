@@ -21,7 +21,9 @@ import {
 
 export { type Upgraded, type UpgradeOptions, UpgradeRefusedError };
 
+/** What `transport.request()` takes: undici's request options, but origin and path are the transport's. */
 export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
+  /** Default GET. */
   method?: Dispatcher.HttpMethod;
   /**
    * A long-lived stream (watch, log follow): sent on the streaming pool, so streams never take
@@ -30,6 +32,10 @@ export type RequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path" |
   stream?: boolean;
 };
 
+/**
+ * What createTransport() takes besides the config.
+ * @inline
+ */
 export interface TransportOptions {
   /** Unary calls: the longest silence while reading an answer (default 300 s, undici's). */
   bodyTimeoutMs?: number;
@@ -37,7 +43,9 @@ export interface TransportOptions {
 
 /** HTTP to one cluster: its TLS, proxy, credentials and impersonation, on one connection pool. */
 export interface Transport {
+  /** The config it connects with. */
   readonly config: KubeConfig;
+
   /**
    * A WHATWG fetch on this transport (for openapi-fetch): a path ("/api/v1/...") resolves
    * against the server. Built on undici.request: faster than undici's fetch, and it can send
