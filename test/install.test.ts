@@ -1,13 +1,17 @@
 // What a service gets from `npm install kubefetch` (the packed tarball, in an empty project
-// outside the repository so nothing resolves from the repo's own node_modules), and what
-// every TypeScript module-resolution setup makes of it.
+// outside the repository so nothing resolves from the repo's own node_modules), what
+// publint and arethetypeswrong make of that tarball, and what every TypeScript
+// module-resolution setup makes of it.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
 import { emptyProject, measureTree, npmInstall, packInto } from "./helpers/pack-install.js";
 import { repoRoot } from "./helpers/paths.js";
 
@@ -16,6 +20,8 @@ const base = mkdtempSync(join(tmpdir(), "kubefetch-install-"));
 after(() => rmSync(base, { recursive: true, force: true }));
 const app = emptyProject(join(base, "app"));
 const bin = join(app, "node_modules/kubefetch/bin/kubefetch.js");
+/** The tarball `npm pack` made, set by the first describe's before(). */
+let tarball = "";
 
 /** Exit code, stdout and stderr of a child that may fail. */
 async function attempt(cmd: string, args: string[], cwd: string) {
@@ -30,7 +36,9 @@ async function attempt(cmd: string, args: string[], cwd: string) {
 
 describe("npm install kubefetch into an empty project", () => {
   before(async () => {
-    await npmInstall(app, [await packInto(base)]);
+    tarball = await packInto(base);
+    console.log(`tarball: ${(statSync(tarball).size / 1e3).toFixed(0)} kB`);
+    await npmInstall(app, [tarball]);
   });
 
   it("installs the runtime only: no compiler, no generator, no zod; <= 15 MB in <= 8 packages", () => {
@@ -84,6 +92,36 @@ describe("npm install kubefetch into an empty project", () => {
     assert.equal(g.code, 0, g.stderr);
     assert.match(g.stdout, /resources: +95\n/);
     assert.ok(existsSync(join(app, "kube/index.ts")));
+  });
+});
+
+describe("publint and arethetypeswrong on the packed tarball", () => {
+  it("publint reports nothing, suggestions included", async () => {
+    const data = readFileSync(tarball);
+    const { messages, pkg } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+    });
+    assert.deepEqual(
+      messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`),
+      [],
+    );
+  });
+
+  it("arethetypeswrong reports nothing for any entry point, in every resolution (strict profile)", async () => {
+    const cli = createRequire(import.meta.url).resolve("@arethetypeswrong/cli/package.json");
+    const attw = join(
+      dirname(cli),
+      (JSON.parse(readFileSync(cli, "utf8")) as { bin: { attw: string } }).bin.attw,
+    );
+    const r = await attempt(process.execPath, [attw, "--format", "json", tarball], base);
+    const { analysis } = JSON.parse(r.stdout) as {
+      analysis: { problems: unknown[]; entrypoints: Record<string, unknown> };
+    };
+    assert.deepEqual(analysis.problems, []);
+    assert.equal(r.code, 0, r.stderr);
+    // It found the entry points from exports: an empty list would also report nothing.
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { exports: object };
+    assert.deepEqual(Object.keys(analysis.entrypoints), Object.keys(pkg.exports));
   });
 });
 
