@@ -1,14 +1,18 @@
 // What a service gets from `npm install kubefetch` (the packed tarball, in an empty project
-// outside the repository so nothing resolves from the repo's own node_modules), and what
-// every TypeScript module-resolution setup makes of it.
+// outside the repository so nothing resolves from the repo's own node_modules), what
+// publint and arethetypeswrong make of that tarball, what every TypeScript module-resolution
+// setup makes of it, and CommonJS services (Jest's runtime, a NestJS build) using it.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { emptyProject, measureTree, npmInstall, packInto } from "./helpers/pack-install.js";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+import { cachedInstall, emptyProject, measureTree, npmInstall, packInto } from "./helpers/pack-install.js";
 import { repoRoot } from "./helpers/paths.js";
 
 const run = promisify(execFile);
@@ -16,6 +20,8 @@ const base = mkdtempSync(join(tmpdir(), "kubefetch-install-"));
 after(() => rmSync(base, { recursive: true, force: true }));
 const app = emptyProject(join(base, "app"));
 const bin = join(app, "node_modules/kubefetch/bin/kubefetch.js");
+/** The tarball `npm pack` made, set by the first describe's before(). */
+let tarball = "";
 
 /** Exit code, stdout and stderr of a child that may fail. */
 async function attempt(cmd: string, args: string[], cwd: string) {
@@ -30,7 +36,9 @@ async function attempt(cmd: string, args: string[], cwd: string) {
 
 describe("npm install kubefetch into an empty project", () => {
   before(async () => {
-    await npmInstall(app, [await packInto(base)]);
+    tarball = await packInto(base);
+    console.log(`tarball: ${(statSync(tarball).size / 1e3).toFixed(0)} kB`);
+    await npmInstall(app, [tarball]);
   });
 
   it("installs the runtime only: no compiler, no generator, no zod; <= 15 MB in <= 8 packages", () => {
@@ -87,6 +95,36 @@ describe("npm install kubefetch into an empty project", () => {
   });
 });
 
+describe("publint and arethetypeswrong on the packed tarball", () => {
+  it("publint reports nothing, suggestions included", async () => {
+    const data = readFileSync(tarball);
+    const { messages, pkg } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+    });
+    assert.deepEqual(
+      messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`),
+      [],
+    );
+  });
+
+  it("arethetypeswrong reports nothing for any entry point, in every resolution (strict profile)", async () => {
+    const cli = createRequire(import.meta.url).resolve("@arethetypeswrong/cli/package.json");
+    const attw = join(
+      dirname(cli),
+      (JSON.parse(readFileSync(cli, "utf8")) as { bin: { attw: string } }).bin.attw,
+    );
+    const r = await attempt(process.execPath, [attw, "--format", "json", tarball], base);
+    const { analysis } = JSON.parse(r.stdout) as {
+      analysis: { problems: unknown[]; entrypoints: Record<string, unknown> };
+    };
+    assert.deepEqual(analysis.problems, []);
+    assert.equal(r.code, 0, r.stderr);
+    // It found the entry points from exports: an empty list would also report nothing.
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { exports: object };
+    assert.deepEqual(Object.keys(analysis.entrypoints), Object.keys(pkg.exports));
+  });
+});
+
 // A service file as people write it, in each module-resolution setup. The two
 // expect-error directives fail the check if a type degrades to `any` (an unresolved import
 // under skipLibCheck does that silently).
@@ -117,6 +155,8 @@ const SETUPS: [string, "commonjs" | "module", Record<string, string>][] = [
   ["node10 (module commonjs, its default)", "commonjs", { module: "commonjs" }],
   ["node16", "module", { module: "node16", moduleResolution: "node16" }],
   ["nodenext", "module", { module: "nodenext", moduleResolution: "nodenext" }],
+  // A CommonJS package on nodenext, as NestJS 11 sets up: the "require" types.
+  ["nodenext-cjs (a CommonJS package)", "commonjs", { module: "nodenext", moduleResolution: "nodenext" }],
   ["bundler", "module", { module: "preserve", moduleResolution: "bundler" }],
 ];
 
@@ -162,5 +202,186 @@ describe("every TypeScript setup resolves kubefetch and kubefetch/generated/kube
         assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
       });
     }
+  }
+});
+
+// CommonJS services: Jest's module runtime, which loads every file as CommonJS and (on Node
+// 20, 22) cannot require() an ES module, and NestJS, whose projects compile to CommonJS. An
+// ESM-only package breaks both (as client-node 1.0 did: kubernetes-client/javascript#2219).
+// Each is a folder of the app with a package.json of no "type", as such a project has.
+describe("CommonJS services use the package", () => {
+  /** Jest, Node's types and zod, installed once into the cache (test/fixtures/cjs-consumers). */
+  let tools = "";
+  /** The entry points with code: "", "/schemas", ... (openapi is types only). */
+  const SUBPATHS = Object.entries(
+    (
+      JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+        exports: Record<string, string | { require?: { default?: string } }>;
+      }
+    ).exports,
+  )
+    .filter(([, e]) => typeof e === "object" && e.require?.default)
+    .map(([sub]) => sub.slice(1));
+  before(async () => {
+    tools = await cachedInstall(join(repoRoot, "test/fixtures/cjs-consumers"));
+  });
+  const cjsProject = (name: string, fields: object = {}) => {
+    const dir = join(app, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, ...fields }));
+    return dir;
+  };
+  // A Kubernetes API server's two answers the tests need: a Pod, and a 404 Status.
+  const SERVER = `const { createServer } = require("node:http");
+function apiServer() {
+  const server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url.endsWith("/missing")) {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 }));
+    } else res.end(JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, seen: req.method + " " + req.url }));
+  });
+  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
+}
+`;
+
+  it("Jest, its default runtime: require() of kubefetch and the generated client calls a server", async () => {
+    // zod, the optional peer the schemas subpaths load, from the tools folder: the app has none.
+    const dir = cjsProject("jest-service", { jest: { modulePaths: [join(tools, "node_modules")] } });
+    writeFileSync(
+      join(dir, "pods.test.js"),
+      `${SERVER}
+const { KubeError, isNotFound, loadConfig } = require("kubefetch");
+const { createClient } = require("kubefetch/generated/kubernetes-1.36");
+let server;
+beforeAll(async () => { server = await apiServer(); });
+afterAll(() => new Promise((r) => server.close(r)));
+test("gets a pod; a missing one is the KubeError of the root entry point", async () => {
+  const kube = createClient(await loadConfig({ server: "http://127.0.0.1:" + server.address().port }));
+  const pod = await kube.core.v1.pods.get({ namespace: "default", name: "web" });
+  expect(pod.seen).toBe("GET /api/v1/namespaces/default/pods/web");
+  const err = await kube.core.v1.pods.get({ namespace: "default", name: "missing" }).catch((e) => e);
+  expect(err).toBeInstanceOf(KubeError);
+  expect(isNotFound(err)).toBe(true);
+});
+test("every entry point loads", () => {
+  for (const sub of ${JSON.stringify(SUBPATHS)}) expect(typeof require("kubefetch" + sub)).toBe("object");
+});
+`,
+    );
+    const jest = join(tools, "node_modules/jest/bin/jest.js");
+    const r = await attempt(process.execPath, [jest, "--ci", "--no-watchman", "--json"], dir);
+    const report = JSON.parse(r.stdout) as { numPassedTests: number; numTotalTests: number };
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([report.numPassedTests, report.numTotalTests], [2, 2], r.stderr);
+  });
+
+  // The tsconfig `nest new` writes: NestJS 10 (module commonjs, so TS resolves as node10)
+  // and NestJS 11 (nodenext in a CommonJS package), both with declarations and decorators.
+  const NEST: [string, Record<string, unknown>][] = [
+    ["NestJS 10: module commonjs", { module: "commonjs", target: "ES2021" }],
+    [
+      "NestJS 11: module nodenext",
+      {
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        resolvePackageJsonExports: true,
+        esModuleInterop: true,
+        isolatedModules: true,
+        target: "ES2023",
+      },
+    ],
+  ];
+  for (const [name, options] of NEST) {
+    it(`a NestJS-style build (${name}) compiles with tsc to CommonJS and runs on node`, async () => {
+      const dir = cjsProject(`nest-${name.split(":")[0]?.replace(/\W/g, "")}`);
+      mkdirSync(join(dir, "src"), { recursive: true });
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            ...options,
+            declaration: true,
+            removeComments: true,
+            emitDecoratorMetadata: true,
+            experimentalDecorators: true,
+            allowSyntheticDefaultImports: true,
+            outDir: "./dist",
+            skipLibCheck: true,
+            strictNullChecks: false,
+            noImplicitAny: false,
+            // Node's types from the tools folder: the app does not install them.
+            typeRoots: [join(tools, "node_modules/@types")],
+          },
+          include: ["src"],
+        }),
+      );
+      writeFileSync(
+        join(dir, "src/kube.service.ts"),
+        `import { type KubeConfig, KubeError } from "kubefetch";
+import { createClient } from "kubefetch/generated/kubernetes-1.36";
+
+// @nestjs/common's Injectable, as far as the compiled code is concerned.
+function Injectable(): ClassDecorator {
+  return () => {};
+}
+
+@Injectable()
+export class KubeService {
+  private readonly kube: ReturnType<typeof createClient>;
+  constructor(config: KubeConfig) {
+    this.kube = createClient(config);
+  }
+  // Its return type is inferred: the declaration emit must be able to name it.
+  pod(name: string) {
+    return this.kube.core.v1.pods.get({ namespace: "default", name });
+  }
+  async exists(name: string): Promise<boolean> {
+    try {
+      await this.pod(name);
+      return true;
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 404) return false;
+      throw err;
+    }
+  }
+}
+`,
+      );
+      writeFileSync(
+        join(dir, "src/main.ts"),
+        `${SERVER.replace('const { createServer } = require("node:http");', 'import { createServer } from "node:http";')}
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadConfig } from "kubefetch";
+import { KubeService } from "./kube.service";
+
+async function bootstrap() {
+  const server = (await apiServer()) as Server;
+  const port = (server.address() as AddressInfo).port;
+  const svc = new KubeService(await loadConfig({ server: "http://127.0.0.1:" + port }));
+  const pod = (await svc.pod("web")) as { seen?: string };
+  console.log(JSON.stringify({ seen: pod.seen, web: await svc.exists("web"), missing: await svc.exists("missing") }));
+  server.close();
+}
+void bootstrap();
+`,
+      );
+      const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+      const c = await attempt(process.execPath, [tsc, "-p", dir], dir);
+      assert.equal(c.code, 0, `${c.stdout}${c.stderr}`);
+      assert.match(readFileSync(join(dir, "dist/main.js"), "utf8"), /require\("kubefetch"\)/);
+      assert.match(
+        readFileSync(join(dir, "dist/kube.service.d.ts"), "utf8"),
+        /pod\(name: string\): Promise</,
+      );
+      const r = await attempt(process.execPath, ["dist/main.js"], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        seen: "GET /api/v1/namespaces/default/pods/web",
+        web: true,
+        missing: false,
+      });
+    });
   }
 });

@@ -1,8 +1,20 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "./paths.js";
+import { defaultCache } from "./specs-corpus.js";
 
 const run = promisify(execFile);
 
@@ -60,4 +72,34 @@ export function measureTree(nodeModules: string): { bytes: number; packages: num
   };
   walk(nodeModules, "");
   return { bytes, packages: names.length, names: names.sort() };
+}
+
+/**
+ * `npm ci` of the project in `fixture` (its package.json and package-lock.json), once, into
+ * `<cache>/<name of the folder>-<sha256 prefix of the lock>`: a changed lock gets a new folder.
+ * Returns the folder holding node_modules. As extractedCorpus, two processes may install at
+ * once: each into its own temp folder, renamed into place; the loser drops its copy.
+ */
+export async function cachedInstall(fixture: string, cache = defaultCache()): Promise<string> {
+  const lock = readFileSync(join(fixture, "package-lock.json"));
+  const sha = createHash("sha256").update(lock).digest("hex").slice(0, 16);
+  const dir = join(cache, `${fixture.split("/").pop()}-${sha}`);
+  // npm writes node_modules/.package-lock.json last; the folder only appears whole anyway.
+  if (existsSync(join(dir, "node_modules/.package-lock.json"))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    for (const f of ["package.json", "package-lock.json"]) cpSync(join(fixture, f), join(tmp, f));
+    await run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], {
+      cwd: tmp,
+      maxBuffer: 16 << 20,
+      timeout: 300_000,
+    });
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    // Another process renamed its complete copy first: use that one.
+    if (!existsSync(join(dir, "node_modules/.package-lock.json"))) throw err;
+  }
+  return dir;
 }

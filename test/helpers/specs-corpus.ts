@@ -38,6 +38,7 @@ export function extractedCorpus(archive: string, cache = defaultCache()): string
   return dir;
 }
 
-function defaultCache(): string {
+/** The folder of the tests' caches: KUBEFETCH_CACHE, else ~/.cache/kubefetch. */
+export function defaultCache(): string {
   return process.env.KUBEFETCH_CACHE ?? join(homedir(), ".cache/kubefetch");
 }
