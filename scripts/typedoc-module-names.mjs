@@ -12,7 +12,9 @@ export function load(app) {
   /** @type {Map<string, string>} the source file of each export -> its import specifier */
   const names = new Map();
   for (const [subpath, target] of Object.entries(pkg.exports)) {
-    const source = typeof target === "object" ? target["kubefetch-source"] : undefined;
+    // A types-only entry's source is a { types } object (publint's shape for it).
+    const given = typeof target === "object" ? target["kubefetch-source"] : undefined;
+    const source = typeof given === "object" ? given?.types : given;
     if (source) names.set(resolve(root, source), pkg.name + subpath.slice(1));
   }
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {

@@ -3,14 +3,19 @@
 
 /** The JavaScript runtime this process runs on, from its own version globals. */
 export interface Runtime {
+  /** Which runtime: Node, Bun or Deno. */
   name: "node" | "bun" | "deno";
+  /** Its own version string (process.versions.node or .bun, Deno.version.deno). */
   version: string;
 }
 
 /** A feature this runtime cannot do safely: which, and why. */
 export class UnsupportedRuntimeError extends Error {
+  /** "UnsupportedRuntimeError", as stack traces show it. */
   override readonly name = "UnsupportedRuntimeError";
+  /** The runtime that was refused. */
   readonly runtime: Runtime;
+  /** `message` names the runtime, its version, the release needed and what goes wrong before it. */
   constructor(runtime: Runtime, message: string) {
     super(message);
     this.runtime = runtime;
