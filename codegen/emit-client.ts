@@ -102,25 +102,16 @@ export function emitNames(doc: OpenApiDocument): string {
     lines.push(`/** The definitions of \`${pkg}\` by their short names. */`);
     lines.push(`export declare namespace ${ns} {`);
     for (const [short, full] of members) {
-      lines.push(`  /** ${docSummary(doc.components.schemas[full]?.description, full)} */`);
+      // The full name only: names.d.ts stays a function of the definitions' names, the same
+      // from a cluster as from files plus --crd (whose deprecation notes a cluster's spec
+      // lacks); the description is on the type it names.
+      lines.push(`  /** The \`${full}\` definition (its description is on the type). */`);
       lines.push(`  type ${short} = S[${JSON.stringify(full)}];`);
     }
     lines.push("}");
   }
   lines.push("");
   return lines.join("\n");
-}
-
-/**
- * A short name's doc comment: the first sentence of the definition's description (what an
- * editor's hover and the API reference show), then its full name; safe inside a comment.
- */
-function docSummary(description: string | undefined, full: string): string {
-  const text = (description ?? "").replace(/\s+/g, " ").trim();
-  const sentence = /^.*?(?<!\b(?:e\.g|i\.e|etc|vs))\.(?=\s|$)/.exec(text)?.[0] ?? text;
-  const summary = sentence ? `${sentence} (\`${full}\`)` : `The \`${full}\` definition.`;
-  // `*/` would end the comment; an `@` after a space would read as a doc tag.
-  return summary.replaceAll("*/", "*\\/").replace(/(^|\s)@/g, "$1\\@");
 }
 
 /** JSON text as the body of a template literal that reads back as the same text. */

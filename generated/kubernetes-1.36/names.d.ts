@@ -14,1666 +14,1666 @@ type S = components["schemas"];
 // Short names per definition package: `coreV1.Pod`, `appsV1.Deployment`, `metaV1.ObjectMeta`.
 /** The definitions of `io.k8s.api.admissionregistration.v1` by their short names. */
 export declare namespace admissionregistrationV1 {
-  /** ApplyConfiguration defines the desired configuration values of an object. (`io.k8s.api.admissionregistration.v1.ApplyConfiguration`) */
+  /** The `io.k8s.api.admissionregistration.v1.ApplyConfiguration` definition (its description is on the type). */
   type ApplyConfiguration = S["io.k8s.api.admissionregistration.v1.ApplyConfiguration"];
-  /** AuditAnnotation describes how to produce an audit annotation for an API request. (`io.k8s.api.admissionregistration.v1.AuditAnnotation`) */
+  /** The `io.k8s.api.admissionregistration.v1.AuditAnnotation` definition (its description is on the type). */
   type AuditAnnotation = S["io.k8s.api.admissionregistration.v1.AuditAnnotation"];
-  /** ExpressionWarning is a warning information that targets a specific expression. (`io.k8s.api.admissionregistration.v1.ExpressionWarning`) */
+  /** The `io.k8s.api.admissionregistration.v1.ExpressionWarning` definition (its description is on the type). */
   type ExpressionWarning = S["io.k8s.api.admissionregistration.v1.ExpressionWarning"];
-  /** JSONPatch defines a JSON Patch. (`io.k8s.api.admissionregistration.v1.JSONPatch`) */
+  /** The `io.k8s.api.admissionregistration.v1.JSONPatch` definition (its description is on the type). */
   type JSONPatch = S["io.k8s.api.admissionregistration.v1.JSONPatch"];
-  /** MatchCondition represents a condition which must by fulfilled for a request to be sent to a webhook. (`io.k8s.api.admissionregistration.v1.MatchCondition`) */
+  /** The `io.k8s.api.admissionregistration.v1.MatchCondition` definition (its description is on the type). */
   type MatchCondition = S["io.k8s.api.admissionregistration.v1.MatchCondition"];
-  /** MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. (`io.k8s.api.admissionregistration.v1.MatchResources`) */
+  /** The `io.k8s.api.admissionregistration.v1.MatchResources` definition (its description is on the type). */
   type MatchResources = S["io.k8s.api.admissionregistration.v1.MatchResources"];
-  /** MutatingAdmissionPolicy describes the definition of an admission mutation policy that mutates the object coming into admission chain. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy` definition (its description is on the type). */
   type MutatingAdmissionPolicy = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy"];
-  /** MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding` definition (its description is on the type). */
   type MutatingAdmissionPolicyBinding = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding"];
-  /** MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingList`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingList` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingList = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingList"];
-  /** MutatingAdmissionPolicyBindingSpec defines the specification of the MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingSpec = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBindingSpec"];
-  /** MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyList`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyList` definition (its description is on the type). */
   type MutatingAdmissionPolicyList = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyList"];
-  /** MutatingAdmissionPolicySpec defines the desired behavior of the admission policy. (`io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicySpec`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicySpec` definition (its description is on the type). */
   type MutatingAdmissionPolicySpec = S["io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicySpec"];
-  /** MutatingWebhook describes an admission webhook and the resources and operations it applies to. (`io.k8s.api.admissionregistration.v1.MutatingWebhook`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingWebhook` definition (its description is on the type). */
   type MutatingWebhook = S["io.k8s.api.admissionregistration.v1.MutatingWebhook"];
-  /** MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object. (`io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration` definition (its description is on the type). */
   type MutatingWebhookConfiguration = S["io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration"];
-  /** MutatingWebhookConfigurationList is a list of MutatingWebhookConfiguration. (`io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList`) */
+  /** The `io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList` definition (its description is on the type). */
   type MutatingWebhookConfigurationList = S["io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList"];
-  /** Mutation specifies the CEL expression which is used to apply the Mutation. (`io.k8s.api.admissionregistration.v1.Mutation`) */
+  /** The `io.k8s.api.admissionregistration.v1.Mutation` definition (its description is on the type). */
   type Mutation = S["io.k8s.api.admissionregistration.v1.Mutation"];
-  /** NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames. (`io.k8s.api.admissionregistration.v1.NamedRuleWithOperations`) */
+  /** The `io.k8s.api.admissionregistration.v1.NamedRuleWithOperations` definition (its description is on the type). */
   type NamedRuleWithOperations = S["io.k8s.api.admissionregistration.v1.NamedRuleWithOperations"];
-  /** ParamKind is a tuple of Group Kind and Version. (`io.k8s.api.admissionregistration.v1.ParamKind`) */
+  /** The `io.k8s.api.admissionregistration.v1.ParamKind` definition (its description is on the type). */
   type ParamKind = S["io.k8s.api.admissionregistration.v1.ParamKind"];
-  /** ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding. (`io.k8s.api.admissionregistration.v1.ParamRef`) */
+  /** The `io.k8s.api.admissionregistration.v1.ParamRef` definition (its description is on the type). */
   type ParamRef = S["io.k8s.api.admissionregistration.v1.ParamRef"];
-  /** RuleWithOperations is a tuple of Operations and Resources. (`io.k8s.api.admissionregistration.v1.RuleWithOperations`) */
+  /** The `io.k8s.api.admissionregistration.v1.RuleWithOperations` definition (its description is on the type). */
   type RuleWithOperations = S["io.k8s.api.admissionregistration.v1.RuleWithOperations"];
-  /** ServiceReference holds a reference to Service.legacy.k8s.io (`io.k8s.api.admissionregistration.v1.ServiceReference`) */
+  /** The `io.k8s.api.admissionregistration.v1.ServiceReference` definition (its description is on the type). */
   type ServiceReference = S["io.k8s.api.admissionregistration.v1.ServiceReference"];
-  /** TypeChecking contains results of type checking the expressions in the ValidatingAdmissionPolicy (`io.k8s.api.admissionregistration.v1.TypeChecking`) */
+  /** The `io.k8s.api.admissionregistration.v1.TypeChecking` definition (its description is on the type). */
   type TypeChecking = S["io.k8s.api.admissionregistration.v1.TypeChecking"];
-  /** ValidatingAdmissionPolicy describes the definition of an admission validation policy that accepts or rejects an object without changing it. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy` definition (its description is on the type). */
   type ValidatingAdmissionPolicy = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy"];
-  /** ValidatingAdmissionPolicyBinding binds the ValidatingAdmissionPolicy with paramerized resources. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding` definition (its description is on the type). */
   type ValidatingAdmissionPolicyBinding = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding"];
-  /** ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingList`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingList` definition (its description is on the type). */
   type ValidatingAdmissionPolicyBindingList = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingList"];
-  /** ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec` definition (its description is on the type). */
   type ValidatingAdmissionPolicyBindingSpec = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec"];
-  /** ValidatingAdmissionPolicyList is a list of ValidatingAdmissionPolicy. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyList`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyList` definition (its description is on the type). */
   type ValidatingAdmissionPolicyList = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyList"];
-  /** ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec` definition (its description is on the type). */
   type ValidatingAdmissionPolicySpec = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec"];
-  /** ValidatingAdmissionPolicyStatus represents the status of an admission validation policy. (`io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus` definition (its description is on the type). */
   type ValidatingAdmissionPolicyStatus = S["io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus"];
-  /** ValidatingWebhook describes an admission webhook and the resources and operations it applies to. (`io.k8s.api.admissionregistration.v1.ValidatingWebhook`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingWebhook` definition (its description is on the type). */
   type ValidatingWebhook = S["io.k8s.api.admissionregistration.v1.ValidatingWebhook"];
-  /** ValidatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and object without changing it. (`io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration` definition (its description is on the type). */
   type ValidatingWebhookConfiguration = S["io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration"];
-  /** ValidatingWebhookConfigurationList is a list of ValidatingWebhookConfiguration. (`io.k8s.api.admissionregistration.v1.ValidatingWebhookConfigurationList`) */
+  /** The `io.k8s.api.admissionregistration.v1.ValidatingWebhookConfigurationList` definition (its description is on the type). */
   type ValidatingWebhookConfigurationList = S["io.k8s.api.admissionregistration.v1.ValidatingWebhookConfigurationList"];
-  /** Validation specifies the CEL expression which is used to apply the validation. (`io.k8s.api.admissionregistration.v1.Validation`) */
+  /** The `io.k8s.api.admissionregistration.v1.Validation` definition (its description is on the type). */
   type Validation = S["io.k8s.api.admissionregistration.v1.Validation"];
-  /** Variable is the definition of a variable that is used for composition. (`io.k8s.api.admissionregistration.v1.Variable`) */
+  /** The `io.k8s.api.admissionregistration.v1.Variable` definition (its description is on the type). */
   type Variable = S["io.k8s.api.admissionregistration.v1.Variable"];
-  /** WebhookClientConfig contains the information to make a TLS connection with the webhook (`io.k8s.api.admissionregistration.v1.WebhookClientConfig`) */
+  /** The `io.k8s.api.admissionregistration.v1.WebhookClientConfig` definition (its description is on the type). */
   type WebhookClientConfig = S["io.k8s.api.admissionregistration.v1.WebhookClientConfig"];
 }
 /** The definitions of `io.k8s.api.admissionregistration.v1alpha1` by their short names. */
 export declare namespace admissionregistrationV1alpha1 {
-  /** ApplyConfiguration defines the desired configuration values of an object. (`io.k8s.api.admissionregistration.v1alpha1.ApplyConfiguration`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.ApplyConfiguration` definition (its description is on the type). */
   type ApplyConfiguration = S["io.k8s.api.admissionregistration.v1alpha1.ApplyConfiguration"];
-  /** JSONPatch defines a JSON Patch. (`io.k8s.api.admissionregistration.v1alpha1.JSONPatch`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.JSONPatch` definition (its description is on the type). */
   type JSONPatch = S["io.k8s.api.admissionregistration.v1alpha1.JSONPatch"];
-  /** The `io.k8s.api.admissionregistration.v1alpha1.MatchCondition` definition. */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MatchCondition` definition (its description is on the type). */
   type MatchCondition = S["io.k8s.api.admissionregistration.v1alpha1.MatchCondition"];
-  /** MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. (`io.k8s.api.admissionregistration.v1alpha1.MatchResources`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MatchResources` definition (its description is on the type). */
   type MatchResources = S["io.k8s.api.admissionregistration.v1alpha1.MatchResources"];
-  /** MutatingAdmissionPolicy describes the definition of an admission mutation policy that mutates the object coming into admission chain. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy` definition (its description is on the type). */
   type MutatingAdmissionPolicy = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy"];
-  /** MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding` definition (its description is on the type). */
   type MutatingAdmissionPolicyBinding = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding"];
-  /** MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingList`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingList` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingList = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingList"];
-  /** MutatingAdmissionPolicyBindingSpec is the specification of the MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingSpec = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec"];
-  /** MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyList`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyList` definition (its description is on the type). */
   type MutatingAdmissionPolicyList = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyList"];
-  /** MutatingAdmissionPolicySpec is the specification of the desired behavior of the admission policy. (`io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec` definition (its description is on the type). */
   type MutatingAdmissionPolicySpec = S["io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec"];
-  /** Mutation specifies the CEL expression which is used to apply the Mutation. (`io.k8s.api.admissionregistration.v1alpha1.Mutation`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.Mutation` definition (its description is on the type). */
   type Mutation = S["io.k8s.api.admissionregistration.v1alpha1.Mutation"];
-  /** NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames. (`io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations` definition (its description is on the type). */
   type NamedRuleWithOperations = S["io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations"];
-  /** ParamKind is a tuple of Group Kind and Version. (`io.k8s.api.admissionregistration.v1alpha1.ParamKind`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.ParamKind` definition (its description is on the type). */
   type ParamKind = S["io.k8s.api.admissionregistration.v1alpha1.ParamKind"];
-  /** ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding. (`io.k8s.api.admissionregistration.v1alpha1.ParamRef`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.ParamRef` definition (its description is on the type). */
   type ParamRef = S["io.k8s.api.admissionregistration.v1alpha1.ParamRef"];
-  /** Variable is the definition of a variable that is used for composition. (`io.k8s.api.admissionregistration.v1alpha1.Variable`) */
+  /** The `io.k8s.api.admissionregistration.v1alpha1.Variable` definition (its description is on the type). */
   type Variable = S["io.k8s.api.admissionregistration.v1alpha1.Variable"];
 }
 /** The definitions of `io.k8s.api.admissionregistration.v1beta1` by their short names. */
 export declare namespace admissionregistrationV1beta1 {
-  /** ApplyConfiguration defines the desired configuration values of an object. (`io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration` definition (its description is on the type). */
   type ApplyConfiguration = S["io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration"];
-  /** JSONPatch defines a JSON Patch. (`io.k8s.api.admissionregistration.v1beta1.JSONPatch`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.JSONPatch` definition (its description is on the type). */
   type JSONPatch = S["io.k8s.api.admissionregistration.v1beta1.JSONPatch"];
-  /** MatchCondition represents a condition which must be fulfilled for a request to be sent to a webhook. (`io.k8s.api.admissionregistration.v1beta1.MatchCondition`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MatchCondition` definition (its description is on the type). */
   type MatchCondition = S["io.k8s.api.admissionregistration.v1beta1.MatchCondition"];
-  /** MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. (`io.k8s.api.admissionregistration.v1beta1.MatchResources`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MatchResources` definition (its description is on the type). */
   type MatchResources = S["io.k8s.api.admissionregistration.v1beta1.MatchResources"];
-  /** MutatingAdmissionPolicy describes the definition of an admission mutation policy that mutates the object coming into admission chain. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy` definition (its description is on the type). */
   type MutatingAdmissionPolicy = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy"];
-  /** MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding` definition (its description is on the type). */
   type MutatingAdmissionPolicyBinding = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding"];
-  /** MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingList = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList"];
-  /** MutatingAdmissionPolicyBindingSpec is the specification of the MutatingAdmissionPolicyBinding. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec` definition (its description is on the type). */
   type MutatingAdmissionPolicyBindingSpec = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec"];
-  /** MutatingAdmissionPolicyList is a list of MutatingAdmissionPolicy. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList` definition (its description is on the type). */
   type MutatingAdmissionPolicyList = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList"];
-  /** MutatingAdmissionPolicySpec is the specification of the desired behavior of the admission policy. (`io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec` definition (its description is on the type). */
   type MutatingAdmissionPolicySpec = S["io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec"];
-  /** Mutation specifies the CEL expression which is used to apply the Mutation. (`io.k8s.api.admissionregistration.v1beta1.Mutation`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.Mutation` definition (its description is on the type). */
   type Mutation = S["io.k8s.api.admissionregistration.v1beta1.Mutation"];
-  /** NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames. (`io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations` definition (its description is on the type). */
   type NamedRuleWithOperations = S["io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations"];
-  /** ParamKind is a tuple of Group Kind and Version. (`io.k8s.api.admissionregistration.v1beta1.ParamKind`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.ParamKind` definition (its description is on the type). */
   type ParamKind = S["io.k8s.api.admissionregistration.v1beta1.ParamKind"];
-  /** ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding. (`io.k8s.api.admissionregistration.v1beta1.ParamRef`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.ParamRef` definition (its description is on the type). */
   type ParamRef = S["io.k8s.api.admissionregistration.v1beta1.ParamRef"];
-  /** Variable is the definition of a variable that is used for composition. (`io.k8s.api.admissionregistration.v1beta1.Variable`) */
+  /** The `io.k8s.api.admissionregistration.v1beta1.Variable` definition (its description is on the type). */
   type Variable = S["io.k8s.api.admissionregistration.v1beta1.Variable"];
 }
 /** The definitions of `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1` by their short names. */
 export declare namespace apiextensionsV1 {
-  /** CustomResourceColumnDefinition specifies a column for server side printing. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition` definition (its description is on the type). */
   type CustomResourceColumnDefinition = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition"];
-  /** CustomResourceConversion describes how to convert different versions of a CR. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion` definition (its description is on the type). */
   type CustomResourceConversion = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion"];
-  /** CustomResourceDefinition represents a resource that should be exposed on the API server. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition` definition (its description is on the type). */
   type CustomResourceDefinition = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"];
-  /** CustomResourceDefinitionCondition contains details for the current condition of this pod. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition` definition (its description is on the type). */
   type CustomResourceDefinitionCondition = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition"];
-  /** CustomResourceDefinitionList is a list of CustomResourceDefinition objects. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList` definition (its description is on the type). */
   type CustomResourceDefinitionList = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList"];
-  /** CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames` definition (its description is on the type). */
   type CustomResourceDefinitionNames = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames"];
-  /** CustomResourceDefinitionSpec describes how a user wants their resource to appear (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec` definition (its description is on the type). */
   type CustomResourceDefinitionSpec = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec"];
-  /** CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus` definition (its description is on the type). */
   type CustomResourceDefinitionStatus = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus"];
-  /** CustomResourceDefinitionVersion describes a version for CRD. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion` definition (its description is on the type). */
   type CustomResourceDefinitionVersion = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion"];
-  /** CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale` definition (its description is on the type). */
   type CustomResourceSubresourceScale = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale"];
-  /** CustomResourceSubresourceStatus defines how to serve the status subresource for CustomResources. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus` definition (its description is on the type). */
   type CustomResourceSubresourceStatus = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus"];
-  /** CustomResourceSubresources defines the status and scale subresources for CustomResources. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources` definition (its description is on the type). */
   type CustomResourceSubresources = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources"];
-  /** CustomResourceValidation is a list of validation methods for CustomResources. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation` definition (its description is on the type). */
   type CustomResourceValidation = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation"];
-  /** ExternalDocumentation allows referencing an external resource for extended documentation. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation` definition (its description is on the type). */
   type ExternalDocumentation = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation"];
-  /** JSON represents any valid JSON value. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON` definition (its description is on the type). */
   type JSON = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON"];
-  /** JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/). (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps` definition (its description is on the type). */
   type JSONSchemaProps = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"];
-  /** JSONSchemaPropsOrArray represents a value that can either be a JSONSchemaProps or an array of JSONSchemaProps. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray` definition (its description is on the type). */
   type JSONSchemaPropsOrArray = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray"];
-  /** JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool` definition (its description is on the type). */
   type JSONSchemaPropsOrBool = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool"];
-  /** JSONSchemaPropsOrStringArray represents a JSONSchemaProps or a string array. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray` definition (its description is on the type). */
   type JSONSchemaPropsOrStringArray = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray"];
-  /** SelectableField specifies the JSON path of a field that may be used with field selectors. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField` definition (its description is on the type). */
   type SelectableField = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField"];
-  /** ServiceReference holds a reference to Service.legacy.k8s.io (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference` definition (its description is on the type). */
   type ServiceReference = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference"];
-  /** ValidationRule describes a validation rule written in the CEL expression language. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule` definition (its description is on the type). */
   type ValidationRule = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule"];
-  /** WebhookClientConfig contains the information to make a TLS connection with the webhook. (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig` definition (its description is on the type). */
   type WebhookClientConfig = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig"];
-  /** WebhookConversion describes how to call a conversion webhook (`io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion`) */
+  /** The `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion` definition (its description is on the type). */
   type WebhookConversion = S["io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion"];
 }
 /** The definitions of `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1` by their short names. */
 export declare namespace apiregistrationV1 {
-  /** APIService represents a server for a particular GroupVersion. (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService` definition (its description is on the type). */
   type APIService = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService"];
-  /** APIServiceCondition describes the state of an APIService at a particular point (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition` definition (its description is on the type). */
   type APIServiceCondition = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition"];
-  /** APIServiceList is a list of APIService objects. (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList` definition (its description is on the type). */
   type APIServiceList = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList"];
-  /** APIServiceSpec contains information for locating and communicating with a server. (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec` definition (its description is on the type). */
   type APIServiceSpec = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec"];
-  /** APIServiceStatus contains derived information about an API server (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus` definition (its description is on the type). */
   type APIServiceStatus = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus"];
-  /** ServiceReference holds a reference to Service.legacy.k8s.io (`io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference`) */
+  /** The `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference` definition (its description is on the type). */
   type ServiceReference = S["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"];
 }
 /** The definitions of `io.k8s.apimachinery.pkg.api.resource` by their short names. */
 export declare namespace apiResource {
-  /** Quantity is a fixed-point representation of a number. (`io.k8s.apimachinery.pkg.api.resource.Quantity`) */
+  /** The `io.k8s.apimachinery.pkg.api.resource.Quantity` definition (its description is on the type). */
   type Quantity = S["io.k8s.apimachinery.pkg.api.resource.Quantity"];
 }
 /** The definitions of `io.k8s.api.apiserverinternal.v1alpha1` by their short names. */
 export declare namespace apiserverinternalV1alpha1 {
-  /** An API server instance reports the version it can decode and the version it encodes objects to when persisting objects in the backend. (`io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion` definition (its description is on the type). */
   type ServerStorageVersion = S["io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion"];
-  /** Storage version of a specific resource. (`io.k8s.api.apiserverinternal.v1alpha1.StorageVersion`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.StorageVersion` definition (its description is on the type). */
   type StorageVersion = S["io.k8s.api.apiserverinternal.v1alpha1.StorageVersion"];
-  /** Describes the state of the storageVersion at a certain point. (`io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition` definition (its description is on the type). */
   type StorageVersionCondition = S["io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition"];
-  /** A list of StorageVersions. (`io.k8s.api.apiserverinternal.v1alpha1.StorageVersionList`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionList` definition (its description is on the type). */
   type StorageVersionList = S["io.k8s.api.apiserverinternal.v1alpha1.StorageVersionList"];
-  /** StorageVersionSpec is an empty spec. (`io.k8s.api.apiserverinternal.v1alpha1.StorageVersionSpec`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionSpec` definition (its description is on the type). */
   type StorageVersionSpec = S["io.k8s.api.apiserverinternal.v1alpha1.StorageVersionSpec"];
-  /** API server instances report the versions they can decode and the version they encode objects to when persisting objects in the backend. (`io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus`) */
+  /** The `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus` definition (its description is on the type). */
   type StorageVersionStatus = S["io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus"];
 }
 /** The definitions of `io.k8s.api.apps.v1` by their short names. */
 export declare namespace appsV1 {
-  /** ControllerRevision implements an immutable snapshot of state data. (`io.k8s.api.apps.v1.ControllerRevision`) */
+  /** The `io.k8s.api.apps.v1.ControllerRevision` definition (its description is on the type). */
   type ControllerRevision = S["io.k8s.api.apps.v1.ControllerRevision"];
-  /** ControllerRevisionList is a resource containing a list of ControllerRevision objects. (`io.k8s.api.apps.v1.ControllerRevisionList`) */
+  /** The `io.k8s.api.apps.v1.ControllerRevisionList` definition (its description is on the type). */
   type ControllerRevisionList = S["io.k8s.api.apps.v1.ControllerRevisionList"];
-  /** DaemonSet represents the configuration of a daemon set. (`io.k8s.api.apps.v1.DaemonSet`) */
+  /** The `io.k8s.api.apps.v1.DaemonSet` definition (its description is on the type). */
   type DaemonSet = S["io.k8s.api.apps.v1.DaemonSet"];
-  /** DaemonSetCondition describes the state of a DaemonSet at a certain point. (`io.k8s.api.apps.v1.DaemonSetCondition`) */
+  /** The `io.k8s.api.apps.v1.DaemonSetCondition` definition (its description is on the type). */
   type DaemonSetCondition = S["io.k8s.api.apps.v1.DaemonSetCondition"];
-  /** DaemonSetList is a collection of daemon sets. (`io.k8s.api.apps.v1.DaemonSetList`) */
+  /** The `io.k8s.api.apps.v1.DaemonSetList` definition (its description is on the type). */
   type DaemonSetList = S["io.k8s.api.apps.v1.DaemonSetList"];
-  /** DaemonSetSpec is the specification of a daemon set. (`io.k8s.api.apps.v1.DaemonSetSpec`) */
+  /** The `io.k8s.api.apps.v1.DaemonSetSpec` definition (its description is on the type). */
   type DaemonSetSpec = S["io.k8s.api.apps.v1.DaemonSetSpec"];
-  /** DaemonSetStatus represents the current status of a daemon set. (`io.k8s.api.apps.v1.DaemonSetStatus`) */
+  /** The `io.k8s.api.apps.v1.DaemonSetStatus` definition (its description is on the type). */
   type DaemonSetStatus = S["io.k8s.api.apps.v1.DaemonSetStatus"];
-  /** DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet. (`io.k8s.api.apps.v1.DaemonSetUpdateStrategy`) */
+  /** The `io.k8s.api.apps.v1.DaemonSetUpdateStrategy` definition (its description is on the type). */
   type DaemonSetUpdateStrategy = S["io.k8s.api.apps.v1.DaemonSetUpdateStrategy"];
-  /** Deployment enables declarative updates for Pods and ReplicaSets. (`io.k8s.api.apps.v1.Deployment`) */
+  /** The `io.k8s.api.apps.v1.Deployment` definition (its description is on the type). */
   type Deployment = S["io.k8s.api.apps.v1.Deployment"];
-  /** DeploymentCondition describes the state of a deployment at a certain point. (`io.k8s.api.apps.v1.DeploymentCondition`) */
+  /** The `io.k8s.api.apps.v1.DeploymentCondition` definition (its description is on the type). */
   type DeploymentCondition = S["io.k8s.api.apps.v1.DeploymentCondition"];
-  /** DeploymentList is a list of Deployments. (`io.k8s.api.apps.v1.DeploymentList`) */
+  /** The `io.k8s.api.apps.v1.DeploymentList` definition (its description is on the type). */
   type DeploymentList = S["io.k8s.api.apps.v1.DeploymentList"];
-  /** DeploymentSpec is the specification of the desired behavior of the Deployment. (`io.k8s.api.apps.v1.DeploymentSpec`) */
+  /** The `io.k8s.api.apps.v1.DeploymentSpec` definition (its description is on the type). */
   type DeploymentSpec = S["io.k8s.api.apps.v1.DeploymentSpec"];
-  /** DeploymentStatus is the most recently observed status of the Deployment. (`io.k8s.api.apps.v1.DeploymentStatus`) */
+  /** The `io.k8s.api.apps.v1.DeploymentStatus` definition (its description is on the type). */
   type DeploymentStatus = S["io.k8s.api.apps.v1.DeploymentStatus"];
-  /** DeploymentStrategy describes how to replace existing pods with new ones. (`io.k8s.api.apps.v1.DeploymentStrategy`) */
+  /** The `io.k8s.api.apps.v1.DeploymentStrategy` definition (its description is on the type). */
   type DeploymentStrategy = S["io.k8s.api.apps.v1.DeploymentStrategy"];
-  /** ReplicaSet ensures that a specified number of pod replicas are running at any given time. (`io.k8s.api.apps.v1.ReplicaSet`) */
+  /** The `io.k8s.api.apps.v1.ReplicaSet` definition (its description is on the type). */
   type ReplicaSet = S["io.k8s.api.apps.v1.ReplicaSet"];
-  /** ReplicaSetCondition describes the state of a replica set at a certain point. (`io.k8s.api.apps.v1.ReplicaSetCondition`) */
+  /** The `io.k8s.api.apps.v1.ReplicaSetCondition` definition (its description is on the type). */
   type ReplicaSetCondition = S["io.k8s.api.apps.v1.ReplicaSetCondition"];
-  /** ReplicaSetList is a collection of ReplicaSets. (`io.k8s.api.apps.v1.ReplicaSetList`) */
+  /** The `io.k8s.api.apps.v1.ReplicaSetList` definition (its description is on the type). */
   type ReplicaSetList = S["io.k8s.api.apps.v1.ReplicaSetList"];
-  /** ReplicaSetSpec is the specification of a ReplicaSet. (`io.k8s.api.apps.v1.ReplicaSetSpec`) */
+  /** The `io.k8s.api.apps.v1.ReplicaSetSpec` definition (its description is on the type). */
   type ReplicaSetSpec = S["io.k8s.api.apps.v1.ReplicaSetSpec"];
-  /** ReplicaSetStatus represents the current status of a ReplicaSet. (`io.k8s.api.apps.v1.ReplicaSetStatus`) */
+  /** The `io.k8s.api.apps.v1.ReplicaSetStatus` definition (its description is on the type). */
   type ReplicaSetStatus = S["io.k8s.api.apps.v1.ReplicaSetStatus"];
-  /** Spec to control the desired behavior of daemon set rolling update. (`io.k8s.api.apps.v1.RollingUpdateDaemonSet`) */
+  /** The `io.k8s.api.apps.v1.RollingUpdateDaemonSet` definition (its description is on the type). */
   type RollingUpdateDaemonSet = S["io.k8s.api.apps.v1.RollingUpdateDaemonSet"];
-  /** Spec to control the desired behavior of rolling update. (`io.k8s.api.apps.v1.RollingUpdateDeployment`) */
+  /** The `io.k8s.api.apps.v1.RollingUpdateDeployment` definition (its description is on the type). */
   type RollingUpdateDeployment = S["io.k8s.api.apps.v1.RollingUpdateDeployment"];
-  /** RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType. (`io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy`) */
+  /** The `io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy` definition (its description is on the type). */
   type RollingUpdateStatefulSetStrategy = S["io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy"];
-  /** StatefulSet represents a set of pods with consistent identities. (`io.k8s.api.apps.v1.StatefulSet`) */
+  /** The `io.k8s.api.apps.v1.StatefulSet` definition (its description is on the type). */
   type StatefulSet = S["io.k8s.api.apps.v1.StatefulSet"];
-  /** StatefulSetCondition describes the state of a statefulset at a certain point. (`io.k8s.api.apps.v1.StatefulSetCondition`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetCondition` definition (its description is on the type). */
   type StatefulSetCondition = S["io.k8s.api.apps.v1.StatefulSetCondition"];
-  /** StatefulSetList is a collection of StatefulSets. (`io.k8s.api.apps.v1.StatefulSetList`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetList` definition (its description is on the type). */
   type StatefulSetList = S["io.k8s.api.apps.v1.StatefulSetList"];
-  /** StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet. (`io.k8s.api.apps.v1.StatefulSetOrdinals`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetOrdinals` definition (its description is on the type). */
   type StatefulSetOrdinals = S["io.k8s.api.apps.v1.StatefulSetOrdinals"];
-  /** StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates. (`io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy` definition (its description is on the type). */
   type StatefulSetPersistentVolumeClaimRetentionPolicy = S["io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy"];
-  /** A StatefulSetSpec is the specification of a StatefulSet. (`io.k8s.api.apps.v1.StatefulSetSpec`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetSpec` definition (its description is on the type). */
   type StatefulSetSpec = S["io.k8s.api.apps.v1.StatefulSetSpec"];
-  /** StatefulSetStatus represents the current state of a StatefulSet. (`io.k8s.api.apps.v1.StatefulSetStatus`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetStatus` definition (its description is on the type). */
   type StatefulSetStatus = S["io.k8s.api.apps.v1.StatefulSetStatus"];
-  /** StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. (`io.k8s.api.apps.v1.StatefulSetUpdateStrategy`) */
+  /** The `io.k8s.api.apps.v1.StatefulSetUpdateStrategy` definition (its description is on the type). */
   type StatefulSetUpdateStrategy = S["io.k8s.api.apps.v1.StatefulSetUpdateStrategy"];
 }
 /** The definitions of `io.k8s.api.authentication.v1` by their short names. */
 export declare namespace authenticationV1 {
-  /** BoundObjectReference is a reference to an object that a token is bound to. (`io.k8s.api.authentication.v1.BoundObjectReference`) */
+  /** The `io.k8s.api.authentication.v1.BoundObjectReference` definition (its description is on the type). */
   type BoundObjectReference = S["io.k8s.api.authentication.v1.BoundObjectReference"];
-  /** SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. (`io.k8s.api.authentication.v1.SelfSubjectReview`) */
+  /** The `io.k8s.api.authentication.v1.SelfSubjectReview` definition (its description is on the type). */
   type SelfSubjectReview = S["io.k8s.api.authentication.v1.SelfSubjectReview"];
-  /** SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user. (`io.k8s.api.authentication.v1.SelfSubjectReviewStatus`) */
+  /** The `io.k8s.api.authentication.v1.SelfSubjectReviewStatus` definition (its description is on the type). */
   type SelfSubjectReviewStatus = S["io.k8s.api.authentication.v1.SelfSubjectReviewStatus"];
-  /** TokenRequest requests a token for a given service account. (`io.k8s.api.authentication.v1.TokenRequest`) */
+  /** The `io.k8s.api.authentication.v1.TokenRequest` definition (its description is on the type). */
   type TokenRequest = S["io.k8s.api.authentication.v1.TokenRequest"];
-  /** TokenRequestSpec contains client provided parameters of a token request. (`io.k8s.api.authentication.v1.TokenRequestSpec`) */
+  /** The `io.k8s.api.authentication.v1.TokenRequestSpec` definition (its description is on the type). */
   type TokenRequestSpec = S["io.k8s.api.authentication.v1.TokenRequestSpec"];
-  /** TokenRequestStatus is the result of a token request. (`io.k8s.api.authentication.v1.TokenRequestStatus`) */
+  /** The `io.k8s.api.authentication.v1.TokenRequestStatus` definition (its description is on the type). */
   type TokenRequestStatus = S["io.k8s.api.authentication.v1.TokenRequestStatus"];
-  /** TokenReview attempts to authenticate a token to a known user. (`io.k8s.api.authentication.v1.TokenReview`) */
+  /** The `io.k8s.api.authentication.v1.TokenReview` definition (its description is on the type). */
   type TokenReview = S["io.k8s.api.authentication.v1.TokenReview"];
-  /** TokenReviewSpec is a description of the token authentication request. (`io.k8s.api.authentication.v1.TokenReviewSpec`) */
+  /** The `io.k8s.api.authentication.v1.TokenReviewSpec` definition (its description is on the type). */
   type TokenReviewSpec = S["io.k8s.api.authentication.v1.TokenReviewSpec"];
-  /** TokenReviewStatus is the result of the token authentication request. (`io.k8s.api.authentication.v1.TokenReviewStatus`) */
+  /** The `io.k8s.api.authentication.v1.TokenReviewStatus` definition (its description is on the type). */
   type TokenReviewStatus = S["io.k8s.api.authentication.v1.TokenReviewStatus"];
-  /** UserInfo holds the information about the user needed to implement the user.Info interface. (`io.k8s.api.authentication.v1.UserInfo`) */
+  /** The `io.k8s.api.authentication.v1.UserInfo` definition (its description is on the type). */
   type UserInfo = S["io.k8s.api.authentication.v1.UserInfo"];
 }
 /** The definitions of `io.k8s.api.authorization.v1` by their short names. */
 export declare namespace authorizationV1 {
-  /** FieldSelectorAttributes indicates a field limited access. (`io.k8s.api.authorization.v1.FieldSelectorAttributes`) */
+  /** The `io.k8s.api.authorization.v1.FieldSelectorAttributes` definition (its description is on the type). */
   type FieldSelectorAttributes = S["io.k8s.api.authorization.v1.FieldSelectorAttributes"];
-  /** LabelSelectorAttributes indicates a label limited access. (`io.k8s.api.authorization.v1.LabelSelectorAttributes`) */
+  /** The `io.k8s.api.authorization.v1.LabelSelectorAttributes` definition (its description is on the type). */
   type LabelSelectorAttributes = S["io.k8s.api.authorization.v1.LabelSelectorAttributes"];
-  /** LocalSubjectAccessReview checks whether or not a user or group can perform an action in a given namespace. (`io.k8s.api.authorization.v1.LocalSubjectAccessReview`) */
+  /** The `io.k8s.api.authorization.v1.LocalSubjectAccessReview` definition (its description is on the type). */
   type LocalSubjectAccessReview = S["io.k8s.api.authorization.v1.LocalSubjectAccessReview"];
-  /** NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface (`io.k8s.api.authorization.v1.NonResourceAttributes`) */
+  /** The `io.k8s.api.authorization.v1.NonResourceAttributes` definition (its description is on the type). */
   type NonResourceAttributes = S["io.k8s.api.authorization.v1.NonResourceAttributes"];
-  /** NonResourceRule holds information that describes a rule for the non-resource (`io.k8s.api.authorization.v1.NonResourceRule`) */
+  /** The `io.k8s.api.authorization.v1.NonResourceRule` definition (its description is on the type). */
   type NonResourceRule = S["io.k8s.api.authorization.v1.NonResourceRule"];
-  /** ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface (`io.k8s.api.authorization.v1.ResourceAttributes`) */
+  /** The `io.k8s.api.authorization.v1.ResourceAttributes` definition (its description is on the type). */
   type ResourceAttributes = S["io.k8s.api.authorization.v1.ResourceAttributes"];
-  /** ResourceRule is the list of actions the subject is allowed to perform on resources. (`io.k8s.api.authorization.v1.ResourceRule`) */
+  /** The `io.k8s.api.authorization.v1.ResourceRule` definition (its description is on the type). */
   type ResourceRule = S["io.k8s.api.authorization.v1.ResourceRule"];
-  /** SelfSubjectAccessReview checks whether or the current user can perform an action. (`io.k8s.api.authorization.v1.SelfSubjectAccessReview`) */
+  /** The `io.k8s.api.authorization.v1.SelfSubjectAccessReview` definition (its description is on the type). */
   type SelfSubjectAccessReview = S["io.k8s.api.authorization.v1.SelfSubjectAccessReview"];
-  /** SelfSubjectAccessReviewSpec is a description of the access request. (`io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec`) */
+  /** The `io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec` definition (its description is on the type). */
   type SelfSubjectAccessReviewSpec = S["io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec"];
-  /** SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace. (`io.k8s.api.authorization.v1.SelfSubjectRulesReview`) */
+  /** The `io.k8s.api.authorization.v1.SelfSubjectRulesReview` definition (its description is on the type). */
   type SelfSubjectRulesReview = S["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
-  /** SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview. (`io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec`) */
+  /** The `io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec` definition (its description is on the type). */
   type SelfSubjectRulesReviewSpec = S["io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec"];
-  /** SubjectAccessReview checks whether or not a user or group can perform an action. (`io.k8s.api.authorization.v1.SubjectAccessReview`) */
+  /** The `io.k8s.api.authorization.v1.SubjectAccessReview` definition (its description is on the type). */
   type SubjectAccessReview = S["io.k8s.api.authorization.v1.SubjectAccessReview"];
-  /** SubjectAccessReviewSpec is a description of the access request. (`io.k8s.api.authorization.v1.SubjectAccessReviewSpec`) */
+  /** The `io.k8s.api.authorization.v1.SubjectAccessReviewSpec` definition (its description is on the type). */
   type SubjectAccessReviewSpec = S["io.k8s.api.authorization.v1.SubjectAccessReviewSpec"];
-  /** SubjectAccessReviewStatus (`io.k8s.api.authorization.v1.SubjectAccessReviewStatus`) */
+  /** The `io.k8s.api.authorization.v1.SubjectAccessReviewStatus` definition (its description is on the type). */
   type SubjectAccessReviewStatus = S["io.k8s.api.authorization.v1.SubjectAccessReviewStatus"];
-  /** SubjectRulesReviewStatus contains the result of a rules check. (`io.k8s.api.authorization.v1.SubjectRulesReviewStatus`) */
+  /** The `io.k8s.api.authorization.v1.SubjectRulesReviewStatus` definition (its description is on the type). */
   type SubjectRulesReviewStatus = S["io.k8s.api.authorization.v1.SubjectRulesReviewStatus"];
 }
 /** The definitions of `io.k8s.api.autoscaling.v1` by their short names. */
 export declare namespace autoscalingV1 {
-  /** CrossVersionObjectReference contains enough information to let you identify the referred resource. (`io.k8s.api.autoscaling.v1.CrossVersionObjectReference`) */
+  /** The `io.k8s.api.autoscaling.v1.CrossVersionObjectReference` definition (its description is on the type). */
   type CrossVersionObjectReference = S["io.k8s.api.autoscaling.v1.CrossVersionObjectReference"];
-  /** configuration of a horizontal pod autoscaler. (`io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler`) */
+  /** The `io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler` definition (its description is on the type). */
   type HorizontalPodAutoscaler = S["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
-  /** list of horizontal pod autoscaler objects. (`io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList`) */
+  /** The `io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList` definition (its description is on the type). */
   type HorizontalPodAutoscalerList = S["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
-  /** specification of a horizontal pod autoscaler. (`io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec`) */
+  /** The `io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec` definition (its description is on the type). */
   type HorizontalPodAutoscalerSpec = S["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"];
-  /** current status of a horizontal pod autoscaler (`io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus`) */
+  /** The `io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus` definition (its description is on the type). */
   type HorizontalPodAutoscalerStatus = S["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"];
-  /** Scale represents a scaling request for a resource. (`io.k8s.api.autoscaling.v1.Scale`) */
+  /** The `io.k8s.api.autoscaling.v1.Scale` definition (its description is on the type). */
   type Scale = S["io.k8s.api.autoscaling.v1.Scale"];
-  /** ScaleSpec describes the attributes of a scale subresource. (`io.k8s.api.autoscaling.v1.ScaleSpec`) */
+  /** The `io.k8s.api.autoscaling.v1.ScaleSpec` definition (its description is on the type). */
   type ScaleSpec = S["io.k8s.api.autoscaling.v1.ScaleSpec"];
-  /** ScaleStatus represents the current status of a scale subresource. (`io.k8s.api.autoscaling.v1.ScaleStatus`) */
+  /** The `io.k8s.api.autoscaling.v1.ScaleStatus` definition (its description is on the type). */
   type ScaleStatus = S["io.k8s.api.autoscaling.v1.ScaleStatus"];
 }
 /** The definitions of `io.k8s.api.autoscaling.v2` by their short names. */
 export declare namespace autoscalingV2 {
-  /** ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory). (`io.k8s.api.autoscaling.v2.ContainerResourceMetricSource`) */
+  /** The `io.k8s.api.autoscaling.v2.ContainerResourceMetricSource` definition (its description is on the type). */
   type ContainerResourceMetricSource = S["io.k8s.api.autoscaling.v2.ContainerResourceMetricSource"];
-  /** ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory). (`io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus` definition (its description is on the type). */
   type ContainerResourceMetricStatus = S["io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus"];
-  /** CrossVersionObjectReference contains enough information to let you identify the referred resource. (`io.k8s.api.autoscaling.v2.CrossVersionObjectReference`) */
+  /** The `io.k8s.api.autoscaling.v2.CrossVersionObjectReference` definition (its description is on the type). */
   type CrossVersionObjectReference = S["io.k8s.api.autoscaling.v2.CrossVersionObjectReference"];
-  /** ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster). (`io.k8s.api.autoscaling.v2.ExternalMetricSource`) */
+  /** The `io.k8s.api.autoscaling.v2.ExternalMetricSource` definition (its description is on the type). */
   type ExternalMetricSource = S["io.k8s.api.autoscaling.v2.ExternalMetricSource"];
-  /** ExternalMetricStatus indicates the current value of a global metric not associated with any Kubernetes object. (`io.k8s.api.autoscaling.v2.ExternalMetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.ExternalMetricStatus` definition (its description is on the type). */
   type ExternalMetricStatus = S["io.k8s.api.autoscaling.v2.ExternalMetricStatus"];
-  /** HPAScalingPolicy is a single policy which must hold true for a specified past interval. (`io.k8s.api.autoscaling.v2.HPAScalingPolicy`) */
+  /** The `io.k8s.api.autoscaling.v2.HPAScalingPolicy` definition (its description is on the type). */
   type HPAScalingPolicy = S["io.k8s.api.autoscaling.v2.HPAScalingPolicy"];
-  /** HPAScalingRules configures the scaling behavior for one direction via scaling Policy Rules and a configurable metric tolerance. (`io.k8s.api.autoscaling.v2.HPAScalingRules`) */
+  /** The `io.k8s.api.autoscaling.v2.HPAScalingRules` definition (its description is on the type). */
   type HPAScalingRules = S["io.k8s.api.autoscaling.v2.HPAScalingRules"];
-  /** HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, which automatically manages the replica count of any resource implementing the scale subresource based on the metrics specified. (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler` definition (its description is on the type). */
   type HorizontalPodAutoscaler = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
-  /** HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior` definition (its description is on the type). */
   type HorizontalPodAutoscalerBehavior = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior"];
-  /** HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point. (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition` definition (its description is on the type). */
   type HorizontalPodAutoscalerCondition = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition"];
-  /** HorizontalPodAutoscalerList is a list of horizontal pod autoscaler objects. (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList` definition (its description is on the type). */
   type HorizontalPodAutoscalerList = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
-  /** HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler. (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec` definition (its description is on the type). */
   type HorizontalPodAutoscalerSpec = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec"];
-  /** HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler. (`io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus` definition (its description is on the type). */
   type HorizontalPodAutoscalerStatus = S["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus"];
-  /** MetricIdentifier defines the name and optionally selector for a metric (`io.k8s.api.autoscaling.v2.MetricIdentifier`) */
+  /** The `io.k8s.api.autoscaling.v2.MetricIdentifier` definition (its description is on the type). */
   type MetricIdentifier = S["io.k8s.api.autoscaling.v2.MetricIdentifier"];
-  /** MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once). (`io.k8s.api.autoscaling.v2.MetricSpec`) */
+  /** The `io.k8s.api.autoscaling.v2.MetricSpec` definition (its description is on the type). */
   type MetricSpec = S["io.k8s.api.autoscaling.v2.MetricSpec"];
-  /** MetricStatus describes the last-read state of a single metric. (`io.k8s.api.autoscaling.v2.MetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.MetricStatus` definition (its description is on the type). */
   type MetricStatus = S["io.k8s.api.autoscaling.v2.MetricStatus"];
-  /** MetricTarget defines the target value, average value, or average utilization of a specific metric (`io.k8s.api.autoscaling.v2.MetricTarget`) */
+  /** The `io.k8s.api.autoscaling.v2.MetricTarget` definition (its description is on the type). */
   type MetricTarget = S["io.k8s.api.autoscaling.v2.MetricTarget"];
-  /** MetricValueStatus holds the current value for a metric (`io.k8s.api.autoscaling.v2.MetricValueStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.MetricValueStatus` definition (its description is on the type). */
   type MetricValueStatus = S["io.k8s.api.autoscaling.v2.MetricValueStatus"];
-  /** ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). (`io.k8s.api.autoscaling.v2.ObjectMetricSource`) */
+  /** The `io.k8s.api.autoscaling.v2.ObjectMetricSource` definition (its description is on the type). */
   type ObjectMetricSource = S["io.k8s.api.autoscaling.v2.ObjectMetricSource"];
-  /** ObjectMetricStatus indicates the current value of a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). (`io.k8s.api.autoscaling.v2.ObjectMetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.ObjectMetricStatus` definition (its description is on the type). */
   type ObjectMetricStatus = S["io.k8s.api.autoscaling.v2.ObjectMetricStatus"];
-  /** PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second). (`io.k8s.api.autoscaling.v2.PodsMetricSource`) */
+  /** The `io.k8s.api.autoscaling.v2.PodsMetricSource` definition (its description is on the type). */
   type PodsMetricSource = S["io.k8s.api.autoscaling.v2.PodsMetricSource"];
-  /** PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second). (`io.k8s.api.autoscaling.v2.PodsMetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.PodsMetricStatus` definition (its description is on the type). */
   type PodsMetricStatus = S["io.k8s.api.autoscaling.v2.PodsMetricStatus"];
-  /** ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory). (`io.k8s.api.autoscaling.v2.ResourceMetricSource`) */
+  /** The `io.k8s.api.autoscaling.v2.ResourceMetricSource` definition (its description is on the type). */
   type ResourceMetricSource = S["io.k8s.api.autoscaling.v2.ResourceMetricSource"];
-  /** ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory). (`io.k8s.api.autoscaling.v2.ResourceMetricStatus`) */
+  /** The `io.k8s.api.autoscaling.v2.ResourceMetricStatus` definition (its description is on the type). */
   type ResourceMetricStatus = S["io.k8s.api.autoscaling.v2.ResourceMetricStatus"];
 }
 /** The definitions of `io.k8s.api.batch.v1` by their short names. */
 export declare namespace batchV1 {
-  /** CronJob represents the configuration of a single cron job. (`io.k8s.api.batch.v1.CronJob`) */
+  /** The `io.k8s.api.batch.v1.CronJob` definition (its description is on the type). */
   type CronJob = S["io.k8s.api.batch.v1.CronJob"];
-  /** CronJobList is a collection of cron jobs. (`io.k8s.api.batch.v1.CronJobList`) */
+  /** The `io.k8s.api.batch.v1.CronJobList` definition (its description is on the type). */
   type CronJobList = S["io.k8s.api.batch.v1.CronJobList"];
-  /** CronJobSpec describes how the job execution will look like and when it will actually run. (`io.k8s.api.batch.v1.CronJobSpec`) */
+  /** The `io.k8s.api.batch.v1.CronJobSpec` definition (its description is on the type). */
   type CronJobSpec = S["io.k8s.api.batch.v1.CronJobSpec"];
-  /** CronJobStatus represents the current state of a cron job. (`io.k8s.api.batch.v1.CronJobStatus`) */
+  /** The `io.k8s.api.batch.v1.CronJobStatus` definition (its description is on the type). */
   type CronJobStatus = S["io.k8s.api.batch.v1.CronJobStatus"];
-  /** Job represents the configuration of a single job. (`io.k8s.api.batch.v1.Job`) */
+  /** The `io.k8s.api.batch.v1.Job` definition (its description is on the type). */
   type Job = S["io.k8s.api.batch.v1.Job"];
-  /** JobCondition describes current state of a job. (`io.k8s.api.batch.v1.JobCondition`) */
+  /** The `io.k8s.api.batch.v1.JobCondition` definition (its description is on the type). */
   type JobCondition = S["io.k8s.api.batch.v1.JobCondition"];
-  /** JobList is a collection of jobs. (`io.k8s.api.batch.v1.JobList`) */
+  /** The `io.k8s.api.batch.v1.JobList` definition (its description is on the type). */
   type JobList = S["io.k8s.api.batch.v1.JobList"];
-  /** JobSpec describes how the job execution will look like. (`io.k8s.api.batch.v1.JobSpec`) */
+  /** The `io.k8s.api.batch.v1.JobSpec` definition (its description is on the type). */
   type JobSpec = S["io.k8s.api.batch.v1.JobSpec"];
-  /** JobStatus represents the current state of a Job. (`io.k8s.api.batch.v1.JobStatus`) */
+  /** The `io.k8s.api.batch.v1.JobStatus` definition (its description is on the type). */
   type JobStatus = S["io.k8s.api.batch.v1.JobStatus"];
-  /** JobTemplateSpec describes the data a Job should have when created from a template (`io.k8s.api.batch.v1.JobTemplateSpec`) */
+  /** The `io.k8s.api.batch.v1.JobTemplateSpec` definition (its description is on the type). */
   type JobTemplateSpec = S["io.k8s.api.batch.v1.JobTemplateSpec"];
-  /** PodFailurePolicy describes how failed pods influence the backoffLimit. (`io.k8s.api.batch.v1.PodFailurePolicy`) */
+  /** The `io.k8s.api.batch.v1.PodFailurePolicy` definition (its description is on the type). */
   type PodFailurePolicy = S["io.k8s.api.batch.v1.PodFailurePolicy"];
-  /** PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. (`io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement`) */
+  /** The `io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement` definition (its description is on the type). */
   type PodFailurePolicyOnExitCodesRequirement = S["io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement"];
-  /** PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type. (`io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern`) */
+  /** The `io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern` definition (its description is on the type). */
   type PodFailurePolicyOnPodConditionsPattern = S["io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern"];
-  /** PodFailurePolicyRule describes how a pod failure is handled when the requirements are met. (`io.k8s.api.batch.v1.PodFailurePolicyRule`) */
+  /** The `io.k8s.api.batch.v1.PodFailurePolicyRule` definition (its description is on the type). */
   type PodFailurePolicyRule = S["io.k8s.api.batch.v1.PodFailurePolicyRule"];
-  /** SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes. (`io.k8s.api.batch.v1.SuccessPolicy`) */
+  /** The `io.k8s.api.batch.v1.SuccessPolicy` definition (its description is on the type). */
   type SuccessPolicy = S["io.k8s.api.batch.v1.SuccessPolicy"];
-  /** SuccessPolicyRule describes rule for declaring a Job as succeeded. (`io.k8s.api.batch.v1.SuccessPolicyRule`) */
+  /** The `io.k8s.api.batch.v1.SuccessPolicyRule` definition (its description is on the type). */
   type SuccessPolicyRule = S["io.k8s.api.batch.v1.SuccessPolicyRule"];
-  /** UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters. (`io.k8s.api.batch.v1.UncountedTerminatedPods`) */
+  /** The `io.k8s.api.batch.v1.UncountedTerminatedPods` definition (its description is on the type). */
   type UncountedTerminatedPods = S["io.k8s.api.batch.v1.UncountedTerminatedPods"];
 }
 /** The definitions of `io.k8s.api.certificates.v1` by their short names. */
 export declare namespace certificatesV1 {
-  /** CertificateSigningRequest objects provide a mechanism to obtain x509 certificates by submitting a certificate signing request, and having it asynchronously approved and issued. (`io.k8s.api.certificates.v1.CertificateSigningRequest`) */
+  /** The `io.k8s.api.certificates.v1.CertificateSigningRequest` definition (its description is on the type). */
   type CertificateSigningRequest = S["io.k8s.api.certificates.v1.CertificateSigningRequest"];
-  /** CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object (`io.k8s.api.certificates.v1.CertificateSigningRequestCondition`) */
+  /** The `io.k8s.api.certificates.v1.CertificateSigningRequestCondition` definition (its description is on the type). */
   type CertificateSigningRequestCondition = S["io.k8s.api.certificates.v1.CertificateSigningRequestCondition"];
-  /** CertificateSigningRequestList is a collection of CertificateSigningRequest objects (`io.k8s.api.certificates.v1.CertificateSigningRequestList`) */
+  /** The `io.k8s.api.certificates.v1.CertificateSigningRequestList` definition (its description is on the type). */
   type CertificateSigningRequestList = S["io.k8s.api.certificates.v1.CertificateSigningRequestList"];
-  /** CertificateSigningRequestSpec contains the certificate request. (`io.k8s.api.certificates.v1.CertificateSigningRequestSpec`) */
+  /** The `io.k8s.api.certificates.v1.CertificateSigningRequestSpec` definition (its description is on the type). */
   type CertificateSigningRequestSpec = S["io.k8s.api.certificates.v1.CertificateSigningRequestSpec"];
-  /** CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate. (`io.k8s.api.certificates.v1.CertificateSigningRequestStatus`) */
+  /** The `io.k8s.api.certificates.v1.CertificateSigningRequestStatus` definition (its description is on the type). */
   type CertificateSigningRequestStatus = S["io.k8s.api.certificates.v1.CertificateSigningRequestStatus"];
 }
 /** The definitions of `io.k8s.api.certificates.v1alpha1` by their short names. */
 export declare namespace certificatesV1alpha1 {
-  /** ClusterTrustBundle is a cluster-scoped container for X.509 trust anchors (root certificates). (`io.k8s.api.certificates.v1alpha1.ClusterTrustBundle`) */
+  /** The `io.k8s.api.certificates.v1alpha1.ClusterTrustBundle` definition (its description is on the type). */
   type ClusterTrustBundle = S["io.k8s.api.certificates.v1alpha1.ClusterTrustBundle"];
-  /** ClusterTrustBundleList is a collection of ClusterTrustBundle objects (`io.k8s.api.certificates.v1alpha1.ClusterTrustBundleList`) */
+  /** The `io.k8s.api.certificates.v1alpha1.ClusterTrustBundleList` definition (its description is on the type). */
   type ClusterTrustBundleList = S["io.k8s.api.certificates.v1alpha1.ClusterTrustBundleList"];
-  /** ClusterTrustBundleSpec contains the signer and trust anchors. (`io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec`) */
+  /** The `io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec` definition (its description is on the type). */
   type ClusterTrustBundleSpec = S["io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec"];
 }
 /** The definitions of `io.k8s.api.certificates.v1beta1` by their short names. */
 export declare namespace certificatesV1beta1 {
-  /** ClusterTrustBundle is a cluster-scoped container for X.509 trust anchors (root certificates). (`io.k8s.api.certificates.v1beta1.ClusterTrustBundle`) */
+  /** The `io.k8s.api.certificates.v1beta1.ClusterTrustBundle` definition (its description is on the type). */
   type ClusterTrustBundle = S["io.k8s.api.certificates.v1beta1.ClusterTrustBundle"];
-  /** ClusterTrustBundleList is a collection of ClusterTrustBundle objects (`io.k8s.api.certificates.v1beta1.ClusterTrustBundleList`) */
+  /** The `io.k8s.api.certificates.v1beta1.ClusterTrustBundleList` definition (its description is on the type). */
   type ClusterTrustBundleList = S["io.k8s.api.certificates.v1beta1.ClusterTrustBundleList"];
-  /** ClusterTrustBundleSpec contains the signer and trust anchors. (`io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec`) */
+  /** The `io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec` definition (its description is on the type). */
   type ClusterTrustBundleSpec = S["io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec"];
-  /** PodCertificateRequest encodes a pod requesting a certificate from a given signer. (`io.k8s.api.certificates.v1beta1.PodCertificateRequest`) */
+  /** The `io.k8s.api.certificates.v1beta1.PodCertificateRequest` definition (its description is on the type). */
   type PodCertificateRequest = S["io.k8s.api.certificates.v1beta1.PodCertificateRequest"];
-  /** PodCertificateRequestList is a collection of PodCertificateRequest objects (`io.k8s.api.certificates.v1beta1.PodCertificateRequestList`) */
+  /** The `io.k8s.api.certificates.v1beta1.PodCertificateRequestList` definition (its description is on the type). */
   type PodCertificateRequestList = S["io.k8s.api.certificates.v1beta1.PodCertificateRequestList"];
-  /** PodCertificateRequestSpec describes the certificate request. (`io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec`) */
+  /** The `io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec` definition (its description is on the type). */
   type PodCertificateRequestSpec = S["io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec"];
-  /** PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued. (`io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus`) */
+  /** The `io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus` definition (its description is on the type). */
   type PodCertificateRequestStatus = S["io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus"];
 }
 /** The definitions of `io.k8s.api.coordination.v1` by their short names. */
 export declare namespace coordinationV1 {
-  /** Lease defines a lease concept. (`io.k8s.api.coordination.v1.Lease`) */
+  /** The `io.k8s.api.coordination.v1.Lease` definition (its description is on the type). */
   type Lease = S["io.k8s.api.coordination.v1.Lease"];
-  /** LeaseList is a list of Lease objects. (`io.k8s.api.coordination.v1.LeaseList`) */
+  /** The `io.k8s.api.coordination.v1.LeaseList` definition (its description is on the type). */
   type LeaseList = S["io.k8s.api.coordination.v1.LeaseList"];
-  /** LeaseSpec is a specification of a Lease. (`io.k8s.api.coordination.v1.LeaseSpec`) */
+  /** The `io.k8s.api.coordination.v1.LeaseSpec` definition (its description is on the type). */
   type LeaseSpec = S["io.k8s.api.coordination.v1.LeaseSpec"];
 }
 /** The definitions of `io.k8s.api.coordination.v1alpha2` by their short names. */
 export declare namespace coordinationV1alpha2 {
-  /** LeaseCandidate defines a candidate for a Lease object. (`io.k8s.api.coordination.v1alpha2.LeaseCandidate`) */
+  /** The `io.k8s.api.coordination.v1alpha2.LeaseCandidate` definition (its description is on the type). */
   type LeaseCandidate = S["io.k8s.api.coordination.v1alpha2.LeaseCandidate"];
-  /** LeaseCandidateList is a list of Lease objects. (`io.k8s.api.coordination.v1alpha2.LeaseCandidateList`) */
+  /** The `io.k8s.api.coordination.v1alpha2.LeaseCandidateList` definition (its description is on the type). */
   type LeaseCandidateList = S["io.k8s.api.coordination.v1alpha2.LeaseCandidateList"];
-  /** LeaseCandidateSpec is a specification of a Lease. (`io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec`) */
+  /** The `io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec` definition (its description is on the type). */
   type LeaseCandidateSpec = S["io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec"];
 }
 /** The definitions of `io.k8s.api.coordination.v1beta1` by their short names. */
 export declare namespace coordinationV1beta1 {
-  /** LeaseCandidate defines a candidate for a Lease object. (`io.k8s.api.coordination.v1beta1.LeaseCandidate`) */
+  /** The `io.k8s.api.coordination.v1beta1.LeaseCandidate` definition (its description is on the type). */
   type LeaseCandidate = S["io.k8s.api.coordination.v1beta1.LeaseCandidate"];
-  /** LeaseCandidateList is a list of Lease objects. (`io.k8s.api.coordination.v1beta1.LeaseCandidateList`) */
+  /** The `io.k8s.api.coordination.v1beta1.LeaseCandidateList` definition (its description is on the type). */
   type LeaseCandidateList = S["io.k8s.api.coordination.v1beta1.LeaseCandidateList"];
-  /** LeaseCandidateSpec is a specification of a Lease. (`io.k8s.api.coordination.v1beta1.LeaseCandidateSpec`) */
+  /** The `io.k8s.api.coordination.v1beta1.LeaseCandidateSpec` definition (its description is on the type). */
   type LeaseCandidateSpec = S["io.k8s.api.coordination.v1beta1.LeaseCandidateSpec"];
 }
 /** The definitions of `io.k8s.api.core.v1` by their short names. */
 export declare namespace coreV1 {
-  /** Represents a Persistent Disk resource in AWS. (`io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource`) */
+  /** The `io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource` definition (its description is on the type). */
   type AWSElasticBlockStoreVolumeSource = S["io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"];
-  /** Affinity is a group of affinity scheduling rules. (`io.k8s.api.core.v1.Affinity`) */
+  /** The `io.k8s.api.core.v1.Affinity` definition (its description is on the type). */
   type Affinity = S["io.k8s.api.core.v1.Affinity"];
-  /** AppArmorProfile defines a pod or container's AppArmor settings. (`io.k8s.api.core.v1.AppArmorProfile`) */
+  /** The `io.k8s.api.core.v1.AppArmorProfile` definition (its description is on the type). */
   type AppArmorProfile = S["io.k8s.api.core.v1.AppArmorProfile"];
-  /** AttachedVolume describes a volume attached to a node (`io.k8s.api.core.v1.AttachedVolume`) */
+  /** The `io.k8s.api.core.v1.AttachedVolume` definition (its description is on the type). */
   type AttachedVolume = S["io.k8s.api.core.v1.AttachedVolume"];
-  /** AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. (`io.k8s.api.core.v1.AzureDiskVolumeSource`) */
+  /** The `io.k8s.api.core.v1.AzureDiskVolumeSource` definition (its description is on the type). */
   type AzureDiskVolumeSource = S["io.k8s.api.core.v1.AzureDiskVolumeSource"];
-  /** AzureFile represents an Azure File Service mount on the host and bind mount to the pod. (`io.k8s.api.core.v1.AzureFilePersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.AzureFilePersistentVolumeSource` definition (its description is on the type). */
   type AzureFilePersistentVolumeSource = S["io.k8s.api.core.v1.AzureFilePersistentVolumeSource"];
-  /** AzureFile represents an Azure File Service mount on the host and bind mount to the pod. (`io.k8s.api.core.v1.AzureFileVolumeSource`) */
+  /** The `io.k8s.api.core.v1.AzureFileVolumeSource` definition (its description is on the type). */
   type AzureFileVolumeSource = S["io.k8s.api.core.v1.AzureFileVolumeSource"];
-  /** Binding ties one object to another; for example, a pod is bound to a node by a scheduler. (`io.k8s.api.core.v1.Binding`) */
+  /** The `io.k8s.api.core.v1.Binding` definition (its description is on the type). */
   type Binding = S["io.k8s.api.core.v1.Binding"];
-  /** Represents storage that is managed by an external CSI volume driver (`io.k8s.api.core.v1.CSIPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CSIPersistentVolumeSource` definition (its description is on the type). */
   type CSIPersistentVolumeSource = S["io.k8s.api.core.v1.CSIPersistentVolumeSource"];
-  /** Represents a source location of a volume to mount, managed by an external CSI driver (`io.k8s.api.core.v1.CSIVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CSIVolumeSource` definition (its description is on the type). */
   type CSIVolumeSource = S["io.k8s.api.core.v1.CSIVolumeSource"];
-  /** Adds and removes POSIX capabilities from running containers. (`io.k8s.api.core.v1.Capabilities`) */
+  /** The `io.k8s.api.core.v1.Capabilities` definition (its description is on the type). */
   type Capabilities = S["io.k8s.api.core.v1.Capabilities"];
-  /** Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. (`io.k8s.api.core.v1.CephFSPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CephFSPersistentVolumeSource` definition (its description is on the type). */
   type CephFSPersistentVolumeSource = S["io.k8s.api.core.v1.CephFSPersistentVolumeSource"];
-  /** Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. (`io.k8s.api.core.v1.CephFSVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CephFSVolumeSource` definition (its description is on the type). */
   type CephFSVolumeSource = S["io.k8s.api.core.v1.CephFSVolumeSource"];
-  /** Represents a cinder volume resource in Openstack. (`io.k8s.api.core.v1.CinderPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CinderPersistentVolumeSource` definition (its description is on the type). */
   type CinderPersistentVolumeSource = S["io.k8s.api.core.v1.CinderPersistentVolumeSource"];
-  /** Represents a cinder volume resource in Openstack. (`io.k8s.api.core.v1.CinderVolumeSource`) */
+  /** The `io.k8s.api.core.v1.CinderVolumeSource` definition (its description is on the type). */
   type CinderVolumeSource = S["io.k8s.api.core.v1.CinderVolumeSource"];
-  /** ClientIPConfig represents the configurations of Client IP based session affinity. (`io.k8s.api.core.v1.ClientIPConfig`) */
+  /** The `io.k8s.api.core.v1.ClientIPConfig` definition (its description is on the type). */
   type ClientIPConfig = S["io.k8s.api.core.v1.ClientIPConfig"];
-  /** ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem. (`io.k8s.api.core.v1.ClusterTrustBundleProjection`) */
+  /** The `io.k8s.api.core.v1.ClusterTrustBundleProjection` definition (its description is on the type). */
   type ClusterTrustBundleProjection = S["io.k8s.api.core.v1.ClusterTrustBundleProjection"];
-  /** Information about the condition of a component. (`io.k8s.api.core.v1.ComponentCondition`) */
+  /** The `io.k8s.api.core.v1.ComponentCondition` definition (its description is on the type). */
   type ComponentCondition = S["io.k8s.api.core.v1.ComponentCondition"];
-  /** ComponentStatus (and ComponentStatusList) holds the cluster validation info. (`io.k8s.api.core.v1.ComponentStatus`) */
+  /** The `io.k8s.api.core.v1.ComponentStatus` definition (its description is on the type). */
   type ComponentStatus = S["io.k8s.api.core.v1.ComponentStatus"];
-  /** Status of all the conditions for the component as a list of ComponentStatus objects. (`io.k8s.api.core.v1.ComponentStatusList`) */
+  /** The `io.k8s.api.core.v1.ComponentStatusList` definition (its description is on the type). */
   type ComponentStatusList = S["io.k8s.api.core.v1.ComponentStatusList"];
-  /** ConfigMap holds configuration data for pods to consume. (`io.k8s.api.core.v1.ConfigMap`) */
+  /** The `io.k8s.api.core.v1.ConfigMap` definition (its description is on the type). */
   type ConfigMap = S["io.k8s.api.core.v1.ConfigMap"];
-  /** ConfigMapEnvSource selects a ConfigMap to populate the environment variables with. (`io.k8s.api.core.v1.ConfigMapEnvSource`) */
+  /** The `io.k8s.api.core.v1.ConfigMapEnvSource` definition (its description is on the type). */
   type ConfigMapEnvSource = S["io.k8s.api.core.v1.ConfigMapEnvSource"];
-  /** Selects a key from a ConfigMap. (`io.k8s.api.core.v1.ConfigMapKeySelector`) */
+  /** The `io.k8s.api.core.v1.ConfigMapKeySelector` definition (its description is on the type). */
   type ConfigMapKeySelector = S["io.k8s.api.core.v1.ConfigMapKeySelector"];
-  /** ConfigMapList is a resource containing a list of ConfigMap objects. (`io.k8s.api.core.v1.ConfigMapList`) */
+  /** The `io.k8s.api.core.v1.ConfigMapList` definition (its description is on the type). */
   type ConfigMapList = S["io.k8s.api.core.v1.ConfigMapList"];
-  /** ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node. (`io.k8s.api.core.v1.ConfigMapNodeConfigSource`) */
+  /** The `io.k8s.api.core.v1.ConfigMapNodeConfigSource` definition (its description is on the type). */
   type ConfigMapNodeConfigSource = S["io.k8s.api.core.v1.ConfigMapNodeConfigSource"];
-  /** Adapts a ConfigMap into a projected volume. (`io.k8s.api.core.v1.ConfigMapProjection`) */
+  /** The `io.k8s.api.core.v1.ConfigMapProjection` definition (its description is on the type). */
   type ConfigMapProjection = S["io.k8s.api.core.v1.ConfigMapProjection"];
-  /** Adapts a ConfigMap into a volume. (`io.k8s.api.core.v1.ConfigMapVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ConfigMapVolumeSource` definition (its description is on the type). */
   type ConfigMapVolumeSource = S["io.k8s.api.core.v1.ConfigMapVolumeSource"];
-  /** A single application container that you want to run within a pod. (`io.k8s.api.core.v1.Container`) */
+  /** The `io.k8s.api.core.v1.Container` definition (its description is on the type). */
   type Container = S["io.k8s.api.core.v1.Container"];
-  /** ContainerExtendedResourceRequest has the mapping of container name, extended resource name to the device request name. (`io.k8s.api.core.v1.ContainerExtendedResourceRequest`) */
+  /** The `io.k8s.api.core.v1.ContainerExtendedResourceRequest` definition (its description is on the type). */
   type ContainerExtendedResourceRequest = S["io.k8s.api.core.v1.ContainerExtendedResourceRequest"];
-  /** Describe a container image (`io.k8s.api.core.v1.ContainerImage`) */
+  /** The `io.k8s.api.core.v1.ContainerImage` definition (its description is on the type). */
   type ContainerImage = S["io.k8s.api.core.v1.ContainerImage"];
-  /** ContainerPort represents a network port in a single container. (`io.k8s.api.core.v1.ContainerPort`) */
+  /** The `io.k8s.api.core.v1.ContainerPort` definition (its description is on the type). */
   type ContainerPort = S["io.k8s.api.core.v1.ContainerPort"];
-  /** ContainerResizePolicy represents resource resize policy for the container. (`io.k8s.api.core.v1.ContainerResizePolicy`) */
+  /** The `io.k8s.api.core.v1.ContainerResizePolicy` definition (its description is on the type). */
   type ContainerResizePolicy = S["io.k8s.api.core.v1.ContainerResizePolicy"];
-  /** ContainerRestartRule describes how a container exit is handled. (`io.k8s.api.core.v1.ContainerRestartRule`) */
+  /** The `io.k8s.api.core.v1.ContainerRestartRule` definition (its description is on the type). */
   type ContainerRestartRule = S["io.k8s.api.core.v1.ContainerRestartRule"];
-  /** ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes. (`io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes`) */
+  /** The `io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes` definition (its description is on the type). */
   type ContainerRestartRuleOnExitCodes = S["io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes"];
-  /** ContainerState holds a possible state of container. (`io.k8s.api.core.v1.ContainerState`) */
+  /** The `io.k8s.api.core.v1.ContainerState` definition (its description is on the type). */
   type ContainerState = S["io.k8s.api.core.v1.ContainerState"];
-  /** ContainerStateRunning is a running state of a container. (`io.k8s.api.core.v1.ContainerStateRunning`) */
+  /** The `io.k8s.api.core.v1.ContainerStateRunning` definition (its description is on the type). */
   type ContainerStateRunning = S["io.k8s.api.core.v1.ContainerStateRunning"];
-  /** ContainerStateTerminated is a terminated state of a container. (`io.k8s.api.core.v1.ContainerStateTerminated`) */
+  /** The `io.k8s.api.core.v1.ContainerStateTerminated` definition (its description is on the type). */
   type ContainerStateTerminated = S["io.k8s.api.core.v1.ContainerStateTerminated"];
-  /** ContainerStateWaiting is a waiting state of a container. (`io.k8s.api.core.v1.ContainerStateWaiting`) */
+  /** The `io.k8s.api.core.v1.ContainerStateWaiting` definition (its description is on the type). */
   type ContainerStateWaiting = S["io.k8s.api.core.v1.ContainerStateWaiting"];
-  /** ContainerStatus contains details for the current status of this container. (`io.k8s.api.core.v1.ContainerStatus`) */
+  /** The `io.k8s.api.core.v1.ContainerStatus` definition (its description is on the type). */
   type ContainerStatus = S["io.k8s.api.core.v1.ContainerStatus"];
-  /** ContainerUser represents user identity information (`io.k8s.api.core.v1.ContainerUser`) */
+  /** The `io.k8s.api.core.v1.ContainerUser` definition (its description is on the type). */
   type ContainerUser = S["io.k8s.api.core.v1.ContainerUser"];
-  /** DaemonEndpoint contains information about a single Daemon endpoint. (`io.k8s.api.core.v1.DaemonEndpoint`) */
+  /** The `io.k8s.api.core.v1.DaemonEndpoint` definition (its description is on the type). */
   type DaemonEndpoint = S["io.k8s.api.core.v1.DaemonEndpoint"];
-  /** Represents downward API info for projecting into a projected volume. (`io.k8s.api.core.v1.DownwardAPIProjection`) */
+  /** The `io.k8s.api.core.v1.DownwardAPIProjection` definition (its description is on the type). */
   type DownwardAPIProjection = S["io.k8s.api.core.v1.DownwardAPIProjection"];
-  /** DownwardAPIVolumeFile represents information to create the file containing the pod field (`io.k8s.api.core.v1.DownwardAPIVolumeFile`) */
+  /** The `io.k8s.api.core.v1.DownwardAPIVolumeFile` definition (its description is on the type). */
   type DownwardAPIVolumeFile = S["io.k8s.api.core.v1.DownwardAPIVolumeFile"];
-  /** DownwardAPIVolumeSource represents a volume containing downward API info. (`io.k8s.api.core.v1.DownwardAPIVolumeSource`) */
+  /** The `io.k8s.api.core.v1.DownwardAPIVolumeSource` definition (its description is on the type). */
   type DownwardAPIVolumeSource = S["io.k8s.api.core.v1.DownwardAPIVolumeSource"];
-  /** Represents an empty directory for a pod. (`io.k8s.api.core.v1.EmptyDirVolumeSource`) */
+  /** The `io.k8s.api.core.v1.EmptyDirVolumeSource` definition (its description is on the type). */
   type EmptyDirVolumeSource = S["io.k8s.api.core.v1.EmptyDirVolumeSource"];
-  /** EndpointAddress is a tuple that describes single IP address. (`io.k8s.api.core.v1.EndpointAddress`) */
+  /** The `io.k8s.api.core.v1.EndpointAddress` definition (its description is on the type). */
   type EndpointAddress = S["io.k8s.api.core.v1.EndpointAddress"];
-  /** EndpointPort is a tuple that describes a single port. (`io.k8s.api.core.v1.EndpointPort`) */
+  /** The `io.k8s.api.core.v1.EndpointPort` definition (its description is on the type). */
   type EndpointPort = S["io.k8s.api.core.v1.EndpointPort"];
-  /** EndpointSubset is a group of addresses with a common set of ports. (`io.k8s.api.core.v1.EndpointSubset`) */
+  /** The `io.k8s.api.core.v1.EndpointSubset` definition (its description is on the type). */
   type EndpointSubset = S["io.k8s.api.core.v1.EndpointSubset"];
-  /** Endpoints is a collection of endpoints that implement the actual service. (`io.k8s.api.core.v1.Endpoints`) */
+  /** The `io.k8s.api.core.v1.Endpoints` definition (its description is on the type). */
   type Endpoints = S["io.k8s.api.core.v1.Endpoints"];
-  /** EndpointsList is a list of endpoints. (`io.k8s.api.core.v1.EndpointsList`) */
+  /** The `io.k8s.api.core.v1.EndpointsList` definition (its description is on the type). */
   type EndpointsList = S["io.k8s.api.core.v1.EndpointsList"];
-  /** EnvFromSource represents the source of a set of ConfigMaps or Secrets (`io.k8s.api.core.v1.EnvFromSource`) */
+  /** The `io.k8s.api.core.v1.EnvFromSource` definition (its description is on the type). */
   type EnvFromSource = S["io.k8s.api.core.v1.EnvFromSource"];
-  /** EnvVar represents an environment variable present in a Container. (`io.k8s.api.core.v1.EnvVar`) */
+  /** The `io.k8s.api.core.v1.EnvVar` definition (its description is on the type). */
   type EnvVar = S["io.k8s.api.core.v1.EnvVar"];
-  /** EnvVarSource represents a source for the value of an EnvVar. (`io.k8s.api.core.v1.EnvVarSource`) */
+  /** The `io.k8s.api.core.v1.EnvVarSource` definition (its description is on the type). */
   type EnvVarSource = S["io.k8s.api.core.v1.EnvVarSource"];
-  /** An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging. (`io.k8s.api.core.v1.EphemeralContainer`) */
+  /** The `io.k8s.api.core.v1.EphemeralContainer` definition (its description is on the type). */
   type EphemeralContainer = S["io.k8s.api.core.v1.EphemeralContainer"];
-  /** Represents an ephemeral volume that is handled by a normal storage driver. (`io.k8s.api.core.v1.EphemeralVolumeSource`) */
+  /** The `io.k8s.api.core.v1.EphemeralVolumeSource` definition (its description is on the type). */
   type EphemeralVolumeSource = S["io.k8s.api.core.v1.EphemeralVolumeSource"];
-  /** Event is a report of an event somewhere in the cluster. (`io.k8s.api.core.v1.Event`) */
+  /** The `io.k8s.api.core.v1.Event` definition (its description is on the type). */
   type Event = S["io.k8s.api.core.v1.Event"];
-  /** EventList is a list of events. (`io.k8s.api.core.v1.EventList`) */
+  /** The `io.k8s.api.core.v1.EventList` definition (its description is on the type). */
   type EventList = S["io.k8s.api.core.v1.EventList"];
-  /** EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. (`io.k8s.api.core.v1.EventSeries`) */
+  /** The `io.k8s.api.core.v1.EventSeries` definition (its description is on the type). */
   type EventSeries = S["io.k8s.api.core.v1.EventSeries"];
-  /** EventSource contains information for an event. (`io.k8s.api.core.v1.EventSource`) */
+  /** The `io.k8s.api.core.v1.EventSource` definition (its description is on the type). */
   type EventSource = S["io.k8s.api.core.v1.EventSource"];
-  /** ExecAction describes a "run in container" action. (`io.k8s.api.core.v1.ExecAction`) */
+  /** The `io.k8s.api.core.v1.ExecAction` definition (its description is on the type). */
   type ExecAction = S["io.k8s.api.core.v1.ExecAction"];
-  /** Represents a Fibre Channel volume. (`io.k8s.api.core.v1.FCVolumeSource`) */
+  /** The `io.k8s.api.core.v1.FCVolumeSource` definition (its description is on the type). */
   type FCVolumeSource = S["io.k8s.api.core.v1.FCVolumeSource"];
-  /** FileKeySelector selects a key of the env file. (`io.k8s.api.core.v1.FileKeySelector`) */
+  /** The `io.k8s.api.core.v1.FileKeySelector` definition (its description is on the type). */
   type FileKeySelector = S["io.k8s.api.core.v1.FileKeySelector"];
-  /** FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin. (`io.k8s.api.core.v1.FlexPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.FlexPersistentVolumeSource` definition (its description is on the type). */
   type FlexPersistentVolumeSource = S["io.k8s.api.core.v1.FlexPersistentVolumeSource"];
-  /** FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. (`io.k8s.api.core.v1.FlexVolumeSource`) */
+  /** The `io.k8s.api.core.v1.FlexVolumeSource` definition (its description is on the type). */
   type FlexVolumeSource = S["io.k8s.api.core.v1.FlexVolumeSource"];
-  /** Represents a Flocker volume mounted by the Flocker agent. (`io.k8s.api.core.v1.FlockerVolumeSource`) */
+  /** The `io.k8s.api.core.v1.FlockerVolumeSource` definition (its description is on the type). */
   type FlockerVolumeSource = S["io.k8s.api.core.v1.FlockerVolumeSource"];
-  /** Represents a Persistent Disk resource in Google Compute Engine. (`io.k8s.api.core.v1.GCEPersistentDiskVolumeSource`) */
+  /** The `io.k8s.api.core.v1.GCEPersistentDiskVolumeSource` definition (its description is on the type). */
   type GCEPersistentDiskVolumeSource = S["io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"];
-  /** GRPCAction specifies an action involving a GRPC service. (`io.k8s.api.core.v1.GRPCAction`) */
+  /** The `io.k8s.api.core.v1.GRPCAction` definition (its description is on the type). */
   type GRPCAction = S["io.k8s.api.core.v1.GRPCAction"];
-  /** Represents a volume that is populated with the contents of a git repository. (`io.k8s.api.core.v1.GitRepoVolumeSource`) */
+  /** The `io.k8s.api.core.v1.GitRepoVolumeSource` definition (its description is on the type). */
   type GitRepoVolumeSource = S["io.k8s.api.core.v1.GitRepoVolumeSource"];
-  /** Represents a Glusterfs mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.GlusterfsPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.GlusterfsPersistentVolumeSource` definition (its description is on the type). */
   type GlusterfsPersistentVolumeSource = S["io.k8s.api.core.v1.GlusterfsPersistentVolumeSource"];
-  /** Represents a Glusterfs mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.GlusterfsVolumeSource`) */
+  /** The `io.k8s.api.core.v1.GlusterfsVolumeSource` definition (its description is on the type). */
   type GlusterfsVolumeSource = S["io.k8s.api.core.v1.GlusterfsVolumeSource"];
-  /** HTTPGetAction describes an action based on HTTP Get requests. (`io.k8s.api.core.v1.HTTPGetAction`) */
+  /** The `io.k8s.api.core.v1.HTTPGetAction` definition (its description is on the type). */
   type HTTPGetAction = S["io.k8s.api.core.v1.HTTPGetAction"];
-  /** HTTPHeader describes a custom header to be used in HTTP probes (`io.k8s.api.core.v1.HTTPHeader`) */
+  /** The `io.k8s.api.core.v1.HTTPHeader` definition (its description is on the type). */
   type HTTPHeader = S["io.k8s.api.core.v1.HTTPHeader"];
-  /** HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file. (`io.k8s.api.core.v1.HostAlias`) */
+  /** The `io.k8s.api.core.v1.HostAlias` definition (its description is on the type). */
   type HostAlias = S["io.k8s.api.core.v1.HostAlias"];
-  /** HostIP represents a single IP address allocated to the host. (`io.k8s.api.core.v1.HostIP`) */
+  /** The `io.k8s.api.core.v1.HostIP` definition (its description is on the type). */
   type HostIP = S["io.k8s.api.core.v1.HostIP"];
-  /** Represents a host path mapped into a pod. (`io.k8s.api.core.v1.HostPathVolumeSource`) */
+  /** The `io.k8s.api.core.v1.HostPathVolumeSource` definition (its description is on the type). */
   type HostPathVolumeSource = S["io.k8s.api.core.v1.HostPathVolumeSource"];
-  /** ISCSIPersistentVolumeSource represents an ISCSI disk. (`io.k8s.api.core.v1.ISCSIPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ISCSIPersistentVolumeSource` definition (its description is on the type). */
   type ISCSIPersistentVolumeSource = S["io.k8s.api.core.v1.ISCSIPersistentVolumeSource"];
-  /** Represents an ISCSI disk. (`io.k8s.api.core.v1.ISCSIVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ISCSIVolumeSource` definition (its description is on the type). */
   type ISCSIVolumeSource = S["io.k8s.api.core.v1.ISCSIVolumeSource"];
-  /** ImageVolumeSource represents a image volume resource. (`io.k8s.api.core.v1.ImageVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ImageVolumeSource` definition (its description is on the type). */
   type ImageVolumeSource = S["io.k8s.api.core.v1.ImageVolumeSource"];
-  /** ImageVolumeStatus represents the image-based volume status. (`io.k8s.api.core.v1.ImageVolumeStatus`) */
+  /** The `io.k8s.api.core.v1.ImageVolumeStatus` definition (its description is on the type). */
   type ImageVolumeStatus = S["io.k8s.api.core.v1.ImageVolumeStatus"];
-  /** Maps a string key to a path within a volume. (`io.k8s.api.core.v1.KeyToPath`) */
+  /** The `io.k8s.api.core.v1.KeyToPath` definition (its description is on the type). */
   type KeyToPath = S["io.k8s.api.core.v1.KeyToPath"];
-  /** Lifecycle describes actions that the management system should take in response to container lifecycle events. (`io.k8s.api.core.v1.Lifecycle`) */
+  /** The `io.k8s.api.core.v1.Lifecycle` definition (its description is on the type). */
   type Lifecycle = S["io.k8s.api.core.v1.Lifecycle"];
-  /** LifecycleHandler defines a specific action that should be taken in a lifecycle hook. (`io.k8s.api.core.v1.LifecycleHandler`) */
+  /** The `io.k8s.api.core.v1.LifecycleHandler` definition (its description is on the type). */
   type LifecycleHandler = S["io.k8s.api.core.v1.LifecycleHandler"];
-  /** LimitRange sets resource usage limits for each kind of resource in a Namespace. (`io.k8s.api.core.v1.LimitRange`) */
+  /** The `io.k8s.api.core.v1.LimitRange` definition (its description is on the type). */
   type LimitRange = S["io.k8s.api.core.v1.LimitRange"];
-  /** LimitRangeItem defines a min/max usage limit for any resource that matches on kind. (`io.k8s.api.core.v1.LimitRangeItem`) */
+  /** The `io.k8s.api.core.v1.LimitRangeItem` definition (its description is on the type). */
   type LimitRangeItem = S["io.k8s.api.core.v1.LimitRangeItem"];
-  /** LimitRangeList is a list of LimitRange items. (`io.k8s.api.core.v1.LimitRangeList`) */
+  /** The `io.k8s.api.core.v1.LimitRangeList` definition (its description is on the type). */
   type LimitRangeList = S["io.k8s.api.core.v1.LimitRangeList"];
-  /** LimitRangeSpec defines a min/max usage limit for resources that match on kind. (`io.k8s.api.core.v1.LimitRangeSpec`) */
+  /** The `io.k8s.api.core.v1.LimitRangeSpec` definition (its description is on the type). */
   type LimitRangeSpec = S["io.k8s.api.core.v1.LimitRangeSpec"];
-  /** LinuxContainerUser represents user identity information in Linux containers (`io.k8s.api.core.v1.LinuxContainerUser`) */
+  /** The `io.k8s.api.core.v1.LinuxContainerUser` definition (its description is on the type). */
   type LinuxContainerUser = S["io.k8s.api.core.v1.LinuxContainerUser"];
-  /** LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point. (`io.k8s.api.core.v1.LoadBalancerIngress`) */
+  /** The `io.k8s.api.core.v1.LoadBalancerIngress` definition (its description is on the type). */
   type LoadBalancerIngress = S["io.k8s.api.core.v1.LoadBalancerIngress"];
-  /** LoadBalancerStatus represents the status of a load-balancer. (`io.k8s.api.core.v1.LoadBalancerStatus`) */
+  /** The `io.k8s.api.core.v1.LoadBalancerStatus` definition (its description is on the type). */
   type LoadBalancerStatus = S["io.k8s.api.core.v1.LoadBalancerStatus"];
-  /** LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace. (`io.k8s.api.core.v1.LocalObjectReference`) */
+  /** The `io.k8s.api.core.v1.LocalObjectReference` definition (its description is on the type). */
   type LocalObjectReference = S["io.k8s.api.core.v1.LocalObjectReference"];
-  /** Local represents directly-attached storage with node affinity (`io.k8s.api.core.v1.LocalVolumeSource`) */
+  /** The `io.k8s.api.core.v1.LocalVolumeSource` definition (its description is on the type). */
   type LocalVolumeSource = S["io.k8s.api.core.v1.LocalVolumeSource"];
-  /** ModifyVolumeStatus represents the status object of ControllerModifyVolume operation (`io.k8s.api.core.v1.ModifyVolumeStatus`) */
+  /** The `io.k8s.api.core.v1.ModifyVolumeStatus` definition (its description is on the type). */
   type ModifyVolumeStatus = S["io.k8s.api.core.v1.ModifyVolumeStatus"];
-  /** Represents an NFS mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.NFSVolumeSource`) */
+  /** The `io.k8s.api.core.v1.NFSVolumeSource` definition (its description is on the type). */
   type NFSVolumeSource = S["io.k8s.api.core.v1.NFSVolumeSource"];
-  /** Namespace provides a scope for Names. (`io.k8s.api.core.v1.Namespace`) */
+  /** The `io.k8s.api.core.v1.Namespace` definition (its description is on the type). */
   type Namespace = S["io.k8s.api.core.v1.Namespace"];
-  /** NamespaceCondition contains details about state of namespace. (`io.k8s.api.core.v1.NamespaceCondition`) */
+  /** The `io.k8s.api.core.v1.NamespaceCondition` definition (its description is on the type). */
   type NamespaceCondition = S["io.k8s.api.core.v1.NamespaceCondition"];
-  /** NamespaceList is a list of Namespaces. (`io.k8s.api.core.v1.NamespaceList`) */
+  /** The `io.k8s.api.core.v1.NamespaceList` definition (its description is on the type). */
   type NamespaceList = S["io.k8s.api.core.v1.NamespaceList"];
-  /** NamespaceSpec describes the attributes on a Namespace. (`io.k8s.api.core.v1.NamespaceSpec`) */
+  /** The `io.k8s.api.core.v1.NamespaceSpec` definition (its description is on the type). */
   type NamespaceSpec = S["io.k8s.api.core.v1.NamespaceSpec"];
-  /** NamespaceStatus is information about the current status of a Namespace. (`io.k8s.api.core.v1.NamespaceStatus`) */
+  /** The `io.k8s.api.core.v1.NamespaceStatus` definition (its description is on the type). */
   type NamespaceStatus = S["io.k8s.api.core.v1.NamespaceStatus"];
-  /** Node is a worker node in Kubernetes. (`io.k8s.api.core.v1.Node`) */
+  /** The `io.k8s.api.core.v1.Node` definition (its description is on the type). */
   type Node = S["io.k8s.api.core.v1.Node"];
-  /** NodeAddress contains information for the node's address. (`io.k8s.api.core.v1.NodeAddress`) */
+  /** The `io.k8s.api.core.v1.NodeAddress` definition (its description is on the type). */
   type NodeAddress = S["io.k8s.api.core.v1.NodeAddress"];
-  /** Node affinity is a group of node affinity scheduling rules. (`io.k8s.api.core.v1.NodeAffinity`) */
+  /** The `io.k8s.api.core.v1.NodeAffinity` definition (its description is on the type). */
   type NodeAffinity = S["io.k8s.api.core.v1.NodeAffinity"];
-  /** NodeAllocatableResourceClaimStatus describes the status of node allocatable resources allocated via DRA. (`io.k8s.api.core.v1.NodeAllocatableResourceClaimStatus`) */
+  /** The `io.k8s.api.core.v1.NodeAllocatableResourceClaimStatus` definition (its description is on the type). */
   type NodeAllocatableResourceClaimStatus = S["io.k8s.api.core.v1.NodeAllocatableResourceClaimStatus"];
-  /** NodeCondition contains condition information for a node. (`io.k8s.api.core.v1.NodeCondition`) */
+  /** The `io.k8s.api.core.v1.NodeCondition` definition (its description is on the type). */
   type NodeCondition = S["io.k8s.api.core.v1.NodeCondition"];
-  /** NodeConfigSource specifies a source of node configuration. (`io.k8s.api.core.v1.NodeConfigSource`) */
+  /** The `io.k8s.api.core.v1.NodeConfigSource` definition (its description is on the type). */
   type NodeConfigSource = S["io.k8s.api.core.v1.NodeConfigSource"];
-  /** NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource. (`io.k8s.api.core.v1.NodeConfigStatus`) */
+  /** The `io.k8s.api.core.v1.NodeConfigStatus` definition (its description is on the type). */
   type NodeConfigStatus = S["io.k8s.api.core.v1.NodeConfigStatus"];
-  /** NodeDaemonEndpoints lists ports opened by daemons running on the Node. (`io.k8s.api.core.v1.NodeDaemonEndpoints`) */
+  /** The `io.k8s.api.core.v1.NodeDaemonEndpoints` definition (its description is on the type). */
   type NodeDaemonEndpoints = S["io.k8s.api.core.v1.NodeDaemonEndpoints"];
-  /** NodeFeatures describes the set of features implemented by the CRI implementation. (`io.k8s.api.core.v1.NodeFeatures`) */
+  /** The `io.k8s.api.core.v1.NodeFeatures` definition (its description is on the type). */
   type NodeFeatures = S["io.k8s.api.core.v1.NodeFeatures"];
-  /** NodeList is the whole list of all Nodes which have been registered with master. (`io.k8s.api.core.v1.NodeList`) */
+  /** The `io.k8s.api.core.v1.NodeList` definition (its description is on the type). */
   type NodeList = S["io.k8s.api.core.v1.NodeList"];
-  /** NodeRuntimeHandler is a set of runtime handler information. (`io.k8s.api.core.v1.NodeRuntimeHandler`) */
+  /** The `io.k8s.api.core.v1.NodeRuntimeHandler` definition (its description is on the type). */
   type NodeRuntimeHandler = S["io.k8s.api.core.v1.NodeRuntimeHandler"];
-  /** NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler. (`io.k8s.api.core.v1.NodeRuntimeHandlerFeatures`) */
+  /** The `io.k8s.api.core.v1.NodeRuntimeHandlerFeatures` definition (its description is on the type). */
   type NodeRuntimeHandlerFeatures = S["io.k8s.api.core.v1.NodeRuntimeHandlerFeatures"];
-  /** A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms. (`io.k8s.api.core.v1.NodeSelector`) */
+  /** The `io.k8s.api.core.v1.NodeSelector` definition (its description is on the type). */
   type NodeSelector = S["io.k8s.api.core.v1.NodeSelector"];
-  /** A node selector requirement is a selector that contains values, a key, and an operator that relates the key and values. (`io.k8s.api.core.v1.NodeSelectorRequirement`) */
+  /** The `io.k8s.api.core.v1.NodeSelectorRequirement` definition (its description is on the type). */
   type NodeSelectorRequirement = S["io.k8s.api.core.v1.NodeSelectorRequirement"];
-  /** A null or empty node selector term matches no objects. (`io.k8s.api.core.v1.NodeSelectorTerm`) */
+  /** The `io.k8s.api.core.v1.NodeSelectorTerm` definition (its description is on the type). */
   type NodeSelectorTerm = S["io.k8s.api.core.v1.NodeSelectorTerm"];
-  /** NodeSpec describes the attributes that a node is created with. (`io.k8s.api.core.v1.NodeSpec`) */
+  /** The `io.k8s.api.core.v1.NodeSpec` definition (its description is on the type). */
   type NodeSpec = S["io.k8s.api.core.v1.NodeSpec"];
-  /** NodeStatus is information about the current status of a node. (`io.k8s.api.core.v1.NodeStatus`) */
+  /** The `io.k8s.api.core.v1.NodeStatus` definition (its description is on the type). */
   type NodeStatus = S["io.k8s.api.core.v1.NodeStatus"];
-  /** NodeSwapStatus represents swap memory information. (`io.k8s.api.core.v1.NodeSwapStatus`) */
+  /** The `io.k8s.api.core.v1.NodeSwapStatus` definition (its description is on the type). */
   type NodeSwapStatus = S["io.k8s.api.core.v1.NodeSwapStatus"];
-  /** NodeSystemInfo is a set of ids/uuids to uniquely identify the node. (`io.k8s.api.core.v1.NodeSystemInfo`) */
+  /** The `io.k8s.api.core.v1.NodeSystemInfo` definition (its description is on the type). */
   type NodeSystemInfo = S["io.k8s.api.core.v1.NodeSystemInfo"];
-  /** ObjectFieldSelector selects an APIVersioned field of an object. (`io.k8s.api.core.v1.ObjectFieldSelector`) */
+  /** The `io.k8s.api.core.v1.ObjectFieldSelector` definition (its description is on the type). */
   type ObjectFieldSelector = S["io.k8s.api.core.v1.ObjectFieldSelector"];
-  /** ObjectReference contains enough information to let you inspect or modify the referred object. (`io.k8s.api.core.v1.ObjectReference`) */
+  /** The `io.k8s.api.core.v1.ObjectReference` definition (its description is on the type). */
   type ObjectReference = S["io.k8s.api.core.v1.ObjectReference"];
-  /** PersistentVolume (PV) is a storage resource provisioned by an administrator. (`io.k8s.api.core.v1.PersistentVolume`) */
+  /** The `io.k8s.api.core.v1.PersistentVolume` definition (its description is on the type). */
   type PersistentVolume = S["io.k8s.api.core.v1.PersistentVolume"];
-  /** PersistentVolumeClaim is a user's request for and claim to a persistent volume (`io.k8s.api.core.v1.PersistentVolumeClaim`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaim` definition (its description is on the type). */
   type PersistentVolumeClaim = S["io.k8s.api.core.v1.PersistentVolumeClaim"];
-  /** PersistentVolumeClaimCondition contains details about state of pvc (`io.k8s.api.core.v1.PersistentVolumeClaimCondition`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimCondition` definition (its description is on the type). */
   type PersistentVolumeClaimCondition = S["io.k8s.api.core.v1.PersistentVolumeClaimCondition"];
-  /** PersistentVolumeClaimList is a list of PersistentVolumeClaim items. (`io.k8s.api.core.v1.PersistentVolumeClaimList`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimList` definition (its description is on the type). */
   type PersistentVolumeClaimList = S["io.k8s.api.core.v1.PersistentVolumeClaimList"];
-  /** PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes (`io.k8s.api.core.v1.PersistentVolumeClaimSpec`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimSpec` definition (its description is on the type). */
   type PersistentVolumeClaimSpec = S["io.k8s.api.core.v1.PersistentVolumeClaimSpec"];
-  /** PersistentVolumeClaimStatus is the current status of a persistent volume claim. (`io.k8s.api.core.v1.PersistentVolumeClaimStatus`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimStatus` definition (its description is on the type). */
   type PersistentVolumeClaimStatus = S["io.k8s.api.core.v1.PersistentVolumeClaimStatus"];
-  /** PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource. (`io.k8s.api.core.v1.PersistentVolumeClaimTemplate`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimTemplate` definition (its description is on the type). */
   type PersistentVolumeClaimTemplate = S["io.k8s.api.core.v1.PersistentVolumeClaimTemplate"];
-  /** PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace. (`io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource` definition (its description is on the type). */
   type PersistentVolumeClaimVolumeSource = S["io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource"];
-  /** PersistentVolumeList is a list of PersistentVolume items. (`io.k8s.api.core.v1.PersistentVolumeList`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeList` definition (its description is on the type). */
   type PersistentVolumeList = S["io.k8s.api.core.v1.PersistentVolumeList"];
-  /** PersistentVolumeSpec is the specification of a persistent volume. (`io.k8s.api.core.v1.PersistentVolumeSpec`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeSpec` definition (its description is on the type). */
   type PersistentVolumeSpec = S["io.k8s.api.core.v1.PersistentVolumeSpec"];
-  /** PersistentVolumeStatus is the current status of a persistent volume. (`io.k8s.api.core.v1.PersistentVolumeStatus`) */
+  /** The `io.k8s.api.core.v1.PersistentVolumeStatus` definition (its description is on the type). */
   type PersistentVolumeStatus = S["io.k8s.api.core.v1.PersistentVolumeStatus"];
-  /** Represents a Photon Controller persistent disk resource. (`io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource`) */
+  /** The `io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource` definition (its description is on the type). */
   type PhotonPersistentDiskVolumeSource = S["io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"];
-  /** Pod is a collection of containers that can run on a host. (`io.k8s.api.core.v1.Pod`) */
+  /** The `io.k8s.api.core.v1.Pod` definition (its description is on the type). */
   type Pod = S["io.k8s.api.core.v1.Pod"];
-  /** Pod affinity is a group of inter pod affinity scheduling rules. (`io.k8s.api.core.v1.PodAffinity`) */
+  /** The `io.k8s.api.core.v1.PodAffinity` definition (its description is on the type). */
   type PodAffinity = S["io.k8s.api.core.v1.PodAffinity"];
-  /** Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where co-located is defined as running on a node whose value of the label with key <topologyKey> matches that of any node on which a pod of the set of pods is running (`io.k8s.api.core.v1.PodAffinityTerm`) */
+  /** The `io.k8s.api.core.v1.PodAffinityTerm` definition (its description is on the type). */
   type PodAffinityTerm = S["io.k8s.api.core.v1.PodAffinityTerm"];
-  /** Pod anti affinity is a group of inter pod anti affinity scheduling rules. (`io.k8s.api.core.v1.PodAntiAffinity`) */
+  /** The `io.k8s.api.core.v1.PodAntiAffinity` definition (its description is on the type). */
   type PodAntiAffinity = S["io.k8s.api.core.v1.PodAntiAffinity"];
-  /** PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem. (`io.k8s.api.core.v1.PodCertificateProjection`) */
+  /** The `io.k8s.api.core.v1.PodCertificateProjection` definition (its description is on the type). */
   type PodCertificateProjection = S["io.k8s.api.core.v1.PodCertificateProjection"];
-  /** PodCondition contains details for the current condition of this pod. (`io.k8s.api.core.v1.PodCondition`) */
+  /** The `io.k8s.api.core.v1.PodCondition` definition (its description is on the type). */
   type PodCondition = S["io.k8s.api.core.v1.PodCondition"];
-  /** PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy. (`io.k8s.api.core.v1.PodDNSConfig`) */
+  /** The `io.k8s.api.core.v1.PodDNSConfig` definition (its description is on the type). */
   type PodDNSConfig = S["io.k8s.api.core.v1.PodDNSConfig"];
-  /** PodDNSConfigOption defines DNS resolver options of a pod. (`io.k8s.api.core.v1.PodDNSConfigOption`) */
+  /** The `io.k8s.api.core.v1.PodDNSConfigOption` definition (its description is on the type). */
   type PodDNSConfigOption = S["io.k8s.api.core.v1.PodDNSConfigOption"];
-  /** PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA. (`io.k8s.api.core.v1.PodExtendedResourceClaimStatus`) */
+  /** The `io.k8s.api.core.v1.PodExtendedResourceClaimStatus` definition (its description is on the type). */
   type PodExtendedResourceClaimStatus = S["io.k8s.api.core.v1.PodExtendedResourceClaimStatus"];
-  /** PodIP represents a single IP address allocated to the pod. (`io.k8s.api.core.v1.PodIP`) */
+  /** The `io.k8s.api.core.v1.PodIP` definition (its description is on the type). */
   type PodIP = S["io.k8s.api.core.v1.PodIP"];
-  /** PodList is a list of Pods. (`io.k8s.api.core.v1.PodList`) */
+  /** The `io.k8s.api.core.v1.PodList` definition (its description is on the type). */
   type PodList = S["io.k8s.api.core.v1.PodList"];
-  /** PodOS defines the OS parameters of a pod. (`io.k8s.api.core.v1.PodOS`) */
+  /** The `io.k8s.api.core.v1.PodOS` definition (its description is on the type). */
   type PodOS = S["io.k8s.api.core.v1.PodOS"];
-  /** PodReadinessGate contains the reference to a pod condition (`io.k8s.api.core.v1.PodReadinessGate`) */
+  /** The `io.k8s.api.core.v1.PodReadinessGate` definition (its description is on the type). */
   type PodReadinessGate = S["io.k8s.api.core.v1.PodReadinessGate"];
-  /** PodResourceClaim references exactly one ResourceClaim, either directly or by naming a ResourceClaimTemplate which is then turned into a ResourceClaim for the pod. (`io.k8s.api.core.v1.PodResourceClaim`) */
+  /** The `io.k8s.api.core.v1.PodResourceClaim` definition (its description is on the type). */
   type PodResourceClaim = S["io.k8s.api.core.v1.PodResourceClaim"];
-  /** PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate. (`io.k8s.api.core.v1.PodResourceClaimStatus`) */
+  /** The `io.k8s.api.core.v1.PodResourceClaimStatus` definition (its description is on the type). */
   type PodResourceClaimStatus = S["io.k8s.api.core.v1.PodResourceClaimStatus"];
-  /** PodSchedulingGate is associated to a Pod to guard its scheduling. (`io.k8s.api.core.v1.PodSchedulingGate`) */
+  /** The `io.k8s.api.core.v1.PodSchedulingGate` definition (its description is on the type). */
   type PodSchedulingGate = S["io.k8s.api.core.v1.PodSchedulingGate"];
-  /** PodSchedulingGroup identifies the runtime scheduling group instance that a Pod belongs to. (`io.k8s.api.core.v1.PodSchedulingGroup`) */
+  /** The `io.k8s.api.core.v1.PodSchedulingGroup` definition (its description is on the type). */
   type PodSchedulingGroup = S["io.k8s.api.core.v1.PodSchedulingGroup"];
-  /** PodSecurityContext holds pod-level security attributes and common container settings. (`io.k8s.api.core.v1.PodSecurityContext`) */
+  /** The `io.k8s.api.core.v1.PodSecurityContext` definition (its description is on the type). */
   type PodSecurityContext = S["io.k8s.api.core.v1.PodSecurityContext"];
-  /** PodSpec is a description of a pod. (`io.k8s.api.core.v1.PodSpec`) */
+  /** The `io.k8s.api.core.v1.PodSpec` definition (its description is on the type). */
   type PodSpec = S["io.k8s.api.core.v1.PodSpec"];
-  /** PodStatus represents information about the status of a pod. (`io.k8s.api.core.v1.PodStatus`) */
+  /** The `io.k8s.api.core.v1.PodStatus` definition (its description is on the type). */
   type PodStatus = S["io.k8s.api.core.v1.PodStatus"];
-  /** PodTemplate describes a template for creating copies of a predefined pod. (`io.k8s.api.core.v1.PodTemplate`) */
+  /** The `io.k8s.api.core.v1.PodTemplate` definition (its description is on the type). */
   type PodTemplate = S["io.k8s.api.core.v1.PodTemplate"];
-  /** PodTemplateList is a list of PodTemplates. (`io.k8s.api.core.v1.PodTemplateList`) */
+  /** The `io.k8s.api.core.v1.PodTemplateList` definition (its description is on the type). */
   type PodTemplateList = S["io.k8s.api.core.v1.PodTemplateList"];
-  /** PodTemplateSpec describes the data a pod should have when created from a template (`io.k8s.api.core.v1.PodTemplateSpec`) */
+  /** The `io.k8s.api.core.v1.PodTemplateSpec` definition (its description is on the type). */
   type PodTemplateSpec = S["io.k8s.api.core.v1.PodTemplateSpec"];
-  /** PortStatus represents the error condition of a service port (`io.k8s.api.core.v1.PortStatus`) */
+  /** The `io.k8s.api.core.v1.PortStatus` definition (its description is on the type). */
   type PortStatus = S["io.k8s.api.core.v1.PortStatus"];
-  /** PortworxVolumeSource represents a Portworx volume resource. (`io.k8s.api.core.v1.PortworxVolumeSource`) */
+  /** The `io.k8s.api.core.v1.PortworxVolumeSource` definition (its description is on the type). */
   type PortworxVolumeSource = S["io.k8s.api.core.v1.PortworxVolumeSource"];
-  /** An empty preferred scheduling term matches all objects with implicit weight 0 (i.e. it's a no-op). (`io.k8s.api.core.v1.PreferredSchedulingTerm`) */
+  /** The `io.k8s.api.core.v1.PreferredSchedulingTerm` definition (its description is on the type). */
   type PreferredSchedulingTerm = S["io.k8s.api.core.v1.PreferredSchedulingTerm"];
-  /** Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic. (`io.k8s.api.core.v1.Probe`) */
+  /** The `io.k8s.api.core.v1.Probe` definition (its description is on the type). */
   type Probe = S["io.k8s.api.core.v1.Probe"];
-  /** Represents a projected volume source (`io.k8s.api.core.v1.ProjectedVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ProjectedVolumeSource` definition (its description is on the type). */
   type ProjectedVolumeSource = S["io.k8s.api.core.v1.ProjectedVolumeSource"];
-  /** Represents a Quobyte mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.QuobyteVolumeSource`) */
+  /** The `io.k8s.api.core.v1.QuobyteVolumeSource` definition (its description is on the type). */
   type QuobyteVolumeSource = S["io.k8s.api.core.v1.QuobyteVolumeSource"];
-  /** Represents a Rados Block Device mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.RBDPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.RBDPersistentVolumeSource` definition (its description is on the type). */
   type RBDPersistentVolumeSource = S["io.k8s.api.core.v1.RBDPersistentVolumeSource"];
-  /** Represents a Rados Block Device mount that lasts the lifetime of a pod. (`io.k8s.api.core.v1.RBDVolumeSource`) */
+  /** The `io.k8s.api.core.v1.RBDVolumeSource` definition (its description is on the type). */
   type RBDVolumeSource = S["io.k8s.api.core.v1.RBDVolumeSource"];
-  /** ReplicationController represents the configuration of a replication controller. (`io.k8s.api.core.v1.ReplicationController`) */
+  /** The `io.k8s.api.core.v1.ReplicationController` definition (its description is on the type). */
   type ReplicationController = S["io.k8s.api.core.v1.ReplicationController"];
-  /** ReplicationControllerCondition describes the state of a replication controller at a certain point. (`io.k8s.api.core.v1.ReplicationControllerCondition`) */
+  /** The `io.k8s.api.core.v1.ReplicationControllerCondition` definition (its description is on the type). */
   type ReplicationControllerCondition = S["io.k8s.api.core.v1.ReplicationControllerCondition"];
-  /** ReplicationControllerList is a collection of replication controllers. (`io.k8s.api.core.v1.ReplicationControllerList`) */
+  /** The `io.k8s.api.core.v1.ReplicationControllerList` definition (its description is on the type). */
   type ReplicationControllerList = S["io.k8s.api.core.v1.ReplicationControllerList"];
-  /** ReplicationControllerSpec is the specification of a replication controller. (`io.k8s.api.core.v1.ReplicationControllerSpec`) */
+  /** The `io.k8s.api.core.v1.ReplicationControllerSpec` definition (its description is on the type). */
   type ReplicationControllerSpec = S["io.k8s.api.core.v1.ReplicationControllerSpec"];
-  /** ReplicationControllerStatus represents the current status of a replication controller. (`io.k8s.api.core.v1.ReplicationControllerStatus`) */
+  /** The `io.k8s.api.core.v1.ReplicationControllerStatus` definition (its description is on the type). */
   type ReplicationControllerStatus = S["io.k8s.api.core.v1.ReplicationControllerStatus"];
-  /** ResourceClaim references one entry in PodSpec.ResourceClaims. (`io.k8s.api.core.v1.ResourceClaim`) */
+  /** The `io.k8s.api.core.v1.ResourceClaim` definition (its description is on the type). */
   type ResourceClaim = S["io.k8s.api.core.v1.ResourceClaim"];
-  /** ResourceFieldSelector represents container resources (cpu, memory) and their output format (`io.k8s.api.core.v1.ResourceFieldSelector`) */
+  /** The `io.k8s.api.core.v1.ResourceFieldSelector` definition (its description is on the type). */
   type ResourceFieldSelector = S["io.k8s.api.core.v1.ResourceFieldSelector"];
-  /** ResourceHealth represents the health of a resource. (`io.k8s.api.core.v1.ResourceHealth`) */
+  /** The `io.k8s.api.core.v1.ResourceHealth` definition (its description is on the type). */
   type ResourceHealth = S["io.k8s.api.core.v1.ResourceHealth"];
-  /** ResourceQuota sets aggregate quota restrictions enforced per namespace (`io.k8s.api.core.v1.ResourceQuota`) */
+  /** The `io.k8s.api.core.v1.ResourceQuota` definition (its description is on the type). */
   type ResourceQuota = S["io.k8s.api.core.v1.ResourceQuota"];
-  /** ResourceQuotaList is a list of ResourceQuota items. (`io.k8s.api.core.v1.ResourceQuotaList`) */
+  /** The `io.k8s.api.core.v1.ResourceQuotaList` definition (its description is on the type). */
   type ResourceQuotaList = S["io.k8s.api.core.v1.ResourceQuotaList"];
-  /** ResourceQuotaSpec defines the desired hard limits to enforce for Quota. (`io.k8s.api.core.v1.ResourceQuotaSpec`) */
+  /** The `io.k8s.api.core.v1.ResourceQuotaSpec` definition (its description is on the type). */
   type ResourceQuotaSpec = S["io.k8s.api.core.v1.ResourceQuotaSpec"];
-  /** ResourceQuotaStatus defines the enforced hard limits and observed use. (`io.k8s.api.core.v1.ResourceQuotaStatus`) */
+  /** The `io.k8s.api.core.v1.ResourceQuotaStatus` definition (its description is on the type). */
   type ResourceQuotaStatus = S["io.k8s.api.core.v1.ResourceQuotaStatus"];
-  /** ResourceRequirements describes the compute resource requirements. (`io.k8s.api.core.v1.ResourceRequirements`) */
+  /** The `io.k8s.api.core.v1.ResourceRequirements` definition (its description is on the type). */
   type ResourceRequirements = S["io.k8s.api.core.v1.ResourceRequirements"];
-  /** ResourceStatus represents the status of a single resource allocated to a Pod. (`io.k8s.api.core.v1.ResourceStatus`) */
+  /** The `io.k8s.api.core.v1.ResourceStatus` definition (its description is on the type). */
   type ResourceStatus = S["io.k8s.api.core.v1.ResourceStatus"];
-  /** SELinuxOptions are the labels to be applied to the container (`io.k8s.api.core.v1.SELinuxOptions`) */
+  /** The `io.k8s.api.core.v1.SELinuxOptions` definition (its description is on the type). */
   type SELinuxOptions = S["io.k8s.api.core.v1.SELinuxOptions"];
-  /** ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume (`io.k8s.api.core.v1.ScaleIOPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ScaleIOPersistentVolumeSource` definition (its description is on the type). */
   type ScaleIOPersistentVolumeSource = S["io.k8s.api.core.v1.ScaleIOPersistentVolumeSource"];
-  /** ScaleIOVolumeSource represents a persistent ScaleIO volume (`io.k8s.api.core.v1.ScaleIOVolumeSource`) */
+  /** The `io.k8s.api.core.v1.ScaleIOVolumeSource` definition (its description is on the type). */
   type ScaleIOVolumeSource = S["io.k8s.api.core.v1.ScaleIOVolumeSource"];
-  /** A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements. (`io.k8s.api.core.v1.ScopeSelector`) */
+  /** The `io.k8s.api.core.v1.ScopeSelector` definition (its description is on the type). */
   type ScopeSelector = S["io.k8s.api.core.v1.ScopeSelector"];
-  /** A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values. (`io.k8s.api.core.v1.ScopedResourceSelectorRequirement`) */
+  /** The `io.k8s.api.core.v1.ScopedResourceSelectorRequirement` definition (its description is on the type). */
   type ScopedResourceSelectorRequirement = S["io.k8s.api.core.v1.ScopedResourceSelectorRequirement"];
-  /** SeccompProfile defines a pod/container's seccomp profile settings. (`io.k8s.api.core.v1.SeccompProfile`) */
+  /** The `io.k8s.api.core.v1.SeccompProfile` definition (its description is on the type). */
   type SeccompProfile = S["io.k8s.api.core.v1.SeccompProfile"];
-  /** Secret holds secret data of a certain type. (`io.k8s.api.core.v1.Secret`) */
+  /** The `io.k8s.api.core.v1.Secret` definition (its description is on the type). */
   type Secret = S["io.k8s.api.core.v1.Secret"];
-  /** SecretEnvSource selects a Secret to populate the environment variables with. (`io.k8s.api.core.v1.SecretEnvSource`) */
+  /** The `io.k8s.api.core.v1.SecretEnvSource` definition (its description is on the type). */
   type SecretEnvSource = S["io.k8s.api.core.v1.SecretEnvSource"];
-  /** SecretKeySelector selects a key of a Secret. (`io.k8s.api.core.v1.SecretKeySelector`) */
+  /** The `io.k8s.api.core.v1.SecretKeySelector` definition (its description is on the type). */
   type SecretKeySelector = S["io.k8s.api.core.v1.SecretKeySelector"];
-  /** SecretList is a list of Secret. (`io.k8s.api.core.v1.SecretList`) */
+  /** The `io.k8s.api.core.v1.SecretList` definition (its description is on the type). */
   type SecretList = S["io.k8s.api.core.v1.SecretList"];
-  /** Adapts a secret into a projected volume. (`io.k8s.api.core.v1.SecretProjection`) */
+  /** The `io.k8s.api.core.v1.SecretProjection` definition (its description is on the type). */
   type SecretProjection = S["io.k8s.api.core.v1.SecretProjection"];
-  /** SecretReference represents a Secret Reference. (`io.k8s.api.core.v1.SecretReference`) */
+  /** The `io.k8s.api.core.v1.SecretReference` definition (its description is on the type). */
   type SecretReference = S["io.k8s.api.core.v1.SecretReference"];
-  /** Adapts a Secret into a volume. (`io.k8s.api.core.v1.SecretVolumeSource`) */
+  /** The `io.k8s.api.core.v1.SecretVolumeSource` definition (its description is on the type). */
   type SecretVolumeSource = S["io.k8s.api.core.v1.SecretVolumeSource"];
-  /** SecurityContext holds security configuration that will be applied to a container. (`io.k8s.api.core.v1.SecurityContext`) */
+  /** The `io.k8s.api.core.v1.SecurityContext` definition (its description is on the type). */
   type SecurityContext = S["io.k8s.api.core.v1.SecurityContext"];
-  /** Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy. (`io.k8s.api.core.v1.Service`) */
+  /** The `io.k8s.api.core.v1.Service` definition (its description is on the type). */
   type Service = S["io.k8s.api.core.v1.Service"];
-  /** ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets (`io.k8s.api.core.v1.ServiceAccount`) */
+  /** The `io.k8s.api.core.v1.ServiceAccount` definition (its description is on the type). */
   type ServiceAccount = S["io.k8s.api.core.v1.ServiceAccount"];
-  /** ServiceAccountList is a list of ServiceAccount objects (`io.k8s.api.core.v1.ServiceAccountList`) */
+  /** The `io.k8s.api.core.v1.ServiceAccountList` definition (its description is on the type). */
   type ServiceAccountList = S["io.k8s.api.core.v1.ServiceAccountList"];
-  /** ServiceAccountTokenProjection represents a projected service account token volume. (`io.k8s.api.core.v1.ServiceAccountTokenProjection`) */
+  /** The `io.k8s.api.core.v1.ServiceAccountTokenProjection` definition (its description is on the type). */
   type ServiceAccountTokenProjection = S["io.k8s.api.core.v1.ServiceAccountTokenProjection"];
-  /** ServiceList holds a list of services. (`io.k8s.api.core.v1.ServiceList`) */
+  /** The `io.k8s.api.core.v1.ServiceList` definition (its description is on the type). */
   type ServiceList = S["io.k8s.api.core.v1.ServiceList"];
-  /** ServicePort contains information on service's port. (`io.k8s.api.core.v1.ServicePort`) */
+  /** The `io.k8s.api.core.v1.ServicePort` definition (its description is on the type). */
   type ServicePort = S["io.k8s.api.core.v1.ServicePort"];
-  /** ServiceSpec describes the attributes that a user creates on a service. (`io.k8s.api.core.v1.ServiceSpec`) */
+  /** The `io.k8s.api.core.v1.ServiceSpec` definition (its description is on the type). */
   type ServiceSpec = S["io.k8s.api.core.v1.ServiceSpec"];
-  /** ServiceStatus represents the current status of a service. (`io.k8s.api.core.v1.ServiceStatus`) */
+  /** The `io.k8s.api.core.v1.ServiceStatus` definition (its description is on the type). */
   type ServiceStatus = S["io.k8s.api.core.v1.ServiceStatus"];
-  /** SessionAffinityConfig represents the configurations of session affinity. (`io.k8s.api.core.v1.SessionAffinityConfig`) */
+  /** The `io.k8s.api.core.v1.SessionAffinityConfig` definition (its description is on the type). */
   type SessionAffinityConfig = S["io.k8s.api.core.v1.SessionAffinityConfig"];
-  /** SleepAction describes a "sleep" action. (`io.k8s.api.core.v1.SleepAction`) */
+  /** The `io.k8s.api.core.v1.SleepAction` definition (its description is on the type). */
   type SleepAction = S["io.k8s.api.core.v1.SleepAction"];
-  /** Represents a StorageOS persistent volume resource. (`io.k8s.api.core.v1.StorageOSPersistentVolumeSource`) */
+  /** The `io.k8s.api.core.v1.StorageOSPersistentVolumeSource` definition (its description is on the type). */
   type StorageOSPersistentVolumeSource = S["io.k8s.api.core.v1.StorageOSPersistentVolumeSource"];
-  /** Represents a StorageOS persistent volume resource. (`io.k8s.api.core.v1.StorageOSVolumeSource`) */
+  /** The `io.k8s.api.core.v1.StorageOSVolumeSource` definition (its description is on the type). */
   type StorageOSVolumeSource = S["io.k8s.api.core.v1.StorageOSVolumeSource"];
-  /** Sysctl defines a kernel parameter to be set (`io.k8s.api.core.v1.Sysctl`) */
+  /** The `io.k8s.api.core.v1.Sysctl` definition (its description is on the type). */
   type Sysctl = S["io.k8s.api.core.v1.Sysctl"];
-  /** TCPSocketAction describes an action based on opening a socket (`io.k8s.api.core.v1.TCPSocketAction`) */
+  /** The `io.k8s.api.core.v1.TCPSocketAction` definition (its description is on the type). */
   type TCPSocketAction = S["io.k8s.api.core.v1.TCPSocketAction"];
-  /** The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint. (`io.k8s.api.core.v1.Taint`) */
+  /** The `io.k8s.api.core.v1.Taint` definition (its description is on the type). */
   type Taint = S["io.k8s.api.core.v1.Taint"];
-  /** The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. (`io.k8s.api.core.v1.Toleration`) */
+  /** The `io.k8s.api.core.v1.Toleration` definition (its description is on the type). */
   type Toleration = S["io.k8s.api.core.v1.Toleration"];
-  /** A topology selector requirement is a selector that matches given label. (`io.k8s.api.core.v1.TopologySelectorLabelRequirement`) */
+  /** The `io.k8s.api.core.v1.TopologySelectorLabelRequirement` definition (its description is on the type). */
   type TopologySelectorLabelRequirement = S["io.k8s.api.core.v1.TopologySelectorLabelRequirement"];
-  /** A topology selector term represents the result of label queries. (`io.k8s.api.core.v1.TopologySelectorTerm`) */
+  /** The `io.k8s.api.core.v1.TopologySelectorTerm` definition (its description is on the type). */
   type TopologySelectorTerm = S["io.k8s.api.core.v1.TopologySelectorTerm"];
-  /** TopologySpreadConstraint specifies how to spread matching pods among the given topology. (`io.k8s.api.core.v1.TopologySpreadConstraint`) */
+  /** The `io.k8s.api.core.v1.TopologySpreadConstraint` definition (its description is on the type). */
   type TopologySpreadConstraint = S["io.k8s.api.core.v1.TopologySpreadConstraint"];
-  /** TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace. (`io.k8s.api.core.v1.TypedLocalObjectReference`) */
+  /** The `io.k8s.api.core.v1.TypedLocalObjectReference` definition (its description is on the type). */
   type TypedLocalObjectReference = S["io.k8s.api.core.v1.TypedLocalObjectReference"];
-  /** TypedObjectReference contains enough information to let you locate the typed referenced object (`io.k8s.api.core.v1.TypedObjectReference`) */
+  /** The `io.k8s.api.core.v1.TypedObjectReference` definition (its description is on the type). */
   type TypedObjectReference = S["io.k8s.api.core.v1.TypedObjectReference"];
-  /** Volume represents a named volume in a pod that may be accessed by any container in the pod. (`io.k8s.api.core.v1.Volume`) */
+  /** The `io.k8s.api.core.v1.Volume` definition (its description is on the type). */
   type Volume = S["io.k8s.api.core.v1.Volume"];
-  /** volumeDevice describes a mapping of a raw block device within a container. (`io.k8s.api.core.v1.VolumeDevice`) */
+  /** The `io.k8s.api.core.v1.VolumeDevice` definition (its description is on the type). */
   type VolumeDevice = S["io.k8s.api.core.v1.VolumeDevice"];
-  /** VolumeMount describes a mounting of a Volume within a container. (`io.k8s.api.core.v1.VolumeMount`) */
+  /** The `io.k8s.api.core.v1.VolumeMount` definition (its description is on the type). */
   type VolumeMount = S["io.k8s.api.core.v1.VolumeMount"];
-  /** VolumeMountStatus shows status of volume mounts. (`io.k8s.api.core.v1.VolumeMountStatus`) */
+  /** The `io.k8s.api.core.v1.VolumeMountStatus` definition (its description is on the type). */
   type VolumeMountStatus = S["io.k8s.api.core.v1.VolumeMountStatus"];
-  /** VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from. (`io.k8s.api.core.v1.VolumeNodeAffinity`) */
+  /** The `io.k8s.api.core.v1.VolumeNodeAffinity` definition (its description is on the type). */
   type VolumeNodeAffinity = S["io.k8s.api.core.v1.VolumeNodeAffinity"];
-  /** Projection that may be projected along with other supported volume types. (`io.k8s.api.core.v1.VolumeProjection`) */
+  /** The `io.k8s.api.core.v1.VolumeProjection` definition (its description is on the type). */
   type VolumeProjection = S["io.k8s.api.core.v1.VolumeProjection"];
-  /** VolumeResourceRequirements describes the storage resource requirements for a volume. (`io.k8s.api.core.v1.VolumeResourceRequirements`) */
+  /** The `io.k8s.api.core.v1.VolumeResourceRequirements` definition (its description is on the type). */
   type VolumeResourceRequirements = S["io.k8s.api.core.v1.VolumeResourceRequirements"];
-  /** VolumeStatus represents the status of a mounted volume. (`io.k8s.api.core.v1.VolumeStatus`) */
+  /** The `io.k8s.api.core.v1.VolumeStatus` definition (its description is on the type). */
   type VolumeStatus = S["io.k8s.api.core.v1.VolumeStatus"];
-  /** Represents a vSphere volume resource. (`io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource`) */
+  /** The `io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource` definition (its description is on the type). */
   type VsphereVirtualDiskVolumeSource = S["io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"];
-  /** The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s) (`io.k8s.api.core.v1.WeightedPodAffinityTerm`) */
+  /** The `io.k8s.api.core.v1.WeightedPodAffinityTerm` definition (its description is on the type). */
   type WeightedPodAffinityTerm = S["io.k8s.api.core.v1.WeightedPodAffinityTerm"];
-  /** WindowsSecurityContextOptions contain Windows-specific options and credentials. (`io.k8s.api.core.v1.WindowsSecurityContextOptions`) */
+  /** The `io.k8s.api.core.v1.WindowsSecurityContextOptions` definition (its description is on the type). */
   type WindowsSecurityContextOptions = S["io.k8s.api.core.v1.WindowsSecurityContextOptions"];
 }
 /** The definitions of `io.k8s.api.discovery.v1` by their short names. */
 export declare namespace discoveryV1 {
-  /** Endpoint represents a single logical "backend" implementing a service. (`io.k8s.api.discovery.v1.Endpoint`) */
+  /** The `io.k8s.api.discovery.v1.Endpoint` definition (its description is on the type). */
   type Endpoint = S["io.k8s.api.discovery.v1.Endpoint"];
-  /** EndpointConditions represents the current condition of an endpoint. (`io.k8s.api.discovery.v1.EndpointConditions`) */
+  /** The `io.k8s.api.discovery.v1.EndpointConditions` definition (its description is on the type). */
   type EndpointConditions = S["io.k8s.api.discovery.v1.EndpointConditions"];
-  /** EndpointHints provides hints describing how an endpoint should be consumed. (`io.k8s.api.discovery.v1.EndpointHints`) */
+  /** The `io.k8s.api.discovery.v1.EndpointHints` definition (its description is on the type). */
   type EndpointHints = S["io.k8s.api.discovery.v1.EndpointHints"];
-  /** EndpointPort represents a Port used by an EndpointSlice (`io.k8s.api.discovery.v1.EndpointPort`) */
+  /** The `io.k8s.api.discovery.v1.EndpointPort` definition (its description is on the type). */
   type EndpointPort = S["io.k8s.api.discovery.v1.EndpointPort"];
-  /** EndpointSlice represents a set of service endpoints. (`io.k8s.api.discovery.v1.EndpointSlice`) */
+  /** The `io.k8s.api.discovery.v1.EndpointSlice` definition (its description is on the type). */
   type EndpointSlice = S["io.k8s.api.discovery.v1.EndpointSlice"];
-  /** EndpointSliceList represents a list of endpoint slices (`io.k8s.api.discovery.v1.EndpointSliceList`) */
+  /** The `io.k8s.api.discovery.v1.EndpointSliceList` definition (its description is on the type). */
   type EndpointSliceList = S["io.k8s.api.discovery.v1.EndpointSliceList"];
-  /** ForNode provides information about which nodes should consume this endpoint. (`io.k8s.api.discovery.v1.ForNode`) */
+  /** The `io.k8s.api.discovery.v1.ForNode` definition (its description is on the type). */
   type ForNode = S["io.k8s.api.discovery.v1.ForNode"];
-  /** ForZone provides information about which zones should consume this endpoint. (`io.k8s.api.discovery.v1.ForZone`) */
+  /** The `io.k8s.api.discovery.v1.ForZone` definition (its description is on the type). */
   type ForZone = S["io.k8s.api.discovery.v1.ForZone"];
 }
 /** The definitions of `io.k8s.api.events.v1` by their short names. */
 export declare namespace eventsV1 {
-  /** Event is a report of an event somewhere in the cluster. (`io.k8s.api.events.v1.Event`) */
+  /** The `io.k8s.api.events.v1.Event` definition (its description is on the type). */
   type Event = S["io.k8s.api.events.v1.Event"];
-  /** EventList is a list of Event objects. (`io.k8s.api.events.v1.EventList`) */
+  /** The `io.k8s.api.events.v1.EventList` definition (its description is on the type). */
   type EventList = S["io.k8s.api.events.v1.EventList"];
-  /** EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. (`io.k8s.api.events.v1.EventSeries`) */
+  /** The `io.k8s.api.events.v1.EventSeries` definition (its description is on the type). */
   type EventSeries = S["io.k8s.api.events.v1.EventSeries"];
 }
 /** The definitions of `io.k8s.api.flowcontrol.v1` by their short names. */
 export declare namespace flowcontrolV1 {
-  /** ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. (`io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration`) */
+  /** The `io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration` definition (its description is on the type). */
   type ExemptPriorityLevelConfiguration = S["io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration"];
-  /** FlowDistinguisherMethod specifies the method of a flow distinguisher. (`io.k8s.api.flowcontrol.v1.FlowDistinguisherMethod`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowDistinguisherMethod` definition (its description is on the type). */
   type FlowDistinguisherMethod = S["io.k8s.api.flowcontrol.v1.FlowDistinguisherMethod"];
-  /** FlowSchema defines the schema of a group of flows. (`io.k8s.api.flowcontrol.v1.FlowSchema`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowSchema` definition (its description is on the type). */
   type FlowSchema = S["io.k8s.api.flowcontrol.v1.FlowSchema"];
-  /** FlowSchemaCondition describes conditions for a FlowSchema. (`io.k8s.api.flowcontrol.v1.FlowSchemaCondition`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowSchemaCondition` definition (its description is on the type). */
   type FlowSchemaCondition = S["io.k8s.api.flowcontrol.v1.FlowSchemaCondition"];
-  /** FlowSchemaList is a list of FlowSchema objects. (`io.k8s.api.flowcontrol.v1.FlowSchemaList`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowSchemaList` definition (its description is on the type). */
   type FlowSchemaList = S["io.k8s.api.flowcontrol.v1.FlowSchemaList"];
-  /** FlowSchemaSpec describes how the FlowSchema's specification looks like. (`io.k8s.api.flowcontrol.v1.FlowSchemaSpec`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowSchemaSpec` definition (its description is on the type). */
   type FlowSchemaSpec = S["io.k8s.api.flowcontrol.v1.FlowSchemaSpec"];
-  /** FlowSchemaStatus represents the current state of a FlowSchema. (`io.k8s.api.flowcontrol.v1.FlowSchemaStatus`) */
+  /** The `io.k8s.api.flowcontrol.v1.FlowSchemaStatus` definition (its description is on the type). */
   type FlowSchemaStatus = S["io.k8s.api.flowcontrol.v1.FlowSchemaStatus"];
-  /** GroupSubject holds detailed information for group-kind subject. (`io.k8s.api.flowcontrol.v1.GroupSubject`) */
+  /** The `io.k8s.api.flowcontrol.v1.GroupSubject` definition (its description is on the type). */
   type GroupSubject = S["io.k8s.api.flowcontrol.v1.GroupSubject"];
-  /** LimitResponse defines how to handle requests that can not be executed right now. (`io.k8s.api.flowcontrol.v1.LimitResponse`) */
+  /** The `io.k8s.api.flowcontrol.v1.LimitResponse` definition (its description is on the type). */
   type LimitResponse = S["io.k8s.api.flowcontrol.v1.LimitResponse"];
-  /** LimitedPriorityLevelConfiguration specifies how to handle requests that are subject to limits. (`io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration`) */
+  /** The `io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration` definition (its description is on the type). */
   type LimitedPriorityLevelConfiguration = S["io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration"];
-  /** NonResourcePolicyRule is a predicate that matches non-resource requests according to their verb and the target non-resource URL. (`io.k8s.api.flowcontrol.v1.NonResourcePolicyRule`) */
+  /** The `io.k8s.api.flowcontrol.v1.NonResourcePolicyRule` definition (its description is on the type). */
   type NonResourcePolicyRule = S["io.k8s.api.flowcontrol.v1.NonResourcePolicyRule"];
-  /** PolicyRulesWithSubjects prescribes a test that applies to a request to an apiserver. (`io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects`) */
+  /** The `io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects` definition (its description is on the type). */
   type PolicyRulesWithSubjects = S["io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects"];
-  /** PriorityLevelConfiguration represents the configuration of a priority level. (`io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration` definition (its description is on the type). */
   type PriorityLevelConfiguration = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration"];
-  /** PriorityLevelConfigurationCondition defines the condition of priority level. (`io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition` definition (its description is on the type). */
   type PriorityLevelConfigurationCondition = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition"];
-  /** PriorityLevelConfigurationList is a list of PriorityLevelConfiguration objects. (`io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationList`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationList` definition (its description is on the type). */
   type PriorityLevelConfigurationList = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationList"];
-  /** PriorityLevelConfigurationReference contains information that points to the "request-priority" being used. (`io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationReference`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationReference` definition (its description is on the type). */
   type PriorityLevelConfigurationReference = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationReference"];
-  /** PriorityLevelConfigurationSpec specifies the configuration of a priority level. (`io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec` definition (its description is on the type). */
   type PriorityLevelConfigurationSpec = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec"];
-  /** PriorityLevelConfigurationStatus represents the current state of a "request-priority". (`io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus`) */
+  /** The `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus` definition (its description is on the type). */
   type PriorityLevelConfigurationStatus = S["io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus"];
-  /** QueuingConfiguration holds the configuration parameters for queuing (`io.k8s.api.flowcontrol.v1.QueuingConfiguration`) */
+  /** The `io.k8s.api.flowcontrol.v1.QueuingConfiguration` definition (its description is on the type). */
   type QueuingConfiguration = S["io.k8s.api.flowcontrol.v1.QueuingConfiguration"];
-  /** ResourcePolicyRule is a predicate that matches some resource requests, testing the request's verb and the target resource. (`io.k8s.api.flowcontrol.v1.ResourcePolicyRule`) */
+  /** The `io.k8s.api.flowcontrol.v1.ResourcePolicyRule` definition (its description is on the type). */
   type ResourcePolicyRule = S["io.k8s.api.flowcontrol.v1.ResourcePolicyRule"];
-  /** ServiceAccountSubject holds detailed information for service-account-kind subject. (`io.k8s.api.flowcontrol.v1.ServiceAccountSubject`) */
+  /** The `io.k8s.api.flowcontrol.v1.ServiceAccountSubject` definition (its description is on the type). */
   type ServiceAccountSubject = S["io.k8s.api.flowcontrol.v1.ServiceAccountSubject"];
-  /** Subject matches the originator of a request, as identified by the request authentication system. (`io.k8s.api.flowcontrol.v1.Subject`) */
+  /** The `io.k8s.api.flowcontrol.v1.Subject` definition (its description is on the type). */
   type Subject = S["io.k8s.api.flowcontrol.v1.Subject"];
-  /** UserSubject holds detailed information for user-kind subject. (`io.k8s.api.flowcontrol.v1.UserSubject`) */
+  /** The `io.k8s.api.flowcontrol.v1.UserSubject` definition (its description is on the type). */
   type UserSubject = S["io.k8s.api.flowcontrol.v1.UserSubject"];
 }
 /** The definitions of `io.k8s.apimachinery.pkg.apis.meta.v1` by their short names. */
 export declare namespace metaV1 {
-  /** APIGroup contains the name, the supported versions, and the preferred version of a group. (`io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup` definition (its description is on the type). */
   type APIGroup = S["io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup"];
-  /** APIGroupList is a list of APIGroup, to allow clients to discover the API at /apis. (`io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList` definition (its description is on the type). */
   type APIGroupList = S["io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList"];
-  /** APIResource specifies the name of a resource and whether it is namespaced. (`io.k8s.apimachinery.pkg.apis.meta.v1.APIResource`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.APIResource` definition (its description is on the type). */
   type APIResource = S["io.k8s.apimachinery.pkg.apis.meta.v1.APIResource"];
-  /** APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced. (`io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList` definition (its description is on the type). */
   type APIResourceList = S["io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList"];
-  /** APIVersions lists the versions that are available, to allow clients to discover the API at /api, which is the root path of the legacy v1 API. (`io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions` definition (its description is on the type). */
   type APIVersions = S["io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions"];
-  /** Condition contains details for one aspect of the current state of this API Resource. (`io.k8s.apimachinery.pkg.apis.meta.v1.Condition`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.Condition` definition (its description is on the type). */
   type Condition = S["io.k8s.apimachinery.pkg.apis.meta.v1.Condition"];
-  /** DeleteOptions may be provided when deleting an API object. (`io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions` definition (its description is on the type). */
   type DeleteOptions = S["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
-  /** FieldSelectorRequirement is a selector that contains values, a key, and an operator that relates the key and values. (`io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement` definition (its description is on the type). */
   type FieldSelectorRequirement = S["io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement"];
-  /** FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format. (`io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1` definition (its description is on the type). */
   type FieldsV1 = S["io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"];
-  /** GroupResource specifies a Group and a Resource, but does not force a version. (`io.k8s.apimachinery.pkg.apis.meta.v1.GroupResource`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.GroupResource` definition (its description is on the type). */
   type GroupResource = S["io.k8s.apimachinery.pkg.apis.meta.v1.GroupResource"];
-  /** GroupVersion contains the "group/version" and "version" string of a version. (`io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery` definition (its description is on the type). */
   type GroupVersionForDiscovery = S["io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery"];
-  /** A label selector is a label query over a set of resources. (`io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector` definition (its description is on the type). */
   type LabelSelector = S["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
-  /** A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values. (`io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement` definition (its description is on the type). */
   type LabelSelectorRequirement = S["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"];
-  /** ListMeta describes metadata that synthetic resources must have, including lists and various status objects. (`io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta` definition (its description is on the type). */
   type ListMeta = S["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
-  /** ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that the fieldset applies to. (`io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry` definition (its description is on the type). */
   type ManagedFieldsEntry = S["io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry"];
-  /** MicroTime is version of Time with microsecond level precision. (`io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime` definition (its description is on the type). */
   type MicroTime = S["io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"];
-  /** ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create. (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta` definition (its description is on the type). */
   type ObjectMeta = S["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
-  /** OwnerReference contains enough information to let you identify an owning object. (`io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference` definition (its description is on the type). */
   type OwnerReference = S["io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference"];
-  /** Patch is provided to give a concrete name and type to the Kubernetes PATCH request body. (`io.k8s.apimachinery.pkg.apis.meta.v1.Patch`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.Patch` definition (its description is on the type). */
   type Patch = S["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
-  /** Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out. (`io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions` definition (its description is on the type). */
   type Preconditions = S["io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions"];
-  /** ServerAddressByClientCIDR helps the client to determine the server address that they should use, depending on the clientCIDR that they match. (`io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR` definition (its description is on the type). */
   type ServerAddressByClientCIDR = S["io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR"];
-  /** ShardInfo describes the shard selector that was applied to produce a list response. (`io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo` definition (its description is on the type). */
   type ShardInfo = S["io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo"];
-  /** Status is a return value for calls that don't return other objects. (`io.k8s.apimachinery.pkg.apis.meta.v1.Status`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.Status` definition (its description is on the type). */
   type Status = S["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
-  /** StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered. (`io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause` definition (its description is on the type). */
   type StatusCause = S["io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause"];
-  /** StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response. (`io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails` definition (its description is on the type). */
   type StatusDetails = S["io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails"];
-  /** Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON. (`io.k8s.apimachinery.pkg.apis.meta.v1.Time`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.Time` definition (its description is on the type). */
   type Time = S["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
-  /** Event represents a single event to a watched resource. (`io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent`) */
+  /** The `io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent` definition (its description is on the type). */
   type WatchEvent = S["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
 }
 /** The definitions of `io.k8s.api.networking.v1` by their short names. */
 export declare namespace networkingV1 {
-  /** HTTPIngressPath associates a path with a backend. (`io.k8s.api.networking.v1.HTTPIngressPath`) */
+  /** The `io.k8s.api.networking.v1.HTTPIngressPath` definition (its description is on the type). */
   type HTTPIngressPath = S["io.k8s.api.networking.v1.HTTPIngressPath"];
-  /** HTTPIngressRuleValue is a list of http selectors pointing to backends. (`io.k8s.api.networking.v1.HTTPIngressRuleValue`) */
+  /** The `io.k8s.api.networking.v1.HTTPIngressRuleValue` definition (its description is on the type). */
   type HTTPIngressRuleValue = S["io.k8s.api.networking.v1.HTTPIngressRuleValue"];
-  /** IPAddress represents a single IP of a single IP Family. (`io.k8s.api.networking.v1.IPAddress`) */
+  /** The `io.k8s.api.networking.v1.IPAddress` definition (its description is on the type). */
   type IPAddress = S["io.k8s.api.networking.v1.IPAddress"];
-  /** IPAddressList contains a list of IPAddress. (`io.k8s.api.networking.v1.IPAddressList`) */
+  /** The `io.k8s.api.networking.v1.IPAddressList` definition (its description is on the type). */
   type IPAddressList = S["io.k8s.api.networking.v1.IPAddressList"];
-  /** IPAddressSpec describe the attributes in an IP Address. (`io.k8s.api.networking.v1.IPAddressSpec`) */
+  /** The `io.k8s.api.networking.v1.IPAddressSpec` definition (its description is on the type). */
   type IPAddressSpec = S["io.k8s.api.networking.v1.IPAddressSpec"];
-  /** IPBlock describes a particular CIDR (Ex. (`io.k8s.api.networking.v1.IPBlock`) */
+  /** The `io.k8s.api.networking.v1.IPBlock` definition (its description is on the type). */
   type IPBlock = S["io.k8s.api.networking.v1.IPBlock"];
-  /** Ingress is a collection of rules that allow inbound connections to reach the endpoints defined by a backend. (`io.k8s.api.networking.v1.Ingress`) */
+  /** The `io.k8s.api.networking.v1.Ingress` definition (its description is on the type). */
   type Ingress = S["io.k8s.api.networking.v1.Ingress"];
-  /** IngressBackend describes all endpoints for a given service and port. (`io.k8s.api.networking.v1.IngressBackend`) */
+  /** The `io.k8s.api.networking.v1.IngressBackend` definition (its description is on the type). */
   type IngressBackend = S["io.k8s.api.networking.v1.IngressBackend"];
-  /** IngressClass represents the class of the Ingress, referenced by the Ingress Spec. (`io.k8s.api.networking.v1.IngressClass`) */
+  /** The `io.k8s.api.networking.v1.IngressClass` definition (its description is on the type). */
   type IngressClass = S["io.k8s.api.networking.v1.IngressClass"];
-  /** IngressClassList is a collection of IngressClasses. (`io.k8s.api.networking.v1.IngressClassList`) */
+  /** The `io.k8s.api.networking.v1.IngressClassList` definition (its description is on the type). */
   type IngressClassList = S["io.k8s.api.networking.v1.IngressClassList"];
-  /** IngressClassParametersReference identifies an API object. (`io.k8s.api.networking.v1.IngressClassParametersReference`) */
+  /** The `io.k8s.api.networking.v1.IngressClassParametersReference` definition (its description is on the type). */
   type IngressClassParametersReference = S["io.k8s.api.networking.v1.IngressClassParametersReference"];
-  /** IngressClassSpec provides information about the class of an Ingress. (`io.k8s.api.networking.v1.IngressClassSpec`) */
+  /** The `io.k8s.api.networking.v1.IngressClassSpec` definition (its description is on the type). */
   type IngressClassSpec = S["io.k8s.api.networking.v1.IngressClassSpec"];
-  /** IngressList is a collection of Ingress. (`io.k8s.api.networking.v1.IngressList`) */
+  /** The `io.k8s.api.networking.v1.IngressList` definition (its description is on the type). */
   type IngressList = S["io.k8s.api.networking.v1.IngressList"];
-  /** IngressLoadBalancerIngress represents the status of a load-balancer ingress point. (`io.k8s.api.networking.v1.IngressLoadBalancerIngress`) */
+  /** The `io.k8s.api.networking.v1.IngressLoadBalancerIngress` definition (its description is on the type). */
   type IngressLoadBalancerIngress = S["io.k8s.api.networking.v1.IngressLoadBalancerIngress"];
-  /** IngressLoadBalancerStatus represents the status of a load-balancer. (`io.k8s.api.networking.v1.IngressLoadBalancerStatus`) */
+  /** The `io.k8s.api.networking.v1.IngressLoadBalancerStatus` definition (its description is on the type). */
   type IngressLoadBalancerStatus = S["io.k8s.api.networking.v1.IngressLoadBalancerStatus"];
-  /** IngressPortStatus represents the error condition of a service port (`io.k8s.api.networking.v1.IngressPortStatus`) */
+  /** The `io.k8s.api.networking.v1.IngressPortStatus` definition (its description is on the type). */
   type IngressPortStatus = S["io.k8s.api.networking.v1.IngressPortStatus"];
-  /** IngressRule represents the rules mapping the paths under a specified host to the related backend services. (`io.k8s.api.networking.v1.IngressRule`) */
+  /** The `io.k8s.api.networking.v1.IngressRule` definition (its description is on the type). */
   type IngressRule = S["io.k8s.api.networking.v1.IngressRule"];
-  /** IngressServiceBackend references a Kubernetes Service as a Backend. (`io.k8s.api.networking.v1.IngressServiceBackend`) */
+  /** The `io.k8s.api.networking.v1.IngressServiceBackend` definition (its description is on the type). */
   type IngressServiceBackend = S["io.k8s.api.networking.v1.IngressServiceBackend"];
-  /** IngressSpec describes the Ingress the user wishes to exist. (`io.k8s.api.networking.v1.IngressSpec`) */
+  /** The `io.k8s.api.networking.v1.IngressSpec` definition (its description is on the type). */
   type IngressSpec = S["io.k8s.api.networking.v1.IngressSpec"];
-  /** IngressStatus describe the current state of the Ingress. (`io.k8s.api.networking.v1.IngressStatus`) */
+  /** The `io.k8s.api.networking.v1.IngressStatus` definition (its description is on the type). */
   type IngressStatus = S["io.k8s.api.networking.v1.IngressStatus"];
-  /** IngressTLS describes the transport layer security associated with an ingress. (`io.k8s.api.networking.v1.IngressTLS`) */
+  /** The `io.k8s.api.networking.v1.IngressTLS` definition (its description is on the type). */
   type IngressTLS = S["io.k8s.api.networking.v1.IngressTLS"];
-  /** NetworkPolicy describes what network traffic is allowed for a set of Pods (`io.k8s.api.networking.v1.NetworkPolicy`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicy` definition (its description is on the type). */
   type NetworkPolicy = S["io.k8s.api.networking.v1.NetworkPolicy"];
-  /** NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector. (`io.k8s.api.networking.v1.NetworkPolicyEgressRule`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicyEgressRule` definition (its description is on the type). */
   type NetworkPolicyEgressRule = S["io.k8s.api.networking.v1.NetworkPolicyEgressRule"];
-  /** NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector. (`io.k8s.api.networking.v1.NetworkPolicyIngressRule`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicyIngressRule` definition (its description is on the type). */
   type NetworkPolicyIngressRule = S["io.k8s.api.networking.v1.NetworkPolicyIngressRule"];
-  /** NetworkPolicyList is a list of NetworkPolicy objects. (`io.k8s.api.networking.v1.NetworkPolicyList`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicyList` definition (its description is on the type). */
   type NetworkPolicyList = S["io.k8s.api.networking.v1.NetworkPolicyList"];
-  /** NetworkPolicyPeer describes a peer to allow traffic to/from. (`io.k8s.api.networking.v1.NetworkPolicyPeer`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicyPeer` definition (its description is on the type). */
   type NetworkPolicyPeer = S["io.k8s.api.networking.v1.NetworkPolicyPeer"];
-  /** NetworkPolicyPort describes a port to allow traffic on (`io.k8s.api.networking.v1.NetworkPolicyPort`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicyPort` definition (its description is on the type). */
   type NetworkPolicyPort = S["io.k8s.api.networking.v1.NetworkPolicyPort"];
-  /** NetworkPolicySpec provides the specification of a NetworkPolicy (`io.k8s.api.networking.v1.NetworkPolicySpec`) */
+  /** The `io.k8s.api.networking.v1.NetworkPolicySpec` definition (its description is on the type). */
   type NetworkPolicySpec = S["io.k8s.api.networking.v1.NetworkPolicySpec"];
-  /** ParentReference describes a reference to a parent object. (`io.k8s.api.networking.v1.ParentReference`) */
+  /** The `io.k8s.api.networking.v1.ParentReference` definition (its description is on the type). */
   type ParentReference = S["io.k8s.api.networking.v1.ParentReference"];
-  /** ServiceBackendPort is the service port being referenced. (`io.k8s.api.networking.v1.ServiceBackendPort`) */
+  /** The `io.k8s.api.networking.v1.ServiceBackendPort` definition (its description is on the type). */
   type ServiceBackendPort = S["io.k8s.api.networking.v1.ServiceBackendPort"];
-  /** ServiceCIDR defines a range of IP addresses using CIDR format (e.g. 192.168.0.0/24 or 2001:db2::/64). (`io.k8s.api.networking.v1.ServiceCIDR`) */
+  /** The `io.k8s.api.networking.v1.ServiceCIDR` definition (its description is on the type). */
   type ServiceCIDR = S["io.k8s.api.networking.v1.ServiceCIDR"];
-  /** ServiceCIDRList contains a list of ServiceCIDR objects. (`io.k8s.api.networking.v1.ServiceCIDRList`) */
+  /** The `io.k8s.api.networking.v1.ServiceCIDRList` definition (its description is on the type). */
   type ServiceCIDRList = S["io.k8s.api.networking.v1.ServiceCIDRList"];
-  /** ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services. (`io.k8s.api.networking.v1.ServiceCIDRSpec`) */
+  /** The `io.k8s.api.networking.v1.ServiceCIDRSpec` definition (its description is on the type). */
   type ServiceCIDRSpec = S["io.k8s.api.networking.v1.ServiceCIDRSpec"];
-  /** ServiceCIDRStatus describes the current state of the ServiceCIDR. (`io.k8s.api.networking.v1.ServiceCIDRStatus`) */
+  /** The `io.k8s.api.networking.v1.ServiceCIDRStatus` definition (its description is on the type). */
   type ServiceCIDRStatus = S["io.k8s.api.networking.v1.ServiceCIDRStatus"];
 }
 /** The definitions of `io.k8s.api.networking.v1beta1` by their short names. */
 export declare namespace networkingV1beta1 {
-  /** IPAddress represents a single IP of a single IP Family. (`io.k8s.api.networking.v1beta1.IPAddress`) */
+  /** The `io.k8s.api.networking.v1beta1.IPAddress` definition (its description is on the type). */
   type IPAddress = S["io.k8s.api.networking.v1beta1.IPAddress"];
-  /** IPAddressList contains a list of IPAddress. (`io.k8s.api.networking.v1beta1.IPAddressList`) */
+  /** The `io.k8s.api.networking.v1beta1.IPAddressList` definition (its description is on the type). */
   type IPAddressList = S["io.k8s.api.networking.v1beta1.IPAddressList"];
-  /** IPAddressSpec describe the attributes in an IP Address. (`io.k8s.api.networking.v1beta1.IPAddressSpec`) */
+  /** The `io.k8s.api.networking.v1beta1.IPAddressSpec` definition (its description is on the type). */
   type IPAddressSpec = S["io.k8s.api.networking.v1beta1.IPAddressSpec"];
-  /** ParentReference describes a reference to a parent object. (`io.k8s.api.networking.v1beta1.ParentReference`) */
+  /** The `io.k8s.api.networking.v1beta1.ParentReference` definition (its description is on the type). */
   type ParentReference = S["io.k8s.api.networking.v1beta1.ParentReference"];
-  /** ServiceCIDR defines a range of IP addresses using CIDR format (e.g. 192.168.0.0/24 or 2001:db2::/64). (`io.k8s.api.networking.v1beta1.ServiceCIDR`) */
+  /** The `io.k8s.api.networking.v1beta1.ServiceCIDR` definition (its description is on the type). */
   type ServiceCIDR = S["io.k8s.api.networking.v1beta1.ServiceCIDR"];
-  /** ServiceCIDRList contains a list of ServiceCIDR objects. (`io.k8s.api.networking.v1beta1.ServiceCIDRList`) */
+  /** The `io.k8s.api.networking.v1beta1.ServiceCIDRList` definition (its description is on the type). */
   type ServiceCIDRList = S["io.k8s.api.networking.v1beta1.ServiceCIDRList"];
-  /** ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services. (`io.k8s.api.networking.v1beta1.ServiceCIDRSpec`) */
+  /** The `io.k8s.api.networking.v1beta1.ServiceCIDRSpec` definition (its description is on the type). */
   type ServiceCIDRSpec = S["io.k8s.api.networking.v1beta1.ServiceCIDRSpec"];
-  /** ServiceCIDRStatus describes the current state of the ServiceCIDR. (`io.k8s.api.networking.v1beta1.ServiceCIDRStatus`) */
+  /** The `io.k8s.api.networking.v1beta1.ServiceCIDRStatus` definition (its description is on the type). */
   type ServiceCIDRStatus = S["io.k8s.api.networking.v1beta1.ServiceCIDRStatus"];
 }
 /** The definitions of `io.k8s.api.node.v1` by their short names. */
 export declare namespace nodeV1 {
-  /** Overhead structure represents the resource overhead associated with running a pod. (`io.k8s.api.node.v1.Overhead`) */
+  /** The `io.k8s.api.node.v1.Overhead` definition (its description is on the type). */
   type Overhead = S["io.k8s.api.node.v1.Overhead"];
-  /** RuntimeClass defines a class of container runtime supported in the cluster. (`io.k8s.api.node.v1.RuntimeClass`) */
+  /** The `io.k8s.api.node.v1.RuntimeClass` definition (its description is on the type). */
   type RuntimeClass = S["io.k8s.api.node.v1.RuntimeClass"];
-  /** RuntimeClassList is a list of RuntimeClass objects. (`io.k8s.api.node.v1.RuntimeClassList`) */
+  /** The `io.k8s.api.node.v1.RuntimeClassList` definition (its description is on the type). */
   type RuntimeClassList = S["io.k8s.api.node.v1.RuntimeClassList"];
-  /** Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass. (`io.k8s.api.node.v1.Scheduling`) */
+  /** The `io.k8s.api.node.v1.Scheduling` definition (its description is on the type). */
   type Scheduling = S["io.k8s.api.node.v1.Scheduling"];
 }
 /** The definitions of `io.k8s.apimachinery.pkg.runtime` by their short names. */
 export declare namespace pkgRuntime {
-  /** RawExtension is used to hold extensions in external versions. (`io.k8s.apimachinery.pkg.runtime.RawExtension`) */
+  /** The `io.k8s.apimachinery.pkg.runtime.RawExtension` definition (its description is on the type). */
   type RawExtension = S["io.k8s.apimachinery.pkg.runtime.RawExtension"];
 }
 /** The definitions of `io.k8s.apimachinery.pkg.version` by their short names. */
 export declare namespace pkgVersion {
-  /** Info contains versioning information. (`io.k8s.apimachinery.pkg.version.Info`) */
+  /** The `io.k8s.apimachinery.pkg.version.Info` definition (its description is on the type). */
   type Info = S["io.k8s.apimachinery.pkg.version.Info"];
 }
 /** The definitions of `io.k8s.api.policy.v1` by their short names. */
 export declare namespace policyV1 {
-  /** Eviction evicts a pod from its node subject to certain policies and safety constraints. (`io.k8s.api.policy.v1.Eviction`) */
+  /** The `io.k8s.api.policy.v1.Eviction` definition (its description is on the type). */
   type Eviction = S["io.k8s.api.policy.v1.Eviction"];
-  /** PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods (`io.k8s.api.policy.v1.PodDisruptionBudget`) */
+  /** The `io.k8s.api.policy.v1.PodDisruptionBudget` definition (its description is on the type). */
   type PodDisruptionBudget = S["io.k8s.api.policy.v1.PodDisruptionBudget"];
-  /** PodDisruptionBudgetList is a collection of PodDisruptionBudgets. (`io.k8s.api.policy.v1.PodDisruptionBudgetList`) */
+  /** The `io.k8s.api.policy.v1.PodDisruptionBudgetList` definition (its description is on the type). */
   type PodDisruptionBudgetList = S["io.k8s.api.policy.v1.PodDisruptionBudgetList"];
-  /** PodDisruptionBudgetSpec is a description of a PodDisruptionBudget. (`io.k8s.api.policy.v1.PodDisruptionBudgetSpec`) */
+  /** The `io.k8s.api.policy.v1.PodDisruptionBudgetSpec` definition (its description is on the type). */
   type PodDisruptionBudgetSpec = S["io.k8s.api.policy.v1.PodDisruptionBudgetSpec"];
-  /** PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. (`io.k8s.api.policy.v1.PodDisruptionBudgetStatus`) */
+  /** The `io.k8s.api.policy.v1.PodDisruptionBudgetStatus` definition (its description is on the type). */
   type PodDisruptionBudgetStatus = S["io.k8s.api.policy.v1.PodDisruptionBudgetStatus"];
 }
 /** The definitions of `io.k8s.api.rbac.v1` by their short names. */
 export declare namespace rbacV1 {
-  /** AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole (`io.k8s.api.rbac.v1.AggregationRule`) */
+  /** The `io.k8s.api.rbac.v1.AggregationRule` definition (its description is on the type). */
   type AggregationRule = S["io.k8s.api.rbac.v1.AggregationRule"];
-  /** ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding. (`io.k8s.api.rbac.v1.ClusterRole`) */
+  /** The `io.k8s.api.rbac.v1.ClusterRole` definition (its description is on the type). */
   type ClusterRole = S["io.k8s.api.rbac.v1.ClusterRole"];
-  /** ClusterRoleBinding references a ClusterRole, but not contain it. (`io.k8s.api.rbac.v1.ClusterRoleBinding`) */
+  /** The `io.k8s.api.rbac.v1.ClusterRoleBinding` definition (its description is on the type). */
   type ClusterRoleBinding = S["io.k8s.api.rbac.v1.ClusterRoleBinding"];
-  /** ClusterRoleBindingList is a collection of ClusterRoleBindings (`io.k8s.api.rbac.v1.ClusterRoleBindingList`) */
+  /** The `io.k8s.api.rbac.v1.ClusterRoleBindingList` definition (its description is on the type). */
   type ClusterRoleBindingList = S["io.k8s.api.rbac.v1.ClusterRoleBindingList"];
-  /** ClusterRoleList is a collection of ClusterRoles (`io.k8s.api.rbac.v1.ClusterRoleList`) */
+  /** The `io.k8s.api.rbac.v1.ClusterRoleList` definition (its description is on the type). */
   type ClusterRoleList = S["io.k8s.api.rbac.v1.ClusterRoleList"];
-  /** PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to. (`io.k8s.api.rbac.v1.PolicyRule`) */
+  /** The `io.k8s.api.rbac.v1.PolicyRule` definition (its description is on the type). */
   type PolicyRule = S["io.k8s.api.rbac.v1.PolicyRule"];
-  /** Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding. (`io.k8s.api.rbac.v1.Role`) */
+  /** The `io.k8s.api.rbac.v1.Role` definition (its description is on the type). */
   type Role = S["io.k8s.api.rbac.v1.Role"];
-  /** RoleBinding references a role, but does not contain it. (`io.k8s.api.rbac.v1.RoleBinding`) */
+  /** The `io.k8s.api.rbac.v1.RoleBinding` definition (its description is on the type). */
   type RoleBinding = S["io.k8s.api.rbac.v1.RoleBinding"];
-  /** RoleBindingList is a collection of RoleBindings (`io.k8s.api.rbac.v1.RoleBindingList`) */
+  /** The `io.k8s.api.rbac.v1.RoleBindingList` definition (its description is on the type). */
   type RoleBindingList = S["io.k8s.api.rbac.v1.RoleBindingList"];
-  /** RoleList is a collection of Roles (`io.k8s.api.rbac.v1.RoleList`) */
+  /** The `io.k8s.api.rbac.v1.RoleList` definition (its description is on the type). */
   type RoleList = S["io.k8s.api.rbac.v1.RoleList"];
-  /** RoleRef contains information that points to the role being used (`io.k8s.api.rbac.v1.RoleRef`) */
+  /** The `io.k8s.api.rbac.v1.RoleRef` definition (its description is on the type). */
   type RoleRef = S["io.k8s.api.rbac.v1.RoleRef"];
-  /** Subject contains a reference to the object or user identities a role binding applies to. (`io.k8s.api.rbac.v1.Subject`) */
+  /** The `io.k8s.api.rbac.v1.Subject` definition (its description is on the type). */
   type Subject = S["io.k8s.api.rbac.v1.Subject"];
 }
 /** The definitions of `io.k8s.api.resource.v1` by their short names. */
 export declare namespace resourceV1 {
-  /** AllocatedDeviceStatus contains the status of an allocated device, if the driver chooses to report it. (`io.k8s.api.resource.v1.AllocatedDeviceStatus`) */
+  /** The `io.k8s.api.resource.v1.AllocatedDeviceStatus` definition (its description is on the type). */
   type AllocatedDeviceStatus = S["io.k8s.api.resource.v1.AllocatedDeviceStatus"];
-  /** AllocationResult contains attributes of an allocated resource. (`io.k8s.api.resource.v1.AllocationResult`) */
+  /** The `io.k8s.api.resource.v1.AllocationResult` definition (its description is on the type). */
   type AllocationResult = S["io.k8s.api.resource.v1.AllocationResult"];
-  /** CELDeviceSelector contains a CEL expression for selecting a device. (`io.k8s.api.resource.v1.CELDeviceSelector`) */
+  /** The `io.k8s.api.resource.v1.CELDeviceSelector` definition (its description is on the type). */
   type CELDeviceSelector = S["io.k8s.api.resource.v1.CELDeviceSelector"];
-  /** CapacityRequestPolicy defines how requests consume device capacity. (`io.k8s.api.resource.v1.CapacityRequestPolicy`) */
+  /** The `io.k8s.api.resource.v1.CapacityRequestPolicy` definition (its description is on the type). */
   type CapacityRequestPolicy = S["io.k8s.api.resource.v1.CapacityRequestPolicy"];
-  /** CapacityRequestPolicyRange defines a valid range for consumable capacity values. (`io.k8s.api.resource.v1.CapacityRequestPolicyRange`) */
+  /** The `io.k8s.api.resource.v1.CapacityRequestPolicyRange` definition (its description is on the type). */
   type CapacityRequestPolicyRange = S["io.k8s.api.resource.v1.CapacityRequestPolicyRange"];
-  /** CapacityRequirements defines the capacity requirements for a specific device request. (`io.k8s.api.resource.v1.CapacityRequirements`) */
+  /** The `io.k8s.api.resource.v1.CapacityRequirements` definition (its description is on the type). */
   type CapacityRequirements = S["io.k8s.api.resource.v1.CapacityRequirements"];
-  /** Counter describes a quantity associated with a device. (`io.k8s.api.resource.v1.Counter`) */
+  /** The `io.k8s.api.resource.v1.Counter` definition (its description is on the type). */
   type Counter = S["io.k8s.api.resource.v1.Counter"];
-  /** CounterSet defines a named set of counters that are available to be used by devices defined in the ResourcePool. (`io.k8s.api.resource.v1.CounterSet`) */
+  /** The `io.k8s.api.resource.v1.CounterSet` definition (its description is on the type). */
   type CounterSet = S["io.k8s.api.resource.v1.CounterSet"];
-  /** Device represents one individual hardware instance that can be selected based on its attributes. (`io.k8s.api.resource.v1.Device`) */
+  /** The `io.k8s.api.resource.v1.Device` definition (its description is on the type). */
   type Device = S["io.k8s.api.resource.v1.Device"];
-  /** DeviceAllocationConfiguration gets embedded in an AllocationResult. (`io.k8s.api.resource.v1.DeviceAllocationConfiguration`) */
+  /** The `io.k8s.api.resource.v1.DeviceAllocationConfiguration` definition (its description is on the type). */
   type DeviceAllocationConfiguration = S["io.k8s.api.resource.v1.DeviceAllocationConfiguration"];
-  /** DeviceAllocationResult is the result of allocating devices. (`io.k8s.api.resource.v1.DeviceAllocationResult`) */
+  /** The `io.k8s.api.resource.v1.DeviceAllocationResult` definition (its description is on the type). */
   type DeviceAllocationResult = S["io.k8s.api.resource.v1.DeviceAllocationResult"];
-  /** DeviceAttribute must have exactly one field set. (`io.k8s.api.resource.v1.DeviceAttribute`) */
+  /** The `io.k8s.api.resource.v1.DeviceAttribute` definition (its description is on the type). */
   type DeviceAttribute = S["io.k8s.api.resource.v1.DeviceAttribute"];
-  /** DeviceCapacity describes a quantity associated with a device. (`io.k8s.api.resource.v1.DeviceCapacity`) */
+  /** The `io.k8s.api.resource.v1.DeviceCapacity` definition (its description is on the type). */
   type DeviceCapacity = S["io.k8s.api.resource.v1.DeviceCapacity"];
-  /** DeviceClaim defines how to request devices with a ResourceClaim. (`io.k8s.api.resource.v1.DeviceClaim`) */
+  /** The `io.k8s.api.resource.v1.DeviceClaim` definition (its description is on the type). */
   type DeviceClaim = S["io.k8s.api.resource.v1.DeviceClaim"];
-  /** DeviceClaimConfiguration is used for configuration parameters in DeviceClaim. (`io.k8s.api.resource.v1.DeviceClaimConfiguration`) */
+  /** The `io.k8s.api.resource.v1.DeviceClaimConfiguration` definition (its description is on the type). */
   type DeviceClaimConfiguration = S["io.k8s.api.resource.v1.DeviceClaimConfiguration"];
-  /** DeviceClass is a vendor- or admin-provided resource that contains device configuration and selectors. (`io.k8s.api.resource.v1.DeviceClass`) */
+  /** The `io.k8s.api.resource.v1.DeviceClass` definition (its description is on the type). */
   type DeviceClass = S["io.k8s.api.resource.v1.DeviceClass"];
-  /** DeviceClassConfiguration is used in DeviceClass. (`io.k8s.api.resource.v1.DeviceClassConfiguration`) */
+  /** The `io.k8s.api.resource.v1.DeviceClassConfiguration` definition (its description is on the type). */
   type DeviceClassConfiguration = S["io.k8s.api.resource.v1.DeviceClassConfiguration"];
-  /** DeviceClassList is a collection of classes. (`io.k8s.api.resource.v1.DeviceClassList`) */
+  /** The `io.k8s.api.resource.v1.DeviceClassList` definition (its description is on the type). */
   type DeviceClassList = S["io.k8s.api.resource.v1.DeviceClassList"];
-  /** DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it. (`io.k8s.api.resource.v1.DeviceClassSpec`) */
+  /** The `io.k8s.api.resource.v1.DeviceClassSpec` definition (its description is on the type). */
   type DeviceClassSpec = S["io.k8s.api.resource.v1.DeviceClassSpec"];
-  /** DeviceConstraint must have exactly one field set besides Requests. (`io.k8s.api.resource.v1.DeviceConstraint`) */
+  /** The `io.k8s.api.resource.v1.DeviceConstraint` definition (its description is on the type). */
   type DeviceConstraint = S["io.k8s.api.resource.v1.DeviceConstraint"];
-  /** DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet. (`io.k8s.api.resource.v1.DeviceCounterConsumption`) */
+  /** The `io.k8s.api.resource.v1.DeviceCounterConsumption` definition (its description is on the type). */
   type DeviceCounterConsumption = S["io.k8s.api.resource.v1.DeviceCounterConsumption"];
-  /** DeviceRequest is a request for devices required for a claim. (`io.k8s.api.resource.v1.DeviceRequest`) */
+  /** The `io.k8s.api.resource.v1.DeviceRequest` definition (its description is on the type). */
   type DeviceRequest = S["io.k8s.api.resource.v1.DeviceRequest"];
-  /** DeviceRequestAllocationResult contains the allocation result for one request. (`io.k8s.api.resource.v1.DeviceRequestAllocationResult`) */
+  /** The `io.k8s.api.resource.v1.DeviceRequestAllocationResult` definition (its description is on the type). */
   type DeviceRequestAllocationResult = S["io.k8s.api.resource.v1.DeviceRequestAllocationResult"];
-  /** DeviceSelector must have exactly one field set. (`io.k8s.api.resource.v1.DeviceSelector`) */
+  /** The `io.k8s.api.resource.v1.DeviceSelector` definition (its description is on the type). */
   type DeviceSelector = S["io.k8s.api.resource.v1.DeviceSelector"];
-  /** DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. (`io.k8s.api.resource.v1.DeviceSubRequest`) */
+  /** The `io.k8s.api.resource.v1.DeviceSubRequest` definition (its description is on the type). */
   type DeviceSubRequest = S["io.k8s.api.resource.v1.DeviceSubRequest"];
-  /** The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim. (`io.k8s.api.resource.v1.DeviceTaint`) */
+  /** The `io.k8s.api.resource.v1.DeviceTaint` definition (its description is on the type). */
   type DeviceTaint = S["io.k8s.api.resource.v1.DeviceTaint"];
-  /** The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. (`io.k8s.api.resource.v1.DeviceToleration`) */
+  /** The `io.k8s.api.resource.v1.DeviceToleration` definition (its description is on the type). */
   type DeviceToleration = S["io.k8s.api.resource.v1.DeviceToleration"];
-  /** ExactDeviceRequest is a request for one or more identical devices. (`io.k8s.api.resource.v1.ExactDeviceRequest`) */
+  /** The `io.k8s.api.resource.v1.ExactDeviceRequest` definition (its description is on the type). */
   type ExactDeviceRequest = S["io.k8s.api.resource.v1.ExactDeviceRequest"];
-  /** NetworkDeviceData provides network-related details for the allocated device. (`io.k8s.api.resource.v1.NetworkDeviceData`) */
+  /** The `io.k8s.api.resource.v1.NetworkDeviceData` definition (its description is on the type). */
   type NetworkDeviceData = S["io.k8s.api.resource.v1.NetworkDeviceData"];
-  /** NodeAllocatableResourceMapping defines the translation between the DRA device/capacity units requested to the corresponding quantity of the node allocatable resource. (`io.k8s.api.resource.v1.NodeAllocatableResourceMapping`) */
+  /** The `io.k8s.api.resource.v1.NodeAllocatableResourceMapping` definition (its description is on the type). */
   type NodeAllocatableResourceMapping = S["io.k8s.api.resource.v1.NodeAllocatableResourceMapping"];
-  /** OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor. (`io.k8s.api.resource.v1.OpaqueDeviceConfiguration`) */
+  /** The `io.k8s.api.resource.v1.OpaqueDeviceConfiguration` definition (its description is on the type). */
   type OpaqueDeviceConfiguration = S["io.k8s.api.resource.v1.OpaqueDeviceConfiguration"];
-  /** ResourceClaim describes a request for access to resources in the cluster, for use by workloads. (`io.k8s.api.resource.v1.ResourceClaim`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaim` definition (its description is on the type). */
   type ResourceClaim = S["io.k8s.api.resource.v1.ResourceClaim"];
-  /** ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. (`io.k8s.api.resource.v1.ResourceClaimConsumerReference`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimConsumerReference` definition (its description is on the type). */
   type ResourceClaimConsumerReference = S["io.k8s.api.resource.v1.ResourceClaimConsumerReference"];
-  /** ResourceClaimList is a collection of claims. (`io.k8s.api.resource.v1.ResourceClaimList`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimList` definition (its description is on the type). */
   type ResourceClaimList = S["io.k8s.api.resource.v1.ResourceClaimList"];
-  /** ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it. (`io.k8s.api.resource.v1.ResourceClaimSpec`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimSpec` definition (its description is on the type). */
   type ResourceClaimSpec = S["io.k8s.api.resource.v1.ResourceClaimSpec"];
-  /** ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was. (`io.k8s.api.resource.v1.ResourceClaimStatus`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimStatus` definition (its description is on the type). */
   type ResourceClaimStatus = S["io.k8s.api.resource.v1.ResourceClaimStatus"];
-  /** ResourceClaimTemplate is used to produce ResourceClaim objects. (`io.k8s.api.resource.v1.ResourceClaimTemplate`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimTemplate` definition (its description is on the type). */
   type ResourceClaimTemplate = S["io.k8s.api.resource.v1.ResourceClaimTemplate"];
-  /** ResourceClaimTemplateList is a collection of claim templates. (`io.k8s.api.resource.v1.ResourceClaimTemplateList`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimTemplateList` definition (its description is on the type). */
   type ResourceClaimTemplateList = S["io.k8s.api.resource.v1.ResourceClaimTemplateList"];
-  /** ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim. (`io.k8s.api.resource.v1.ResourceClaimTemplateSpec`) */
+  /** The `io.k8s.api.resource.v1.ResourceClaimTemplateSpec` definition (its description is on the type). */
   type ResourceClaimTemplateSpec = S["io.k8s.api.resource.v1.ResourceClaimTemplateSpec"];
-  /** ResourcePool describes the pool that ResourceSlices belong to. (`io.k8s.api.resource.v1.ResourcePool`) */
+  /** The `io.k8s.api.resource.v1.ResourcePool` definition (its description is on the type). */
   type ResourcePool = S["io.k8s.api.resource.v1.ResourcePool"];
-  /** ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. (`io.k8s.api.resource.v1.ResourceSlice`) */
+  /** The `io.k8s.api.resource.v1.ResourceSlice` definition (its description is on the type). */
   type ResourceSlice = S["io.k8s.api.resource.v1.ResourceSlice"];
-  /** ResourceSliceList is a collection of ResourceSlices. (`io.k8s.api.resource.v1.ResourceSliceList`) */
+  /** The `io.k8s.api.resource.v1.ResourceSliceList` definition (its description is on the type). */
   type ResourceSliceList = S["io.k8s.api.resource.v1.ResourceSliceList"];
-  /** ResourceSliceSpec contains the information published by the driver in one ResourceSlice. (`io.k8s.api.resource.v1.ResourceSliceSpec`) */
+  /** The `io.k8s.api.resource.v1.ResourceSliceSpec` definition (its description is on the type). */
   type ResourceSliceSpec = S["io.k8s.api.resource.v1.ResourceSliceSpec"];
 }
 /** The definitions of `io.k8s.api.resource.v1alpha3` by their short names. */
 export declare namespace resourceV1alpha3 {
-  /** The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim. (`io.k8s.api.resource.v1alpha3.DeviceTaint`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaint` definition (its description is on the type). */
   type DeviceTaint = S["io.k8s.api.resource.v1alpha3.DeviceTaint"];
-  /** DeviceTaintRule adds one taint to all devices which match the selector. (`io.k8s.api.resource.v1alpha3.DeviceTaintRule`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaintRule` definition (its description is on the type). */
   type DeviceTaintRule = S["io.k8s.api.resource.v1alpha3.DeviceTaintRule"];
-  /** DeviceTaintRuleList is a collection of DeviceTaintRules. (`io.k8s.api.resource.v1alpha3.DeviceTaintRuleList`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaintRuleList` definition (its description is on the type). */
   type DeviceTaintRuleList = S["io.k8s.api.resource.v1alpha3.DeviceTaintRuleList"];
-  /** DeviceTaintRuleSpec specifies the selector and one taint. (`io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec` definition (its description is on the type). */
   type DeviceTaintRuleSpec = S["io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec"];
-  /** DeviceTaintRuleStatus provides information about an on-going pod eviction. (`io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus` definition (its description is on the type). */
   type DeviceTaintRuleStatus = S["io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus"];
-  /** DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. (`io.k8s.api.resource.v1alpha3.DeviceTaintSelector`) */
+  /** The `io.k8s.api.resource.v1alpha3.DeviceTaintSelector` definition (its description is on the type). */
   type DeviceTaintSelector = S["io.k8s.api.resource.v1alpha3.DeviceTaintSelector"];
-  /** PoolStatus contains status information for a single resource pool. (`io.k8s.api.resource.v1alpha3.PoolStatus`) */
+  /** The `io.k8s.api.resource.v1alpha3.PoolStatus` definition (its description is on the type). */
   type PoolStatus = S["io.k8s.api.resource.v1alpha3.PoolStatus"];
-  /** ResourcePoolStatusRequest triggers a one-time calculation of resource pool status based on the provided filters. (`io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequest`) */
+  /** The `io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequest` definition (its description is on the type). */
   type ResourcePoolStatusRequest = S["io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequest"];
-  /** ResourcePoolStatusRequestList is a collection of ResourcePoolStatusRequests. (`io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestList`) */
+  /** The `io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestList` definition (its description is on the type). */
   type ResourcePoolStatusRequestList = S["io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestList"];
-  /** ResourcePoolStatusRequestSpec defines the filters for the pool status request. (`io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestSpec`) */
+  /** The `io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestSpec` definition (its description is on the type). */
   type ResourcePoolStatusRequestSpec = S["io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestSpec"];
-  /** ResourcePoolStatusRequestStatus contains the calculated pool status information. (`io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestStatus`) */
+  /** The `io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestStatus` definition (its description is on the type). */
   type ResourcePoolStatusRequestStatus = S["io.k8s.api.resource.v1alpha3.ResourcePoolStatusRequestStatus"];
 }
 /** The definitions of `io.k8s.api.resource.v1beta1` by their short names. */
 export declare namespace resourceV1beta1 {
-  /** AllocatedDeviceStatus contains the status of an allocated device, if the driver chooses to report it. (`io.k8s.api.resource.v1beta1.AllocatedDeviceStatus`) */
+  /** The `io.k8s.api.resource.v1beta1.AllocatedDeviceStatus` definition (its description is on the type). */
   type AllocatedDeviceStatus = S["io.k8s.api.resource.v1beta1.AllocatedDeviceStatus"];
-  /** AllocationResult contains attributes of an allocated resource. (`io.k8s.api.resource.v1beta1.AllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta1.AllocationResult` definition (its description is on the type). */
   type AllocationResult = S["io.k8s.api.resource.v1beta1.AllocationResult"];
-  /** BasicDevice defines one device instance. (`io.k8s.api.resource.v1beta1.BasicDevice`) */
+  /** The `io.k8s.api.resource.v1beta1.BasicDevice` definition (its description is on the type). */
   type BasicDevice = S["io.k8s.api.resource.v1beta1.BasicDevice"];
-  /** CELDeviceSelector contains a CEL expression for selecting a device. (`io.k8s.api.resource.v1beta1.CELDeviceSelector`) */
+  /** The `io.k8s.api.resource.v1beta1.CELDeviceSelector` definition (its description is on the type). */
   type CELDeviceSelector = S["io.k8s.api.resource.v1beta1.CELDeviceSelector"];
-  /** CapacityRequestPolicy defines how requests consume device capacity. (`io.k8s.api.resource.v1beta1.CapacityRequestPolicy`) */
+  /** The `io.k8s.api.resource.v1beta1.CapacityRequestPolicy` definition (its description is on the type). */
   type CapacityRequestPolicy = S["io.k8s.api.resource.v1beta1.CapacityRequestPolicy"];
-  /** CapacityRequestPolicyRange defines a valid range for consumable capacity values. (`io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange`) */
+  /** The `io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange` definition (its description is on the type). */
   type CapacityRequestPolicyRange = S["io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange"];
-  /** CapacityRequirements defines the capacity requirements for a specific device request. (`io.k8s.api.resource.v1beta1.CapacityRequirements`) */
+  /** The `io.k8s.api.resource.v1beta1.CapacityRequirements` definition (its description is on the type). */
   type CapacityRequirements = S["io.k8s.api.resource.v1beta1.CapacityRequirements"];
-  /** Counter describes a quantity associated with a device. (`io.k8s.api.resource.v1beta1.Counter`) */
+  /** The `io.k8s.api.resource.v1beta1.Counter` definition (its description is on the type). */
   type Counter = S["io.k8s.api.resource.v1beta1.Counter"];
-  /** CounterSet defines a named set of counters that are available to be used by devices defined in the ResourcePool. (`io.k8s.api.resource.v1beta1.CounterSet`) */
+  /** The `io.k8s.api.resource.v1beta1.CounterSet` definition (its description is on the type). */
   type CounterSet = S["io.k8s.api.resource.v1beta1.CounterSet"];
-  /** Device represents one individual hardware instance that can be selected based on its attributes. (`io.k8s.api.resource.v1beta1.Device`) */
+  /** The `io.k8s.api.resource.v1beta1.Device` definition (its description is on the type). */
   type Device = S["io.k8s.api.resource.v1beta1.Device"];
-  /** DeviceAllocationConfiguration gets embedded in an AllocationResult. (`io.k8s.api.resource.v1beta1.DeviceAllocationConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceAllocationConfiguration` definition (its description is on the type). */
   type DeviceAllocationConfiguration = S["io.k8s.api.resource.v1beta1.DeviceAllocationConfiguration"];
-  /** DeviceAllocationResult is the result of allocating devices. (`io.k8s.api.resource.v1beta1.DeviceAllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceAllocationResult` definition (its description is on the type). */
   type DeviceAllocationResult = S["io.k8s.api.resource.v1beta1.DeviceAllocationResult"];
-  /** DeviceAttribute must have exactly one field set. (`io.k8s.api.resource.v1beta1.DeviceAttribute`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceAttribute` definition (its description is on the type). */
   type DeviceAttribute = S["io.k8s.api.resource.v1beta1.DeviceAttribute"];
-  /** DeviceCapacity describes a quantity associated with a device. (`io.k8s.api.resource.v1beta1.DeviceCapacity`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceCapacity` definition (its description is on the type). */
   type DeviceCapacity = S["io.k8s.api.resource.v1beta1.DeviceCapacity"];
-  /** DeviceClaim defines how to request devices with a ResourceClaim. (`io.k8s.api.resource.v1beta1.DeviceClaim`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClaim` definition (its description is on the type). */
   type DeviceClaim = S["io.k8s.api.resource.v1beta1.DeviceClaim"];
-  /** DeviceClaimConfiguration is used for configuration parameters in DeviceClaim. (`io.k8s.api.resource.v1beta1.DeviceClaimConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClaimConfiguration` definition (its description is on the type). */
   type DeviceClaimConfiguration = S["io.k8s.api.resource.v1beta1.DeviceClaimConfiguration"];
-  /** DeviceClass is a vendor- or admin-provided resource that contains device configuration and selectors. (`io.k8s.api.resource.v1beta1.DeviceClass`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClass` definition (its description is on the type). */
   type DeviceClass = S["io.k8s.api.resource.v1beta1.DeviceClass"];
-  /** DeviceClassConfiguration is used in DeviceClass. (`io.k8s.api.resource.v1beta1.DeviceClassConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClassConfiguration` definition (its description is on the type). */
   type DeviceClassConfiguration = S["io.k8s.api.resource.v1beta1.DeviceClassConfiguration"];
-  /** DeviceClassList is a collection of classes. (`io.k8s.api.resource.v1beta1.DeviceClassList`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClassList` definition (its description is on the type). */
   type DeviceClassList = S["io.k8s.api.resource.v1beta1.DeviceClassList"];
-  /** DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it. (`io.k8s.api.resource.v1beta1.DeviceClassSpec`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceClassSpec` definition (its description is on the type). */
   type DeviceClassSpec = S["io.k8s.api.resource.v1beta1.DeviceClassSpec"];
-  /** DeviceConstraint must have exactly one field set besides Requests. (`io.k8s.api.resource.v1beta1.DeviceConstraint`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceConstraint` definition (its description is on the type). */
   type DeviceConstraint = S["io.k8s.api.resource.v1beta1.DeviceConstraint"];
-  /** DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet. (`io.k8s.api.resource.v1beta1.DeviceCounterConsumption`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceCounterConsumption` definition (its description is on the type). */
   type DeviceCounterConsumption = S["io.k8s.api.resource.v1beta1.DeviceCounterConsumption"];
-  /** DeviceRequest is a request for devices required for a claim. (`io.k8s.api.resource.v1beta1.DeviceRequest`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceRequest` definition (its description is on the type). */
   type DeviceRequest = S["io.k8s.api.resource.v1beta1.DeviceRequest"];
-  /** DeviceRequestAllocationResult contains the allocation result for one request. (`io.k8s.api.resource.v1beta1.DeviceRequestAllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceRequestAllocationResult` definition (its description is on the type). */
   type DeviceRequestAllocationResult = S["io.k8s.api.resource.v1beta1.DeviceRequestAllocationResult"];
-  /** DeviceSelector must have exactly one field set. (`io.k8s.api.resource.v1beta1.DeviceSelector`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceSelector` definition (its description is on the type). */
   type DeviceSelector = S["io.k8s.api.resource.v1beta1.DeviceSelector"];
-  /** DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. (`io.k8s.api.resource.v1beta1.DeviceSubRequest`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceSubRequest` definition (its description is on the type). */
   type DeviceSubRequest = S["io.k8s.api.resource.v1beta1.DeviceSubRequest"];
-  /** The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim. (`io.k8s.api.resource.v1beta1.DeviceTaint`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceTaint` definition (its description is on the type). */
   type DeviceTaint = S["io.k8s.api.resource.v1beta1.DeviceTaint"];
-  /** The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. (`io.k8s.api.resource.v1beta1.DeviceToleration`) */
+  /** The `io.k8s.api.resource.v1beta1.DeviceToleration` definition (its description is on the type). */
   type DeviceToleration = S["io.k8s.api.resource.v1beta1.DeviceToleration"];
-  /** NetworkDeviceData provides network-related details for the allocated device. (`io.k8s.api.resource.v1beta1.NetworkDeviceData`) */
+  /** The `io.k8s.api.resource.v1beta1.NetworkDeviceData` definition (its description is on the type). */
   type NetworkDeviceData = S["io.k8s.api.resource.v1beta1.NetworkDeviceData"];
-  /** NodeAllocatableResourceMapping defines the translation between the DRA device/capacity units requested to the corresponding quantity of the node allocatable resource. (`io.k8s.api.resource.v1beta1.NodeAllocatableResourceMapping`) */
+  /** The `io.k8s.api.resource.v1beta1.NodeAllocatableResourceMapping` definition (its description is on the type). */
   type NodeAllocatableResourceMapping = S["io.k8s.api.resource.v1beta1.NodeAllocatableResourceMapping"];
-  /** OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor. (`io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration` definition (its description is on the type). */
   type OpaqueDeviceConfiguration = S["io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration"];
-  /** ResourceClaim describes a request for access to resources in the cluster, for use by workloads. (`io.k8s.api.resource.v1beta1.ResourceClaim`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaim` definition (its description is on the type). */
   type ResourceClaim = S["io.k8s.api.resource.v1beta1.ResourceClaim"];
-  /** ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. (`io.k8s.api.resource.v1beta1.ResourceClaimConsumerReference`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimConsumerReference` definition (its description is on the type). */
   type ResourceClaimConsumerReference = S["io.k8s.api.resource.v1beta1.ResourceClaimConsumerReference"];
-  /** ResourceClaimList is a collection of claims. (`io.k8s.api.resource.v1beta1.ResourceClaimList`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimList` definition (its description is on the type). */
   type ResourceClaimList = S["io.k8s.api.resource.v1beta1.ResourceClaimList"];
-  /** ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it. (`io.k8s.api.resource.v1beta1.ResourceClaimSpec`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimSpec` definition (its description is on the type). */
   type ResourceClaimSpec = S["io.k8s.api.resource.v1beta1.ResourceClaimSpec"];
-  /** ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was. (`io.k8s.api.resource.v1beta1.ResourceClaimStatus`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimStatus` definition (its description is on the type). */
   type ResourceClaimStatus = S["io.k8s.api.resource.v1beta1.ResourceClaimStatus"];
-  /** ResourceClaimTemplate is used to produce ResourceClaim objects. (`io.k8s.api.resource.v1beta1.ResourceClaimTemplate`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimTemplate` definition (its description is on the type). */
   type ResourceClaimTemplate = S["io.k8s.api.resource.v1beta1.ResourceClaimTemplate"];
-  /** ResourceClaimTemplateList is a collection of claim templates. (`io.k8s.api.resource.v1beta1.ResourceClaimTemplateList`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimTemplateList` definition (its description is on the type). */
   type ResourceClaimTemplateList = S["io.k8s.api.resource.v1beta1.ResourceClaimTemplateList"];
-  /** ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim. (`io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec` definition (its description is on the type). */
   type ResourceClaimTemplateSpec = S["io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec"];
-  /** ResourcePool describes the pool that ResourceSlices belong to. (`io.k8s.api.resource.v1beta1.ResourcePool`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourcePool` definition (its description is on the type). */
   type ResourcePool = S["io.k8s.api.resource.v1beta1.ResourcePool"];
-  /** ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. (`io.k8s.api.resource.v1beta1.ResourceSlice`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceSlice` definition (its description is on the type). */
   type ResourceSlice = S["io.k8s.api.resource.v1beta1.ResourceSlice"];
-  /** ResourceSliceList is a collection of ResourceSlices. (`io.k8s.api.resource.v1beta1.ResourceSliceList`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceSliceList` definition (its description is on the type). */
   type ResourceSliceList = S["io.k8s.api.resource.v1beta1.ResourceSliceList"];
-  /** ResourceSliceSpec contains the information published by the driver in one ResourceSlice. (`io.k8s.api.resource.v1beta1.ResourceSliceSpec`) */
+  /** The `io.k8s.api.resource.v1beta1.ResourceSliceSpec` definition (its description is on the type). */
   type ResourceSliceSpec = S["io.k8s.api.resource.v1beta1.ResourceSliceSpec"];
 }
 /** The definitions of `io.k8s.api.resource.v1beta2` by their short names. */
 export declare namespace resourceV1beta2 {
-  /** AllocatedDeviceStatus contains the status of an allocated device, if the driver chooses to report it. (`io.k8s.api.resource.v1beta2.AllocatedDeviceStatus`) */
+  /** The `io.k8s.api.resource.v1beta2.AllocatedDeviceStatus` definition (its description is on the type). */
   type AllocatedDeviceStatus = S["io.k8s.api.resource.v1beta2.AllocatedDeviceStatus"];
-  /** AllocationResult contains attributes of an allocated resource. (`io.k8s.api.resource.v1beta2.AllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta2.AllocationResult` definition (its description is on the type). */
   type AllocationResult = S["io.k8s.api.resource.v1beta2.AllocationResult"];
-  /** CELDeviceSelector contains a CEL expression for selecting a device. (`io.k8s.api.resource.v1beta2.CELDeviceSelector`) */
+  /** The `io.k8s.api.resource.v1beta2.CELDeviceSelector` definition (its description is on the type). */
   type CELDeviceSelector = S["io.k8s.api.resource.v1beta2.CELDeviceSelector"];
-  /** CapacityRequestPolicy defines how requests consume device capacity. (`io.k8s.api.resource.v1beta2.CapacityRequestPolicy`) */
+  /** The `io.k8s.api.resource.v1beta2.CapacityRequestPolicy` definition (its description is on the type). */
   type CapacityRequestPolicy = S["io.k8s.api.resource.v1beta2.CapacityRequestPolicy"];
-  /** CapacityRequestPolicyRange defines a valid range for consumable capacity values. (`io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange`) */
+  /** The `io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange` definition (its description is on the type). */
   type CapacityRequestPolicyRange = S["io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange"];
-  /** CapacityRequirements defines the capacity requirements for a specific device request. (`io.k8s.api.resource.v1beta2.CapacityRequirements`) */
+  /** The `io.k8s.api.resource.v1beta2.CapacityRequirements` definition (its description is on the type). */
   type CapacityRequirements = S["io.k8s.api.resource.v1beta2.CapacityRequirements"];
-  /** Counter describes a quantity associated with a device. (`io.k8s.api.resource.v1beta2.Counter`) */
+  /** The `io.k8s.api.resource.v1beta2.Counter` definition (its description is on the type). */
   type Counter = S["io.k8s.api.resource.v1beta2.Counter"];
-  /** CounterSet defines a named set of counters that are available to be used by devices defined in the ResourcePool. (`io.k8s.api.resource.v1beta2.CounterSet`) */
+  /** The `io.k8s.api.resource.v1beta2.CounterSet` definition (its description is on the type). */
   type CounterSet = S["io.k8s.api.resource.v1beta2.CounterSet"];
-  /** Device represents one individual hardware instance that can be selected based on its attributes. (`io.k8s.api.resource.v1beta2.Device`) */
+  /** The `io.k8s.api.resource.v1beta2.Device` definition (its description is on the type). */
   type Device = S["io.k8s.api.resource.v1beta2.Device"];
-  /** DeviceAllocationConfiguration gets embedded in an AllocationResult. (`io.k8s.api.resource.v1beta2.DeviceAllocationConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceAllocationConfiguration` definition (its description is on the type). */
   type DeviceAllocationConfiguration = S["io.k8s.api.resource.v1beta2.DeviceAllocationConfiguration"];
-  /** DeviceAllocationResult is the result of allocating devices. (`io.k8s.api.resource.v1beta2.DeviceAllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceAllocationResult` definition (its description is on the type). */
   type DeviceAllocationResult = S["io.k8s.api.resource.v1beta2.DeviceAllocationResult"];
-  /** DeviceAttribute must have exactly one field set. (`io.k8s.api.resource.v1beta2.DeviceAttribute`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceAttribute` definition (its description is on the type). */
   type DeviceAttribute = S["io.k8s.api.resource.v1beta2.DeviceAttribute"];
-  /** DeviceCapacity describes a quantity associated with a device. (`io.k8s.api.resource.v1beta2.DeviceCapacity`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceCapacity` definition (its description is on the type). */
   type DeviceCapacity = S["io.k8s.api.resource.v1beta2.DeviceCapacity"];
-  /** DeviceClaim defines how to request devices with a ResourceClaim. (`io.k8s.api.resource.v1beta2.DeviceClaim`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClaim` definition (its description is on the type). */
   type DeviceClaim = S["io.k8s.api.resource.v1beta2.DeviceClaim"];
-  /** DeviceClaimConfiguration is used for configuration parameters in DeviceClaim. (`io.k8s.api.resource.v1beta2.DeviceClaimConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClaimConfiguration` definition (its description is on the type). */
   type DeviceClaimConfiguration = S["io.k8s.api.resource.v1beta2.DeviceClaimConfiguration"];
-  /** DeviceClass is a vendor- or admin-provided resource that contains device configuration and selectors. (`io.k8s.api.resource.v1beta2.DeviceClass`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClass` definition (its description is on the type). */
   type DeviceClass = S["io.k8s.api.resource.v1beta2.DeviceClass"];
-  /** DeviceClassConfiguration is used in DeviceClass. (`io.k8s.api.resource.v1beta2.DeviceClassConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClassConfiguration` definition (its description is on the type). */
   type DeviceClassConfiguration = S["io.k8s.api.resource.v1beta2.DeviceClassConfiguration"];
-  /** DeviceClassList is a collection of classes. (`io.k8s.api.resource.v1beta2.DeviceClassList`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClassList` definition (its description is on the type). */
   type DeviceClassList = S["io.k8s.api.resource.v1beta2.DeviceClassList"];
-  /** DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it. (`io.k8s.api.resource.v1beta2.DeviceClassSpec`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceClassSpec` definition (its description is on the type). */
   type DeviceClassSpec = S["io.k8s.api.resource.v1beta2.DeviceClassSpec"];
-  /** DeviceConstraint must have exactly one field set besides Requests. (`io.k8s.api.resource.v1beta2.DeviceConstraint`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceConstraint` definition (its description is on the type). */
   type DeviceConstraint = S["io.k8s.api.resource.v1beta2.DeviceConstraint"];
-  /** DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet. (`io.k8s.api.resource.v1beta2.DeviceCounterConsumption`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceCounterConsumption` definition (its description is on the type). */
   type DeviceCounterConsumption = S["io.k8s.api.resource.v1beta2.DeviceCounterConsumption"];
-  /** DeviceRequest is a request for devices required for a claim. (`io.k8s.api.resource.v1beta2.DeviceRequest`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceRequest` definition (its description is on the type). */
   type DeviceRequest = S["io.k8s.api.resource.v1beta2.DeviceRequest"];
-  /** DeviceRequestAllocationResult contains the allocation result for one request. (`io.k8s.api.resource.v1beta2.DeviceRequestAllocationResult`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceRequestAllocationResult` definition (its description is on the type). */
   type DeviceRequestAllocationResult = S["io.k8s.api.resource.v1beta2.DeviceRequestAllocationResult"];
-  /** DeviceSelector must have exactly one field set. (`io.k8s.api.resource.v1beta2.DeviceSelector`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceSelector` definition (its description is on the type). */
   type DeviceSelector = S["io.k8s.api.resource.v1beta2.DeviceSelector"];
-  /** DeviceSubRequest describes a request for device provided in the claim.spec.devices.requests[].firstAvailable array. (`io.k8s.api.resource.v1beta2.DeviceSubRequest`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceSubRequest` definition (its description is on the type). */
   type DeviceSubRequest = S["io.k8s.api.resource.v1beta2.DeviceSubRequest"];
-  /** The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim. (`io.k8s.api.resource.v1beta2.DeviceTaint`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaint` definition (its description is on the type). */
   type DeviceTaint = S["io.k8s.api.resource.v1beta2.DeviceTaint"];
-  /** DeviceTaintRule adds one taint to all devices which match the selector. (`io.k8s.api.resource.v1beta2.DeviceTaintRule`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaintRule` definition (its description is on the type). */
   type DeviceTaintRule = S["io.k8s.api.resource.v1beta2.DeviceTaintRule"];
-  /** DeviceTaintRuleList is a collection of DeviceTaintRules. (`io.k8s.api.resource.v1beta2.DeviceTaintRuleList`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaintRuleList` definition (its description is on the type). */
   type DeviceTaintRuleList = S["io.k8s.api.resource.v1beta2.DeviceTaintRuleList"];
-  /** DeviceTaintRuleSpec specifies the selector and one taint. (`io.k8s.api.resource.v1beta2.DeviceTaintRuleSpec`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaintRuleSpec` definition (its description is on the type). */
   type DeviceTaintRuleSpec = S["io.k8s.api.resource.v1beta2.DeviceTaintRuleSpec"];
-  /** DeviceTaintRuleStatus provides information about an on-going pod eviction. (`io.k8s.api.resource.v1beta2.DeviceTaintRuleStatus`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaintRuleStatus` definition (its description is on the type). */
   type DeviceTaintRuleStatus = S["io.k8s.api.resource.v1beta2.DeviceTaintRuleStatus"];
-  /** DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. (`io.k8s.api.resource.v1beta2.DeviceTaintSelector`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceTaintSelector` definition (its description is on the type). */
   type DeviceTaintSelector = S["io.k8s.api.resource.v1beta2.DeviceTaintSelector"];
-  /** The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>. (`io.k8s.api.resource.v1beta2.DeviceToleration`) */
+  /** The `io.k8s.api.resource.v1beta2.DeviceToleration` definition (its description is on the type). */
   type DeviceToleration = S["io.k8s.api.resource.v1beta2.DeviceToleration"];
-  /** ExactDeviceRequest is a request for one or more identical devices. (`io.k8s.api.resource.v1beta2.ExactDeviceRequest`) */
+  /** The `io.k8s.api.resource.v1beta2.ExactDeviceRequest` definition (its description is on the type). */
   type ExactDeviceRequest = S["io.k8s.api.resource.v1beta2.ExactDeviceRequest"];
-  /** NetworkDeviceData provides network-related details for the allocated device. (`io.k8s.api.resource.v1beta2.NetworkDeviceData`) */
+  /** The `io.k8s.api.resource.v1beta2.NetworkDeviceData` definition (its description is on the type). */
   type NetworkDeviceData = S["io.k8s.api.resource.v1beta2.NetworkDeviceData"];
-  /** NodeAllocatableResourceMapping defines the translation between the DRA device/capacity units requested to the corresponding quantity of the node allocatable resource. (`io.k8s.api.resource.v1beta2.NodeAllocatableResourceMapping`) */
+  /** The `io.k8s.api.resource.v1beta2.NodeAllocatableResourceMapping` definition (its description is on the type). */
   type NodeAllocatableResourceMapping = S["io.k8s.api.resource.v1beta2.NodeAllocatableResourceMapping"];
-  /** OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor. (`io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration`) */
+  /** The `io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration` definition (its description is on the type). */
   type OpaqueDeviceConfiguration = S["io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration"];
-  /** ResourceClaim describes a request for access to resources in the cluster, for use by workloads. (`io.k8s.api.resource.v1beta2.ResourceClaim`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaim` definition (its description is on the type). */
   type ResourceClaim = S["io.k8s.api.resource.v1beta2.ResourceClaim"];
-  /** ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. (`io.k8s.api.resource.v1beta2.ResourceClaimConsumerReference`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimConsumerReference` definition (its description is on the type). */
   type ResourceClaimConsumerReference = S["io.k8s.api.resource.v1beta2.ResourceClaimConsumerReference"];
-  /** ResourceClaimList is a collection of claims. (`io.k8s.api.resource.v1beta2.ResourceClaimList`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimList` definition (its description is on the type). */
   type ResourceClaimList = S["io.k8s.api.resource.v1beta2.ResourceClaimList"];
-  /** ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it. (`io.k8s.api.resource.v1beta2.ResourceClaimSpec`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimSpec` definition (its description is on the type). */
   type ResourceClaimSpec = S["io.k8s.api.resource.v1beta2.ResourceClaimSpec"];
-  /** ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was. (`io.k8s.api.resource.v1beta2.ResourceClaimStatus`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimStatus` definition (its description is on the type). */
   type ResourceClaimStatus = S["io.k8s.api.resource.v1beta2.ResourceClaimStatus"];
-  /** ResourceClaimTemplate is used to produce ResourceClaim objects. (`io.k8s.api.resource.v1beta2.ResourceClaimTemplate`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimTemplate` definition (its description is on the type). */
   type ResourceClaimTemplate = S["io.k8s.api.resource.v1beta2.ResourceClaimTemplate"];
-  /** ResourceClaimTemplateList is a collection of claim templates. (`io.k8s.api.resource.v1beta2.ResourceClaimTemplateList`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimTemplateList` definition (its description is on the type). */
   type ResourceClaimTemplateList = S["io.k8s.api.resource.v1beta2.ResourceClaimTemplateList"];
-  /** ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim. (`io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec` definition (its description is on the type). */
   type ResourceClaimTemplateSpec = S["io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec"];
-  /** ResourcePool describes the pool that ResourceSlices belong to. (`io.k8s.api.resource.v1beta2.ResourcePool`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourcePool` definition (its description is on the type). */
   type ResourcePool = S["io.k8s.api.resource.v1beta2.ResourcePool"];
-  /** ResourceSlice represents one or more resources in a pool of similar resources, managed by a common driver. (`io.k8s.api.resource.v1beta2.ResourceSlice`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceSlice` definition (its description is on the type). */
   type ResourceSlice = S["io.k8s.api.resource.v1beta2.ResourceSlice"];
-  /** ResourceSliceList is a collection of ResourceSlices. (`io.k8s.api.resource.v1beta2.ResourceSliceList`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceSliceList` definition (its description is on the type). */
   type ResourceSliceList = S["io.k8s.api.resource.v1beta2.ResourceSliceList"];
-  /** ResourceSliceSpec contains the information published by the driver in one ResourceSlice. (`io.k8s.api.resource.v1beta2.ResourceSliceSpec`) */
+  /** The `io.k8s.api.resource.v1beta2.ResourceSliceSpec` definition (its description is on the type). */
   type ResourceSliceSpec = S["io.k8s.api.resource.v1beta2.ResourceSliceSpec"];
 }
 /** The definitions of `io.k8s.api.scheduling.v1` by their short names. */
 export declare namespace schedulingV1 {
-  /** PriorityClass defines mapping from a priority class name to the priority integer value. (`io.k8s.api.scheduling.v1.PriorityClass`) */
+  /** The `io.k8s.api.scheduling.v1.PriorityClass` definition (its description is on the type). */
   type PriorityClass = S["io.k8s.api.scheduling.v1.PriorityClass"];
-  /** PriorityClassList is a collection of priority classes. (`io.k8s.api.scheduling.v1.PriorityClassList`) */
+  /** The `io.k8s.api.scheduling.v1.PriorityClassList` definition (its description is on the type). */
   type PriorityClassList = S["io.k8s.api.scheduling.v1.PriorityClassList"];
 }
 /** The definitions of `io.k8s.api.scheduling.v1alpha2` by their short names. */
 export declare namespace schedulingV1alpha2 {
-  /** BasicSchedulingPolicy indicates that standard Kubernetes scheduling behavior should be used. (`io.k8s.api.scheduling.v1alpha2.BasicSchedulingPolicy`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.BasicSchedulingPolicy` definition (its description is on the type). */
   type BasicSchedulingPolicy = S["io.k8s.api.scheduling.v1alpha2.BasicSchedulingPolicy"];
-  /** GangSchedulingPolicy defines the parameters for gang scheduling. (`io.k8s.api.scheduling.v1alpha2.GangSchedulingPolicy`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.GangSchedulingPolicy` definition (its description is on the type). */
   type GangSchedulingPolicy = S["io.k8s.api.scheduling.v1alpha2.GangSchedulingPolicy"];
-  /** PodGroup represents a runtime instance of pods grouped together. (`io.k8s.api.scheduling.v1alpha2.PodGroup`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroup` definition (its description is on the type). */
   type PodGroup = S["io.k8s.api.scheduling.v1alpha2.PodGroup"];
-  /** PodGroupList contains a list of PodGroup resources. (`io.k8s.api.scheduling.v1alpha2.PodGroupList`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupList` definition (its description is on the type). */
   type PodGroupList = S["io.k8s.api.scheduling.v1alpha2.PodGroupList"];
-  /** PodGroupResourceClaim references exactly one ResourceClaim, either directly or by naming a ResourceClaimTemplate which is then turned into a ResourceClaim for the PodGroup. (`io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaim`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaim` definition (its description is on the type). */
   type PodGroupResourceClaim = S["io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaim"];
-  /** PodGroupResourceClaimStatus is stored in the PodGroupStatus for each PodGroupResourceClaim which references a ResourceClaimTemplate. (`io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaimStatus`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaimStatus` definition (its description is on the type). */
   type PodGroupResourceClaimStatus = S["io.k8s.api.scheduling.v1alpha2.PodGroupResourceClaimStatus"];
-  /** PodGroupSchedulingConstraints defines scheduling constraints (e.g. topology) for a PodGroup. (`io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingConstraints`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingConstraints` definition (its description is on the type). */
   type PodGroupSchedulingConstraints = S["io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingConstraints"];
-  /** PodGroupSchedulingPolicy defines the scheduling configuration for a PodGroup. (`io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingPolicy`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingPolicy` definition (its description is on the type). */
   type PodGroupSchedulingPolicy = S["io.k8s.api.scheduling.v1alpha2.PodGroupSchedulingPolicy"];
-  /** PodGroupSpec defines the desired state of a PodGroup. (`io.k8s.api.scheduling.v1alpha2.PodGroupSpec`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupSpec` definition (its description is on the type). */
   type PodGroupSpec = S["io.k8s.api.scheduling.v1alpha2.PodGroupSpec"];
-  /** PodGroupStatus represents information about the status of a pod group. (`io.k8s.api.scheduling.v1alpha2.PodGroupStatus`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupStatus` definition (its description is on the type). */
   type PodGroupStatus = S["io.k8s.api.scheduling.v1alpha2.PodGroupStatus"];
-  /** PodGroupTemplate represents a template for a set of pods with a scheduling policy. (`io.k8s.api.scheduling.v1alpha2.PodGroupTemplate`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupTemplate` definition (its description is on the type). */
   type PodGroupTemplate = S["io.k8s.api.scheduling.v1alpha2.PodGroupTemplate"];
-  /** PodGroupTemplateReference references a PodGroup template defined in some object (e.g. Workload). (`io.k8s.api.scheduling.v1alpha2.PodGroupTemplateReference`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.PodGroupTemplateReference` definition (its description is on the type). */
   type PodGroupTemplateReference = S["io.k8s.api.scheduling.v1alpha2.PodGroupTemplateReference"];
-  /** TopologyConstraint defines a topology constraint for a PodGroup. (`io.k8s.api.scheduling.v1alpha2.TopologyConstraint`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.TopologyConstraint` definition (its description is on the type). */
   type TopologyConstraint = S["io.k8s.api.scheduling.v1alpha2.TopologyConstraint"];
-  /** TypedLocalObjectReference allows to reference typed object inside the same namespace. (`io.k8s.api.scheduling.v1alpha2.TypedLocalObjectReference`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.TypedLocalObjectReference` definition (its description is on the type). */
   type TypedLocalObjectReference = S["io.k8s.api.scheduling.v1alpha2.TypedLocalObjectReference"];
-  /** Workload allows for expressing scheduling constraints that should be used when managing the lifecycle of workloads from the scheduling perspective, including scheduling, preemption, eviction and other phases. (`io.k8s.api.scheduling.v1alpha2.Workload`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.Workload` definition (its description is on the type). */
   type Workload = S["io.k8s.api.scheduling.v1alpha2.Workload"];
-  /** WorkloadList contains a list of Workload resources. (`io.k8s.api.scheduling.v1alpha2.WorkloadList`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.WorkloadList` definition (its description is on the type). */
   type WorkloadList = S["io.k8s.api.scheduling.v1alpha2.WorkloadList"];
-  /** WorkloadPodGroupTemplateReference references the PodGroupTemplate within the Workload object. (`io.k8s.api.scheduling.v1alpha2.WorkloadPodGroupTemplateReference`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.WorkloadPodGroupTemplateReference` definition (its description is on the type). */
   type WorkloadPodGroupTemplateReference = S["io.k8s.api.scheduling.v1alpha2.WorkloadPodGroupTemplateReference"];
-  /** WorkloadSpec defines the desired state of a Workload. (`io.k8s.api.scheduling.v1alpha2.WorkloadSpec`) */
+  /** The `io.k8s.api.scheduling.v1alpha2.WorkloadSpec` definition (its description is on the type). */
   type WorkloadSpec = S["io.k8s.api.scheduling.v1alpha2.WorkloadSpec"];
 }
 /** The definitions of `io.k8s.api.storagemigration.v1beta1` by their short names. */
 export declare namespace storagemigrationV1beta1 {
-  /** StorageVersionMigration represents a migration of stored data to the latest storage version. (`io.k8s.api.storagemigration.v1beta1.StorageVersionMigration`) */
+  /** The `io.k8s.api.storagemigration.v1beta1.StorageVersionMigration` definition (its description is on the type). */
   type StorageVersionMigration = S["io.k8s.api.storagemigration.v1beta1.StorageVersionMigration"];
-  /** StorageVersionMigrationList is a collection of storage version migrations. (`io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationList`) */
+  /** The `io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationList` definition (its description is on the type). */
   type StorageVersionMigrationList = S["io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationList"];
-  /** Spec of the storage version migration. (`io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec`) */
+  /** The `io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec` definition (its description is on the type). */
   type StorageVersionMigrationSpec = S["io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec"];
-  /** Status of the storage version migration. (`io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus`) */
+  /** The `io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus` definition (its description is on the type). */
   type StorageVersionMigrationStatus = S["io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus"];
 }
 /** The definitions of `io.k8s.api.storage.v1` by their short names. */
 export declare namespace storageV1 {
-  /** CSIDriver captures information about a Container Storage Interface (CSI) volume driver deployed on the cluster. (`io.k8s.api.storage.v1.CSIDriver`) */
+  /** The `io.k8s.api.storage.v1.CSIDriver` definition (its description is on the type). */
   type CSIDriver = S["io.k8s.api.storage.v1.CSIDriver"];
-  /** CSIDriverList is a collection of CSIDriver objects. (`io.k8s.api.storage.v1.CSIDriverList`) */
+  /** The `io.k8s.api.storage.v1.CSIDriverList` definition (its description is on the type). */
   type CSIDriverList = S["io.k8s.api.storage.v1.CSIDriverList"];
-  /** CSIDriverSpec is the specification of a CSIDriver. (`io.k8s.api.storage.v1.CSIDriverSpec`) */
+  /** The `io.k8s.api.storage.v1.CSIDriverSpec` definition (its description is on the type). */
   type CSIDriverSpec = S["io.k8s.api.storage.v1.CSIDriverSpec"];
-  /** CSINode holds information about all CSI drivers installed on a node. (`io.k8s.api.storage.v1.CSINode`) */
+  /** The `io.k8s.api.storage.v1.CSINode` definition (its description is on the type). */
   type CSINode = S["io.k8s.api.storage.v1.CSINode"];
-  /** CSINodeDriver holds information about the specification of one CSI driver installed on a node (`io.k8s.api.storage.v1.CSINodeDriver`) */
+  /** The `io.k8s.api.storage.v1.CSINodeDriver` definition (its description is on the type). */
   type CSINodeDriver = S["io.k8s.api.storage.v1.CSINodeDriver"];
-  /** CSINodeList is a collection of CSINode objects. (`io.k8s.api.storage.v1.CSINodeList`) */
+  /** The `io.k8s.api.storage.v1.CSINodeList` definition (its description is on the type). */
   type CSINodeList = S["io.k8s.api.storage.v1.CSINodeList"];
-  /** CSINodeSpec holds information about the specification of all CSI drivers installed on a node (`io.k8s.api.storage.v1.CSINodeSpec`) */
+  /** The `io.k8s.api.storage.v1.CSINodeSpec` definition (its description is on the type). */
   type CSINodeSpec = S["io.k8s.api.storage.v1.CSINodeSpec"];
-  /** CSIStorageCapacity stores the result of one CSI GetCapacity call. (`io.k8s.api.storage.v1.CSIStorageCapacity`) */
+  /** The `io.k8s.api.storage.v1.CSIStorageCapacity` definition (its description is on the type). */
   type CSIStorageCapacity = S["io.k8s.api.storage.v1.CSIStorageCapacity"];
-  /** CSIStorageCapacityList is a collection of CSIStorageCapacity objects. (`io.k8s.api.storage.v1.CSIStorageCapacityList`) */
+  /** The `io.k8s.api.storage.v1.CSIStorageCapacityList` definition (its description is on the type). */
   type CSIStorageCapacityList = S["io.k8s.api.storage.v1.CSIStorageCapacityList"];
-  /** StorageClass describes the parameters for a class of storage for which PersistentVolumes can be dynamically provisioned. (`io.k8s.api.storage.v1.StorageClass`) */
+  /** The `io.k8s.api.storage.v1.StorageClass` definition (its description is on the type). */
   type StorageClass = S["io.k8s.api.storage.v1.StorageClass"];
-  /** StorageClassList is a collection of storage classes. (`io.k8s.api.storage.v1.StorageClassList`) */
+  /** The `io.k8s.api.storage.v1.StorageClassList` definition (its description is on the type). */
   type StorageClassList = S["io.k8s.api.storage.v1.StorageClassList"];
-  /** TokenRequest contains parameters of a service account token. (`io.k8s.api.storage.v1.TokenRequest`) */
+  /** The `io.k8s.api.storage.v1.TokenRequest` definition (its description is on the type). */
   type TokenRequest = S["io.k8s.api.storage.v1.TokenRequest"];
-  /** VolumeAttachment captures the intent to attach or detach the specified volume to/from the specified node. (`io.k8s.api.storage.v1.VolumeAttachment`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttachment` definition (its description is on the type). */
   type VolumeAttachment = S["io.k8s.api.storage.v1.VolumeAttachment"];
-  /** VolumeAttachmentList is a collection of VolumeAttachment objects. (`io.k8s.api.storage.v1.VolumeAttachmentList`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttachmentList` definition (its description is on the type). */
   type VolumeAttachmentList = S["io.k8s.api.storage.v1.VolumeAttachmentList"];
-  /** VolumeAttachmentSource represents a volume that should be attached. (`io.k8s.api.storage.v1.VolumeAttachmentSource`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttachmentSource` definition (its description is on the type). */
   type VolumeAttachmentSource = S["io.k8s.api.storage.v1.VolumeAttachmentSource"];
-  /** VolumeAttachmentSpec is the specification of a VolumeAttachment request. (`io.k8s.api.storage.v1.VolumeAttachmentSpec`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttachmentSpec` definition (its description is on the type). */
   type VolumeAttachmentSpec = S["io.k8s.api.storage.v1.VolumeAttachmentSpec"];
-  /** VolumeAttachmentStatus is the status of a VolumeAttachment request. (`io.k8s.api.storage.v1.VolumeAttachmentStatus`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttachmentStatus` definition (its description is on the type). */
   type VolumeAttachmentStatus = S["io.k8s.api.storage.v1.VolumeAttachmentStatus"];
-  /** VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. (`io.k8s.api.storage.v1.VolumeAttributesClass`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttributesClass` definition (its description is on the type). */
   type VolumeAttributesClass = S["io.k8s.api.storage.v1.VolumeAttributesClass"];
-  /** VolumeAttributesClassList is a collection of VolumeAttributesClass objects. (`io.k8s.api.storage.v1.VolumeAttributesClassList`) */
+  /** The `io.k8s.api.storage.v1.VolumeAttributesClassList` definition (its description is on the type). */
   type VolumeAttributesClassList = S["io.k8s.api.storage.v1.VolumeAttributesClassList"];
-  /** VolumeError captures an error encountered during a volume operation. (`io.k8s.api.storage.v1.VolumeError`) */
+  /** The `io.k8s.api.storage.v1.VolumeError` definition (its description is on the type). */
   type VolumeError = S["io.k8s.api.storage.v1.VolumeError"];
-  /** VolumeNodeResources is a set of resource limits for scheduling of volumes. (`io.k8s.api.storage.v1.VolumeNodeResources`) */
+  /** The `io.k8s.api.storage.v1.VolumeNodeResources` definition (its description is on the type). */
   type VolumeNodeResources = S["io.k8s.api.storage.v1.VolumeNodeResources"];
 }
 /** The definitions of `io.k8s.api.storage.v1beta1` by their short names. */
 export declare namespace storageV1beta1 {
-  /** VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. (`io.k8s.api.storage.v1beta1.VolumeAttributesClass`) */
+  /** The `io.k8s.api.storage.v1beta1.VolumeAttributesClass` definition (its description is on the type). */
   type VolumeAttributesClass = S["io.k8s.api.storage.v1beta1.VolumeAttributesClass"];
-  /** VolumeAttributesClassList is a collection of VolumeAttributesClass objects. (`io.k8s.api.storage.v1beta1.VolumeAttributesClassList`) */
+  /** The `io.k8s.api.storage.v1beta1.VolumeAttributesClassList` definition (its description is on the type). */
   type VolumeAttributesClassList = S["io.k8s.api.storage.v1beta1.VolumeAttributesClassList"];
 }
 /** The definitions of `io.k8s.apimachinery.pkg.util.intstr` by their short names. */
 export declare namespace utilIntstr {
-  /** IntOrString is a type that can hold an int32 or a string. (`io.k8s.apimachinery.pkg.util.intstr.IntOrString`) */
+  /** The `io.k8s.apimachinery.pkg.util.intstr.IntOrString` definition (its description is on the type). */
   type IntOrString = S["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
 }
