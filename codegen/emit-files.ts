@@ -57,12 +57,22 @@ export function emitSchemas(doc: OpenApiDocument): string {
 }
 
 const SCHEMA_KEYS_DROPPED = new Set(["description", "default", "example", "title"]);
+// Kept for kubefetch/testing's fake server, whose patches and server-side apply merge lists
+// and maps as the apiserver does; zod ignores them.
+const MERGE_EXTENSIONS = new Set([
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
+  "x-kubernetes-patch-merge-key",
+  "x-kubernetes-patch-strategy",
+  "x-kubernetes-preserve-unknown-fields",
+]);
 
 function stripForValidation(schema: Schema): Schema {
   if (schema === null || typeof schema !== "object") return schema;
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (SCHEMA_KEYS_DROPPED.has(key) || key.startsWith("x-")) continue;
+    if (SCHEMA_KEYS_DROPPED.has(key) || (key.startsWith("x-") && !MERGE_EXTENSIONS.has(key))) continue;
     if (key === "properties") {
       const props: Record<string, Schema> = {};
       for (const [p, s] of Object.entries(value as Record<string, Schema>)) props[p] = stripForValidation(s);
