@@ -39,7 +39,7 @@ module.exports = {
       to: {
         path: "^(src|codegen)/",
         pathNot:
-          "^src/(index|schemas/index|transport/index|informer/index|controller/index|manifests/index)\\.ts$",
+          "^src/(index|schemas/index|transport/index|informer/index|controller/index|manifests/index|testing/index)\\.ts$",
       },
     },
     {

@@ -9,6 +9,7 @@ import { codegen } from "./cases/codegen.js";
 import { codegenGroups } from "./cases/codegen-groups.js";
 import { controller } from "./cases/controller.js";
 import { execRoundTrip } from "./cases/exec.js";
+import { fake } from "./cases/fake.js";
 import { footprint } from "./cases/footprint.js";
 import { portForwardBench } from "./cases/port-forward.js";
 import { coldImport, get, getApiserver, list, watch } from "./cases/runtime.js";
@@ -38,6 +39,7 @@ export const BENCHMARKS: Benchmark[] = [
   watch,
   execRoundTrip,
   controller,
+  fake,
   footprint,
   portForwardBench,
 ];

@@ -348,6 +348,8 @@ export class Engine {
     const out: Obj = { ...obj, metadata: orderMeta(meta) };
     if (t.res.subresources.includes("status") && t.res.custom) delete out.status;
     if (t.res.storage === NS_STORAGE) {
+      // As the apiserver's NamespaceDefaultLabelName: every namespace is labelled with its name.
+      out.metadata.labels = { ...(out.metadata.labels ?? {}), "kubernetes.io/metadata.name": out.metadata.name };
       out.spec = { finalizers: ["kubernetes"] };
       out.status = { phase: "Active" };
     }

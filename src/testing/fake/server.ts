@@ -165,6 +165,9 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     return engine.seed(r, o as Record<string, unknown>);
   };
   for (const o of options.objects ?? []) seed(o);
+  // History starts now, as an apiserver's watch cache starts at its first list: a watch from
+  // an earlier resourceVersion gets 410 Gone.
+  store.compact();
 
   const requests: FakeRequest[] = [];
   const faults: (FakeFault & { left: number })[] = [];
@@ -194,7 +197,8 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     const body = Buffer.concat(chunks).toString("utf8");
     const contentType = req.headers["content-type"];
     const route = routeOf(url.pathname, req.method ?? "GET", url.searchParams);
-    const verb = route.kind === "resource" ? route.verb : "discovery";
+    const isApply = (contentType ?? "").toLowerCase().startsWith("application/apply-patch+yaml");
+    const verb = route.kind !== "resource" ? "discovery" : route.verb === "patch" && isApply ? "apply" : route.verb;
     requests.push({
       method: req.method ?? "GET",
       path: url.pathname,
