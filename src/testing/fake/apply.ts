@@ -492,18 +492,17 @@ const seconds = (time: string | undefined) => (time ? Math.floor(Date.parse(time
 // managedfields.go's sortEncodedManagedFields: operation, time (seconds), manager, apiVersion,
 // subresource.
 function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
-  const entries = [...managers.values()].map((m) => {
-    const e: ManagedFieldsEntry = {
+  const entries = [...managers.values()].map(
+    (m): ManagedFieldsEntry => ({
       manager: m.manager,
       operation: m.operation,
       apiVersion: m.apiVersion,
-    } as ManagedFieldsEntry;
-    if (m.time !== undefined) e.time = m.time;
-    e.fieldsType = "FieldsV1";
-    e.fieldsV1 = toFieldsV1(m.set);
-    if (m.subresource) e.subresource = m.subresource;
-    return e;
-  });
+      ...(m.time !== undefined && { time: m.time }),
+      fieldsType: "FieldsV1",
+      fieldsV1: toFieldsV1(m.set),
+      ...(m.subresource && { subresource: m.subresource }),
+    }),
+  );
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return entries.sort(
     (p, q) =>
