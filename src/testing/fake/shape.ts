@@ -19,6 +19,12 @@ export type Shape =
       readonly kind: "object";
       readonly atomic: boolean;
       field(name: string): Shape;
+      /**
+       * Whether `name` is one of the schema's `properties` (a struct field, as structured-merge-diff
+       * calls it) rather than a key under additionalProperties. Server-side apply owns a map key
+       * itself but a struct field only through what it holds. Absent: every name is a struct field.
+       */
+      named?(name: string): boolean;
     }
   /**
    * A list. `listType` from x-kubernetes-list-type (default "atomic"); `keys` from
@@ -32,6 +38,12 @@ export type Shape =
       readonly keys: readonly string[];
       readonly patchStrategy?: string;
       readonly patchMergeKey?: string;
+      /**
+       * Defaults of key fields (the item schema's `default` of a key property, such as a container
+       * port's protocol "TCP"): an item that omits one is keyed by the default, as
+       * structured-merge-diff does. Absent: an item without a key field is an error.
+       */
+      readonly keyDefaults?: Readonly<Record<string, unknown>>;
       readonly items: Shape;
     }
   /** x-kubernetes-preserve-unknown-fields, or no schema: maps merge per key, lists are atomic. */
