@@ -7,7 +7,14 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { admitMeta, admitSchema, prune, unknownFields } from "./admission.js";
-import { conflictCauses, conflictMessage, serverSideApply, trackUpdate } from "./apply.js";
+import {
+  ApplyError,
+  conflictCauses,
+  conflictMessage,
+  type ResetFields,
+  serverSideApply,
+  trackUpdate,
+} from "./apply.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "./patch.js";
 import type { FakeResource } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
@@ -95,6 +102,7 @@ export class Engine {
       if (e instanceof StatusError) return { code: e.answer.code, body: e.answer.body };
       if (e instanceof SelectorError) return statusOf(badRequest(e.message));
       if (e instanceof PatchError) return statusOf(failure(e.status, e.message));
+      if (e instanceof ApplyError) return statusOf(failure(e.status, e.message, e.reason));
       throw e;
     }
   }
@@ -447,6 +455,7 @@ export class Engine {
       shape: t.res.shape(),
       force,
       ...(t.sub ? { subresource: t.sub } : {}),
+      reset: resetFields(t),
     });
     if ("conflicts" in result) {
       raise(failure(409, conflictMessage(result.conflicts), "Conflict", { causes: conflictCauses(result.conflicts) }));
@@ -513,6 +522,7 @@ export class Engine {
         now: now(),
         shape: res.shape(),
         ...(t.sub ? { subresource: t.sub } : {}),
+        reset: resetFields(t),
       }) as Obj;
     }
     out.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -735,6 +745,16 @@ export class Engine {
     const b = a.body as Obj;
     return this.#store.get(res.storage, b.metadata.namespace, b.metadata.name) as Obj;
   }
+}
+
+/**
+ * What an endpoint does not own (the strategies' GetResetFields): the main resource of a kind
+ * with a status subresource leaves status alone, its /status endpoint leaves spec alone.
+ */
+function resetFields(t: Target): ResetFields {
+  if (t.sub === "status") return [["spec"]];
+  if (!t.sub && t.res.subresources.includes("status")) return [["status"]];
+  return [];
 }
 
 function statusOf(a: StatusAnswer): EngineAnswer {
