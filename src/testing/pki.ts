@@ -143,7 +143,8 @@ export function ipBytes(ip: string): Buffer {
   const right = tail === undefined ? [] : groups(tail);
   const fill = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill("0");
   const out = Buffer.alloc(16);
-  [...left, ...fill, ...right].forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (const [i, g] of [...left, ...fill, ...right].entries())
+    out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   return out;
 }
 
