@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
+  childEnv,
   parseEtcdVersion,
   parseKubernetesVersion,
   resolveBinaries,
@@ -95,6 +96,12 @@ describe("finding the binaries", () => {
       binaries: { etcd: join(b, "etcd") },
     });
     assert.equal(byPath.etcdVersion.text, "3.6.0");
+  });
+  it("the processes get the environment without ETCD_* (etcd refuses a variable that shadows a flag)", () => {
+    assert.deepEqual(childEnv({ PATH: "/bin", ETCD_NAME: "x", ETCD_DATA_DIR: "/y", HOME: "/h" }), {
+      PATH: "/bin",
+      HOME: "/h",
+    });
   });
   it("no folder and no paths: BinaryMissing naming KUBEBUILDER_ASSETS", async () => {
     await assert.rejects(resolveBinaries({ env: {} }), rejectsWith("BinaryMissing", /KUBEBUILDER_ASSETS/));
