@@ -147,19 +147,38 @@ export async function logTail(file: string, lines = 15): Promise<string> {
 const atExit = new Set<() => void>();
 let hooked = false;
 
-/** Runs `cleanup` if the process exits before `release()` is called. */
+function runCleanups(): void {
+  for (const c of [...atExit]) {
+    atExit.delete(c);
+    try {
+      c();
+    } catch {
+      // Best effort: the process is exiting.
+    }
+  }
+}
+
+// A signal's default action ends Node without 'exit' (a test runner's timeout sends SIGTERM to
+// the test file's process). When nothing else listens for the signal, this listener stands in
+// for that default: clean up, then raise it again without the listener, so the process still
+// ends by it. A program with a listener of its own decides what the signal does; its
+// process.exit() reaches the 'exit' hook.
+function onSignal(signal: NodeJS.Signals): void {
+  const listener = () => {
+    if (process.listenerCount(signal) > 1) return;
+    runCleanups();
+    process.removeListener(signal, listener);
+    process.kill(process.pid, signal);
+  };
+  process.on(signal, listener);
+}
+
+/** Runs `cleanup` if the process exits (or a SIGINT, SIGTERM or SIGHUP ends it) before `release()` is called. */
 export function onProcessExit(cleanup: () => void): { release(): void } {
   if (!hooked) {
     hooked = true;
-    process.once("exit", () => {
-      for (const c of atExit) {
-        try {
-          c();
-        } catch {
-          // Best effort: the process is exiting.
-        }
-      }
-    });
+    process.once("exit", runCleanups);
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) onSignal(s);
   }
   atExit.add(cleanup);
   return { release: () => atExit.delete(cleanup) };

@@ -137,6 +137,19 @@ describe("startControlPlane on real binaries", () => {
     assert.ok(!stdout.includes(join(dir, "etcd")), "a process of the failed start still runs");
   });
 
+  it("not ready within startTimeoutMs: Timeout with the log's tail, and the processes ended", async () => {
+    const dir = join(work, "slow");
+    const err = await startControlPlane({ assets, dir, startTimeoutMs: 300 }).then(
+      () => assert.fail("started"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ControlPlaneError, String(err));
+    assert.equal(err.reason, "Timeout");
+    assert.match(err.message, /not ready in time; its log: /);
+    const { stdout } = await run("ps", ["-eo", "args"]);
+    assert.ok(!stdout.includes(join(dir, "etcd")), "a process of the timed-out start still runs");
+  });
+
   it("a port taken between choosing and binding: etcd and kube-apiserver are retried on new ports", async () => {
     // Each stand-in fails its first start as Go does when another process took the port, then
     // runs the real binary.
@@ -175,30 +188,48 @@ exec "${real}" "$@"
     }
   });
 
-  it("the processes do not outlive a test process that dies without stop()", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--conditions=kubefetch-source", join(fixtures, "start-and-crash.ts"), assets],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    let errOut = "";
-    child.stdout.on("data", (d) => {
-      out += d;
+  for (const how of ["throw", "wait"] as const) {
+    const what = how === "throw" ? "dies of an uncaught error" : "is ended by SIGTERM";
+    it(`the processes and the temp folder do not outlive a test process that ${what} without stop()`, async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "--conditions=kubefetch-source",
+          join(fixtures, "start-and-crash.ts"),
+          assets,
+          how,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      let errOut = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (how === "wait" && out.endsWith("\n")) child.kill("SIGTERM");
+      });
+      child.stderr.on("data", (d) => {
+        errOut += d;
+      });
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+        child.on("exit", (c, s) => r([c, s])),
+      );
+      if (how === "throw") {
+        assert.equal(code, 1, errOut);
+        assert.match(errOut, /crash without stop\(\)/);
+      } else {
+        // Still ended by the signal, as without the control plane's listener.
+        assert.equal(signal, "SIGTERM", errOut);
+      }
+      const { pids, dir } = JSON.parse(out) as { pids: { etcd: number; kubeApiserver: number }; dir: string };
+      await until(() => gone(pids.etcd) && gone(pids.kubeApiserver), {
+        what: "the ended test's etcd and kube-apiserver to end",
+        timeoutMs: 10_000,
+      });
+      assert.equal(existsSync(dir), false);
     });
-    child.stderr.on("data", (d) => {
-      errOut += d;
-    });
-    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-    assert.equal(code, 1, errOut);
-    assert.match(errOut, /crash without stop\(\)/);
-    const { pids, dir } = JSON.parse(out) as { pids: { etcd: number; kubeApiserver: number }; dir: string };
-    await until(() => gone(pids.etcd) && gone(pids.kubeApiserver), {
-      what: "the crashed test's etcd and kube-apiserver to end",
-      timeoutMs: 10_000,
-    });
-    assert.equal(existsSync(dir), false);
-  });
+  }
 
   it("refuses, before starting anything, a folder without kube-apiserver, another Kubernetes version, and a ConfigMap as a CRD", async () => {
     const onlyEtcd = join(work, "only-etcd");
