@@ -89,7 +89,10 @@ describe("startControlPlane on real binaries", () => {
       await kube.close();
 
       const kubectl = (...args: string[]) =>
-        run(cp.kubectl ?? "kubectl", ["--kubeconfig", cp.kubeconfigPath, ...args], { env: {} });
+        run(cp.kubectl ?? "kubectl", ["--kubeconfig", cp.kubeconfigPath, ...args], {
+          // Only the kubeconfig given counts; HOME keeps its discovery cache out of the worktree.
+          env: { HOME: work },
+        });
       const got = JSON.parse((await kubectl("get", "widgets", "w1", "-o", "json")).stdout);
       assert.equal(got.spec.size, 3);
       // RBAC, not AlwaysAllow: the admin may do anything, another user nothing granted.
