@@ -8,7 +8,7 @@ import { isConflict } from "kubefetch";
 import { createClient, registry } from "kubefetch/generated/kubernetes-1.36";
 import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { createFakeCluster, type FakeCluster } from "kubefetch/testing";
-import { syncDeploymentInfo } from "./deployment-info.ts";
+import { syncDeploymentInfo } from "./deployment-info.js";
 
 const web = {
   apiVersion: "apps/v1",

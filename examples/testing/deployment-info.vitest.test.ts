@@ -7,7 +7,7 @@ import { createClient, registry } from "kubefetch/generated/kubernetes-1.36";
 import { validators } from "kubefetch/generated/kubernetes-1.36/schemas";
 import { createFakeCluster, type FakeCluster } from "kubefetch/testing";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { syncDeploymentInfo } from "./deployment-info.ts";
+import { syncDeploymentInfo } from "./deployment-info.js";
 
 let fake: FakeCluster;
 beforeEach(async () => {

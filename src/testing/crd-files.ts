@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ControlPlaneError } from "./control-plane-error.js";
+import { ControlPlaneError } from "./control-plane/control-plane-error.js";
 
 /** A CRD as read from a file, with where it came from. */
 export interface CrdDocument {

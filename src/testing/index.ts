@@ -13,3 +13,14 @@ export {
   type FakeFault,
   type FakeRequest,
 } from "./fake/server.js";
+export {
+  type ControlPlane,
+  type ControlPlaneBinaries,
+  type ControlPlaneOptions,
+  startControlPlane,
+} from "./control-plane/control-plane.js";
+export {
+  type ControlPlaneComponent,
+  ControlPlaneError,
+  type ControlPlaneErrorReason,
+} from "./control-plane/control-plane-error.js";

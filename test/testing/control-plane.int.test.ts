@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { createClient } from "kubefetch/generated/kubernetes-1.36";
-import { ControlPlaneError, startControlPlane } from "../../src/testing/control-plane.js";
+import { ControlPlaneError, startControlPlane } from "../../src/testing/control-plane/control-plane.js";
 import { testCluster } from "../helpers/cluster.js";
 import { until } from "../helpers/wait.js";
 

@@ -11,12 +11,12 @@ import {
   parseKubernetesVersion,
   resolveBinaries,
   versionMatches,
-} from "../../src/testing/binaries.js";
-import { ControlPlaneError, startControlPlane } from "../../src/testing/control-plane.js";
+} from "../../src/testing/control-plane/binaries.js";
+import { ControlPlaneError, startControlPlane } from "../../src/testing/control-plane/control-plane.js";
 import { readCrdFiles } from "../../src/testing/crd-files.js";
-import { apiserverArgs, etcdArgs } from "../../src/testing/flags.js";
-import { isBindRace } from "../../src/testing/ports.js";
-import { logTail, redact } from "../../src/testing/processes.js";
+import { apiserverArgs, etcdArgs } from "../../src/testing/control-plane/flags.js";
+import { isBindRace } from "../../src/testing/control-plane/ports.js";
+import { logTail, redact } from "../../src/testing/control-plane/processes.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/control-plane");
 const work = mkdtempSync(join(tmpdir(), "kubefetch-cp-unit-"));

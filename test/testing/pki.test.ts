@@ -4,14 +4,14 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { connect, createServer, type TLSSocket } from "node:tls";
-import { integer, namedBits, octetString, oid, sequence, time } from "../../src/testing/der.js";
+import { integer, namedBits, octetString, oid, sequence, time } from "../../src/testing/control-plane/der.js";
 import {
   createCertificateAuthority,
   createControlPlanePki,
   createServiceAccountKeys,
   ipBytes,
   issueCertificate,
-} from "../../src/testing/pki.js";
+} from "../../src/testing/control-plane/pki.js";
 
 const hex = (b: Buffer) => b.toString("hex");
 

@@ -266,7 +266,11 @@ export class Engine {
   }
 
   /** The body's apiVersion and kind, checked against the endpoint's (defaulted when absent). */
-  #typed(t: Target, body: Record<string, unknown>, expect = { apiVersion: t.res.apiVersion, kind: t.res.kind }) {
+  #typed(
+    t: Target,
+    body: Record<string, unknown>,
+    expect = { apiVersion: t.res.apiVersion, kind: t.res.kind },
+  ): Record<string, unknown> {
     if (body.apiVersion !== undefined && body.apiVersion !== expect.apiVersion) {
       raise(badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expect.apiVersion})`));
     }
@@ -351,7 +355,7 @@ export class Engine {
       resourceVersion: "",
       ...(t.res.generation ? { generation: 1 } : {}),
       creationTimestamp: now(),
-    } as Meta;
+    } as unknown as Meta;
     if (!t.res.namespaced) delete meta.namespace;
     const out: Obj = { ...obj, metadata: orderMeta(meta) };
     if (t.res.subresources.includes("status") && t.res.custom) delete out.status;
@@ -599,7 +603,7 @@ export class Engine {
     return this.#delete(t.res, o, opts, dryRun);
   }
 
-  #delete(res: FakeResource, o: Obj, opts: Record<string, unknown>, dryRun: boolean): EngineAnswer & { code: number } {
+  #delete(res: FakeResource, o: Obj, opts: Record<string, unknown>, dryRun: boolean): { code: number; body: unknown } {
     const policy = String(opts.propagationPolicy ?? (ORPHAN_BY_DEFAULT.has(res.storage) ? "Orphan" : "Background"));
     const finalizers = [...(o.metadata.finalizers ?? [])];
     if (policy === "Orphan" && (o.metadata.ownerReferences !== undefined || this.#store.dependents(o.metadata.uid).length)) {

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { sleepOrWake } from "../core/timers.js";
+import { sleepOrWake } from "../../core/timers.js";
 import type { ControlPlaneComponent } from "./control-plane-error.js";
 
 /** How a process ended. */

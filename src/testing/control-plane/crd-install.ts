@@ -3,10 +3,10 @@
 // version listed by discovery (/apis/<group>/<version>): Established alone comes a moment
 // before the apiserver routes the new resource, and a create in between answers 404.
 
-import { sleepOrWake, timeoutSignal } from "../core/timers.js";
-import type { Transport } from "../transport/transport.js";
+import { sleepOrWake, timeoutSignal } from "../../core/timers.js";
+import type { Transport } from "../../transport/transport.js";
 import { ControlPlaneError } from "./control-plane-error.js";
-import type { CrdDocument, CustomResourceDefinition } from "./crd-files.js";
+import type { CrdDocument, CustomResourceDefinition } from "../crd-files.js";
 
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const POLL_MS = 100;
