@@ -70,7 +70,10 @@ function get(c: Container, key: string): Json | undefined {
 }
 
 function set(c: Container, key: string, value: Json): void {
-  if (!Array.isArray(c)) return setOwn(c, key, value);
+  if (!Array.isArray(c)) {
+    setOwn(c, key, value);
+    return;
+  }
   let idx = atoi(key);
   if (idx < 0) {
     if (idx < -c.length) throw invalidIndex(idx);
@@ -80,7 +83,10 @@ function set(c: Container, key: string, value: Json): void {
 }
 
 function add(c: Container, key: string, value: Json): void {
-  if (!Array.isArray(c)) return setOwn(c, key, value);
+  if (!Array.isArray(c)) {
+    setOwn(c, key, value);
+    return;
+  }
   if (key === "-") {
     c.push(value);
     return;
