@@ -202,6 +202,12 @@ describe("applyJsonPatch", () => {
     assert.deepEqual(applyJsonPatch({ l: [1, 2, 3] }, [{ op: "remove", path: "/l/-1" }]), { l: [1, 2] });
   });
 
+  it("keeps v4's leniencies: a scalar replacing the root is a no-op, a null test matches a missing member", () => {
+    assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: "replace", path: "", value: 5 }]), { a: 1 });
+    assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: "replace", path: "", value: { b: 2 } }]), { b: 2 });
+    assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: "test", path: "/nope", value: null }]), { a: 1 });
+  });
+
   it("answers a failed test with 422 and v4's message as the cause", () => {
     fails(
       () => applyJsonPatch(doc(), [{ op: "test", path: "/metadata/name", value: "z" }]),

@@ -271,6 +271,10 @@ describe("parseFieldSelector", () => {
     );
   });
 
+  it("keeps the spaces around a term's field as part of the label, as the apiserver does", () => {
+    refused(() => parseFieldSelector("metadata.name = a", pods), "field label not supported: metadata.name ");
+  });
+
   it("takes a bare list of labels, refusing others as not supported", () => {
     assert.equal(
       parseFieldSelector("metadata.name=a", ["metadata.name"]).matches({ metadata: { name: "a" } }),
