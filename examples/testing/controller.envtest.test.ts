@@ -46,7 +46,10 @@ test("the controller writes <deployment>-info, and cleans it up through its fina
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: "web" } },
-        template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "nginx:1.27" }] },
+        },
       },
     });
     const cm = await until("web-info", () =>

@@ -23,7 +23,12 @@ beforeEach(async () => {
           selector: { matchLabels: { app: "api" } },
           template: {
             metadata: { labels: { app: "api" } },
-            spec: { containers: [{ name: "api", image: "api:2" }, { name: "proxy", image: "envoy:1" }] },
+            spec: {
+              containers: [
+                { name: "api", image: "api:2" },
+                { name: "proxy", image: "envoy:1" },
+              ],
+            },
           },
         },
       },

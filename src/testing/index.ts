@@ -7,13 +7,6 @@
  */
 
 export {
-  createFakeCluster,
-  type FakeCluster,
-  type FakeClusterOptions,
-  type FakeFault,
-  type FakeRequest,
-} from "./fake/server.js";
-export {
   type ControlPlane,
   type ControlPlaneBinaries,
   type ControlPlaneOptions,
@@ -24,3 +17,10 @@ export {
   ControlPlaneError,
   type ControlPlaneErrorReason,
 } from "./control-plane/control-plane-error.js";
+export {
+  createFakeCluster,
+  type FakeCluster,
+  type FakeClusterOptions,
+  type FakeFault,
+  type FakeRequest,
+} from "./fake/server.js";

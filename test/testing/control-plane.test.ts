@@ -13,10 +13,10 @@ import {
   versionMatches,
 } from "../../src/testing/control-plane/binaries.js";
 import { ControlPlaneError, startControlPlane } from "../../src/testing/control-plane/control-plane.js";
-import { readCrdFiles } from "../../src/testing/crd-files.js";
 import { apiserverArgs, etcdArgs } from "../../src/testing/control-plane/flags.js";
 import { isBindRace } from "../../src/testing/control-plane/ports.js";
 import { logTail, redact } from "../../src/testing/control-plane/processes.js";
+import { readCrdFiles } from "../../src/testing/crd-files.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/control-plane");
 const work = mkdtempSync(join(tmpdir(), "kubefetch-cp-unit-"));

@@ -5,8 +5,8 @@
 
 import { sleepOrWake, timeoutSignal } from "../../core/timers.js";
 import type { Transport } from "../../transport/transport.js";
-import { ControlPlaneError } from "./control-plane-error.js";
 import type { CrdDocument, CustomResourceDefinition } from "../crd-files.js";
+import { ControlPlaneError } from "./control-plane-error.js";
 
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const POLL_MS = 100;

@@ -3,8 +3,8 @@
 // fieldValidation=Strict), and its schema. Each problem is answered as the server answers it.
 
 import type { FakeResource } from "./resources.js";
-import { badRequest, invalid, raise, type StatusCause } from "./status.js";
 import type { JsonSchemaNode } from "./shape.js";
+import { badRequest, invalid, raise, type StatusCause } from "./status.js";
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -31,7 +31,11 @@ export function checkMeta(res: FakeResource, meta: Record<string, unknown>): Sta
   const name = meta.name;
   const gen = meta.generateName;
   if ((name === undefined || name === "") && (gen === undefined || gen === "")) {
-    causes.push({ reason: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" });
+    causes.push({
+      reason: "FieldValueRequired",
+      field: "metadata.name",
+      message: "Required value: name or generateName is required",
+    });
   } else if (typeof name === "string" && name !== "") {
     const [re, msg, max] = LABEL_NAMED.has(res.storage)
       ? [LABEL, LABEL_MSG, 63]
@@ -45,14 +49,23 @@ export function checkMeta(res: FakeResource, meta: Record<string, unknown>): Sta
         message: `Invalid value: ${q(name)}: must be no more than ${max} characters`,
       });
     } else if (!re.test(name)) {
-      causes.push({ reason: "FieldValueInvalid", field: "metadata.name", message: `Invalid value: ${q(name)}: ${msg}` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: "metadata.name",
+        message: `Invalid value: ${q(name)}: ${msg}`,
+      });
     }
   }
   const labels = meta.labels;
   if (labels && typeof labels === "object") {
     for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
       const keyProblem = qualifiedNameProblem(k);
-      if (keyProblem) causes.push({ reason: "FieldValueInvalid", field: "metadata.labels", message: `Invalid value: ${q(k)}: ${keyProblem}` });
+      if (keyProblem)
+        causes.push({
+          reason: "FieldValueInvalid",
+          field: "metadata.labels",
+          message: `Invalid value: ${q(k)}: ${keyProblem}`,
+        });
       if (typeof v === "string" && (v.length > 63 || !LABEL_VALUE.test(v))) {
         causes.push({
           reason: "FieldValueInvalid",
@@ -69,7 +82,8 @@ function qualifiedNameProblem(key: string): string | undefined {
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN.test(prefix))) return `prefix part ${SUBDOMAIN_MSG}`;
+  if (prefix !== undefined && (prefix.length > 253 || !SUBDOMAIN.test(prefix)))
+    return `prefix part ${SUBDOMAIN_MSG}`;
   if (name.length === 0 || name.length > 63 || !QUALIFIED.test(name)) {
     return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
   }
@@ -87,7 +101,11 @@ export function admitMeta(res: FakeResource, meta: Record<string, unknown>): voi
  * (built-ins) or structural pruning (custom resources) drops them; `unknown` collects their
  * paths for the Warning header or a Strict refusal.
  */
-export function prune(res: FakeResource, obj: Record<string, unknown>, unknown: string[]): Record<string, unknown> {
+export function prune(
+  res: FakeResource,
+  obj: Record<string, unknown>,
+  unknown: string[],
+): Record<string, unknown> {
   const schema = res.schema();
   if (!schema) return obj;
   const out: Record<string, unknown> = {};
@@ -114,7 +132,8 @@ function resolved(res: FakeResource, s: JsonSchemaNode, depth = 0): JsonSchemaNo
     return target ? resolved(res, target, depth + 1) : {};
   }
   const all = s.allOf;
-  if (Array.isArray(all) && all.length === 1 && !s.properties) return resolved(res, all[0] as JsonSchemaNode, depth + 1);
+  if (Array.isArray(all) && all.length === 1 && !s.properties)
+    return resolved(res, all[0] as JsonSchemaNode, depth + 1);
   return s;
 }
 
@@ -145,7 +164,9 @@ function pruneValue(
   const s = resolved(res, schema);
   if (Array.isArray(value)) {
     const items = s.items as JsonSchemaNode | undefined;
-    return items ? value.map((v, i) => pruneValue(res, items, v, `${path}[${i}]`, unknown, depth + 1)) : value;
+    return items
+      ? value.map((v, i) => pruneValue(res, items, v, `${path}[${i}]`, unknown, depth + 1))
+      : value;
   }
   if (value === null || typeof value !== "object") return value;
   if (s["x-kubernetes-preserve-unknown-fields"] === true && !s.properties) return value;
@@ -180,7 +201,11 @@ export function admitSchema(res: FakeResource, obj: Record<string, unknown>): vo
   if (!res.custom) {
     const typeIssue = r.issues.find((i) => !missing(i.message));
     if (typeIssue) {
-      raise(badRequest(`${res.kind} in version ${q(res.version)} cannot be handled as a ${res.kind}: ${typeIssue.path}: ${typeIssue.message}`));
+      raise(
+        badRequest(
+          `${res.kind} in version ${q(res.version)} cannot be handled as a ${res.kind}: ${typeIssue.path}: ${typeIssue.message}`,
+        ),
+      );
     }
   }
   raise(

@@ -75,7 +75,8 @@ const q = (v: unknown) => JSON.stringify(v);
 // generateName's suffix alphabet, as apiserver's names.SimpleNameGenerator (no vowels, no
 // look-alikes).
 const ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-const suffix = () => Array.from({ length: 5 }, () => ALPHABET[Math.floor(Math.random() * ALPHABET.length)]).join("");
+const suffix = () =>
+  Array.from({ length: 5 }, () => ALPHABET[Math.floor(Math.random() * ALPHABET.length)]).join("");
 
 // Kinds whose DELETE answers the deleted object (their stores set ReturnDeletedObject); the
 // rest answer a Success Status (measured on kube-apiserver 1.37).
@@ -114,7 +115,15 @@ export class Engine {
     if (t.sub && !["status", "scale"].includes(t.sub)) raise(methodNotAllowed());
     const dryRun = req.query.getAll("dryRun").includes("All");
     if (req.query.getAll("dryRun").some((v) => v !== "All")) {
-      raise(invalid({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", [{ reason: "FieldValueNotSupported", field: "dryRun", message: `Unsupported value: ${q(req.query.get("dryRun"))}: supported values: "All"` }]));
+      raise(
+        invalid({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", [
+          {
+            reason: "FieldValueNotSupported",
+            field: "dryRun",
+            message: `Unsupported value: ${q(req.query.get("dryRun"))}: supported values: "All"`,
+          },
+        ]),
+      );
     }
     switch (verb) {
       case "get":
@@ -156,14 +165,12 @@ export class Engine {
 
   #filter(t: Target, query: URLSearchParams): (o: Obj) => boolean {
     const labels = parseLabelSelector(query.get("labelSelector") ?? "");
-    const fields = parseFieldSelector(query.get("fieldSelector") ?? "", [
-      "metadata.name",
-      "metadata.namespace",
-      ...t.res.fieldLabels,
-    ]);
+    const fields = parseFieldSelector(query.get("fieldSelector") ?? "", t.res.fieldLabels);
     const ns = t.res.namespaced ? t.namespace : undefined;
     return (o) =>
-      (ns === undefined || o.metadata.namespace === ns) && labels.matches(o.metadata.labels) && fields.matches(o);
+      (ns === undefined || o.metadata.namespace === ns) &&
+      labels.matches(o.metadata.labels) &&
+      fields.matches(o);
   }
 
   #list(t: Target, query: URLSearchParams): EngineAnswer {
@@ -171,7 +178,15 @@ export class Engine {
     const rvParam = query.get("resourceVersion") ?? "";
     const rvMatch = query.get("resourceVersionMatch") ?? "";
     if (rvMatch && !rvParam) {
-      raise(invalid({ group: "meta.k8s.io", kind: "ListOptions" }, "", [{ reason: "FieldValueForbidden", field: "resourceVersionMatch", message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided' }]));
+      raise(
+        invalid({ group: "meta.k8s.io", kind: "ListOptions" }, "", [
+          {
+            reason: "FieldValueForbidden",
+            field: "resourceVersionMatch",
+            message: "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+          },
+        ]),
+      );
     }
     if (rvMatch === "Exact" && Number(rvParam) < this.#store.oldest) {
       raise(failure(410, `too old resource version: ${rvParam} (${this.#store.oldest})`, "Expired"));
@@ -232,7 +247,16 @@ export class Engine {
     const sendInitialEvents = query.get("sendInitialEvents") === "true";
     const bookmarks = query.get("allowWatchBookmarks") === "true" || query.get("allowWatchBookmarks") === "1";
     if (sendInitialEvents && (query.get("resourceVersionMatch") !== "NotOlderThan" || !bookmarks)) {
-      raise(invalid({ group: "meta.k8s.io", kind: "ListOptions" }, "", [{ reason: "FieldValueForbidden", field: "sendInitialEvents", message: "Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true" }]));
+      raise(
+        invalid({ group: "meta.k8s.io", kind: "ListOptions" }, "", [
+          {
+            reason: "FieldValueForbidden",
+            field: "sendInitialEvents",
+            message:
+              "Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true",
+          },
+        ]),
+      );
     }
     const timeout = Number(query.get("timeoutSeconds") ?? 0);
     const rv = query.get("resourceVersion") ?? undefined;
@@ -261,7 +285,8 @@ export class Engine {
     } catch (e) {
       raise(badRequest(`the body of the request could not be decoded as JSON: ${(e as Error).message}`));
     }
-    if (!v || typeof v !== "object" || Array.isArray(v)) raise(badRequest("the body of the request is not a JSON object"));
+    if (!v || typeof v !== "object" || Array.isArray(v))
+      raise(badRequest("the body of the request is not a JSON object"));
     return v as Record<string, unknown>;
   }
 
@@ -272,10 +297,18 @@ export class Engine {
     expect = { apiVersion: t.res.apiVersion, kind: t.res.kind },
   ): Record<string, unknown> {
     if (body.apiVersion !== undefined && body.apiVersion !== expect.apiVersion) {
-      raise(badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expect.apiVersion})`));
+      raise(
+        badRequest(
+          `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expect.apiVersion})`,
+        ),
+      );
     }
     if (body.kind !== undefined && body.kind !== expect.kind) {
-      raise(badRequest(`${String(body.kind)} in version ${q(t.res.version)} cannot be handled as a ${expect.kind}: no kind ${q(body.kind)} is registered for version ${q(expect.apiVersion)}`));
+      raise(
+        badRequest(
+          `${String(body.kind)} in version ${q(t.res.version)} cannot be handled as a ${expect.kind}: no kind ${q(body.kind)} is registered for version ${q(expect.apiVersion)}`,
+        ),
+      );
     }
     return { ...body, apiVersion: expect.apiVersion, kind: expect.kind };
   }
@@ -284,7 +317,9 @@ export class Engine {
     if (!t.res.namespaced) return undefined;
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     if (meta.namespace !== undefined && meta.namespace !== "" && meta.namespace !== t.namespace) {
-      raise(badRequest("the namespace of the provided object does not match the namespace sent on the request"));
+      raise(
+        badRequest("the namespace of the provided object does not match the namespace sent on the request"),
+      );
     }
     return t.namespace;
   }
@@ -296,9 +331,20 @@ export class Engine {
     if (!ns) raise(notFound({ group: "", plural: "namespaces" }, namespace));
     if (ns.metadata.deletionTimestamp) {
       raise(
-        failure(403, `${""}unable to create new content in namespace ${namespace} because it is being terminated`, "Forbidden", {
-          causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }],
-        }),
+        failure(
+          403,
+          `${""}unable to create new content in namespace ${namespace} because it is being terminated`,
+          "Forbidden",
+          {
+            causes: [
+              {
+                reason: "NamespaceTerminating",
+                message: `namespace ${namespace} is being terminated`,
+                field: "metadata.namespace",
+              },
+            ],
+          },
+        ),
       );
     }
   }
@@ -306,7 +352,16 @@ export class Engine {
   #manager(req: EngineRequest): string {
     const given = req.query.get("fieldManager");
     if (given !== null) {
-      if (given.length > 128) raise(invalid({ group: "meta.k8s.io", kind: "PatchOptions" }, "", [{ reason: "FieldValueTooLong", field: "fieldManager", message: "Too long: may not be more than 128 bytes" }]));
+      if (given.length > 128)
+        raise(
+          invalid({ group: "meta.k8s.io", kind: "PatchOptions" }, "", [
+            {
+              reason: "FieldValueTooLong",
+              field: "fieldManager",
+              message: "Too long: may not be more than 128 bytes",
+            },
+          ]),
+        );
       return given;
     }
     // As the apiserver: a request that names no manager is managed by its User-Agent's product.
@@ -315,7 +370,11 @@ export class Engine {
   }
 
   /** Unknown fields dropped (Warning header) or refused (Strict), then the schema's verdict. */
-  #admit(t: Target, obj: Record<string, unknown>, req: EngineRequest): { obj: Record<string, unknown>; warnings: string[] } {
+  #admit(
+    t: Target,
+    obj: Record<string, unknown>,
+    req: EngineRequest,
+  ): { obj: Record<string, unknown>; warnings: string[] } {
     const unknown: string[] = [];
     const pruned = prune(t.res, obj, unknown);
     const warnings = unknownFields(unknown, req.query.get("fieldValidation") ?? undefined);
@@ -328,24 +387,47 @@ export class Engine {
     const body = this.#typed(t, this.#body(req));
     const namespace = this.#namespaceOf(t, body);
     const meta = { ...((body.metadata ?? {}) as Record<string, unknown>) };
-    if ((meta.name === undefined || meta.name === "") && typeof meta.generateName === "string" && meta.generateName) {
+    if (
+      (meta.name === undefined || meta.name === "") &&
+      typeof meta.generateName === "string" &&
+      meta.generateName
+    ) {
       meta.name = `${meta.generateName}${suffix()}`;
     }
     const { obj, warnings } = this.#admit(t, { ...body, metadata: meta }, req);
     this.#admitNamespace(namespace);
-    if (this.#store.get(t.res.storage, namespace, String(meta.name))) raise(alreadyExists(t.res, String(meta.name)));
+    if (this.#store.get(t.res.storage, namespace, String(meta.name)))
+      raise(alreadyExists(t.res, String(meta.name)));
     const created = this.#fresh(t, obj, namespace);
     const manager = this.#manager(req);
-    const tracked = trackUpdate(undefined, created, { manager, apiVersion: t.res.apiVersion, now: now(), shape: t.res.shape() }) as Obj;
+    const tracked = trackUpdate(undefined, created, {
+      manager,
+      apiVersion: t.res.apiVersion,
+      now: now(),
+      shape: t.res.shape(),
+    }) as Obj;
     if (!dryRun) this.#commit(t.res, tracked);
     else tracked.metadata.resourceVersion = "";
-    return { code: 201, body: view(t.res, this.#store.get(t.res.storage, namespace, tracked.metadata.name) ?? tracked), warnings };
+    return {
+      code: 201,
+      body: view(t.res, this.#store.get(t.res.storage, namespace, tracked.metadata.name) ?? tracked),
+      warnings,
+    };
   }
 
   /** A new object's server-set metadata, and its status cleared when a subresource owns it. */
   #fresh(t: Target, obj: Record<string, unknown>, namespace: string | undefined): Obj {
     const m = { ...((obj.metadata ?? {}) as Record<string, unknown>) };
-    for (const k of ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"]) {
+    for (const k of [
+      "uid",
+      "resourceVersion",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+      "selfLink",
+      "managedFields",
+    ]) {
       delete m[k];
     }
     const meta = {
@@ -361,7 +443,10 @@ export class Engine {
     if (t.res.subresources.includes("status") && t.res.custom) delete out.status;
     if (t.res.storage === NS_STORAGE) {
       // As the apiserver's NamespaceDefaultLabelName: every namespace is labelled with its name.
-      out.metadata.labels = { ...(out.metadata.labels ?? {}), "kubernetes.io/metadata.name": out.metadata.name };
+      out.metadata.labels = {
+        ...(out.metadata.labels ?? {}),
+        "kubernetes.io/metadata.name": out.metadata.name,
+      };
       out.spec = { finalizers: ["kubernetes"] };
       out.status = { phase: "Active" };
     }
@@ -370,19 +455,37 @@ export class Engine {
   }
 
   #replace(t: Target, req: EngineRequest, dryRun: boolean): EngineAnswer {
-    if (t.sub === "scale") return this.#writeScale(t, req, this.#typed(t, this.#body(req), { apiVersion: "autoscaling/v1", kind: "Scale" }), dryRun);
+    if (t.sub === "scale")
+      return this.#writeScale(
+        t,
+        req,
+        this.#typed(t, this.#body(req), { apiVersion: "autoscaling/v1", kind: "Scale" }),
+        dryRun,
+      );
     const body = this.#typed(t, this.#body(req));
     this.#namespaceOf(t, body);
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     if (meta.name !== undefined && meta.name !== t.name) {
-      raise(badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`));
+      raise(
+        badRequest(
+          `the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`,
+        ),
+      );
     }
     const old = this.#live(t);
     const rv = meta.resourceVersion;
     if (rv === undefined || rv === "") {
       // Custom resources require optimistic concurrency (AllowUnconditionalUpdate is false).
       if (t.res.custom) {
-        raise(invalid(t.res, t.name ?? "", [{ reason: "FieldValueInvalid", field: "metadata.resourceVersion", message: 'Invalid value: 0x0: must be specified for an update' }]));
+        raise(
+          invalid(t.res, t.name ?? "", [
+            {
+              reason: "FieldValueInvalid",
+              field: "metadata.resourceVersion",
+              message: "Invalid value: 0x0: must be specified for an update",
+            },
+          ]),
+        );
       }
     } else if (rv !== old.metadata.resourceVersion) raise(conflict(t.res, t.name ?? "", STALE));
     const next = { ...body, metadata: { ...meta, name: t.name } };
@@ -405,7 +508,11 @@ export class Engine {
     if (type === "application/json-patch+json") patched = applyJsonPatch(base, patch);
     else if (type === "application/merge-patch+json") patched = applyMergePatch(base, patch);
     else if (type === "application/strategic-merge-patch+json" && !t.res.custom) {
-      patched = applyStrategicMergePatch(base, patch, t.sub === "scale" ? { kind: "untyped" } : t.res.shape());
+      patched = applyStrategicMergePatch(
+        base,
+        patch,
+        t.sub === "scale" ? { kind: "untyped" } : t.res.shape(),
+      );
     } else {
       raise(
         failure(
@@ -415,7 +522,8 @@ export class Engine {
         ),
       );
     }
-    if (!patched || typeof patched !== "object" || Array.isArray(patched)) raise(badRequest("the patched object is not a JSON object"));
+    if (!patched || typeof patched !== "object" || Array.isArray(patched))
+      raise(badRequest("the patched object is not a JSON object"));
     const p = patched as Record<string, unknown>;
     if (t.sub === "scale") return this.#writeScale(t, req, p, dryRun);
     const typed = this.#typed(t, p);
@@ -423,7 +531,8 @@ export class Engine {
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== old.metadata.resourceVersion) {
       raise(conflict(t.res, t.name ?? "", STALE));
     }
-    if (meta.name !== t.name) raise(badRequest(`metadata.name: Invalid value: ${q(meta.name)}: field is immutable`));
+    if (meta.name !== t.name)
+      raise(badRequest(`metadata.name: Invalid value: ${q(meta.name)}: field is immutable`));
     return this.#update(t, req, old, typed, dryRun, "Update");
   }
 
@@ -436,7 +545,8 @@ export class Engine {
     } catch (e) {
       raise(badRequest(`error decoding YAML: ${(e as Error).message}`));
     }
-    if (!config || typeof config !== "object" || Array.isArray(config)) raise(badRequest("the apply configuration is not an object"));
+    if (!config || typeof config !== "object" || Array.isArray(config))
+      raise(badRequest("the apply configuration is not an object"));
     const c = config as Record<string, unknown>;
     if (c.apiVersion === undefined || c.kind === undefined) {
       raise(badRequest("invalid object type: /, Kind="));
@@ -444,7 +554,11 @@ export class Engine {
     const typed = this.#typed(t, c);
     const meta = (typed.metadata ?? {}) as Record<string, unknown>;
     if (meta.name !== undefined && meta.name !== t.name) {
-      raise(badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`));
+      raise(
+        badRequest(
+          `the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`,
+        ),
+      );
     }
     this.#namespaceOf(t, typed);
     const old = this.#store.get(t.res.storage, t.res.namespaced ? t.namespace : undefined, t.name ?? "");
@@ -452,17 +566,25 @@ export class Engine {
       raise(conflict(t.res, t.name ?? "", STALE));
     }
     const force = req.query.get("force") === "true";
-    const result = serverSideApply(old ? view(t.res, old) : undefined, { ...typed, metadata: { ...meta, name: t.name } }, {
-      manager,
-      apiVersion: t.res.apiVersion,
-      now: now(),
-      shape: t.res.shape(),
-      force,
-      ...(t.sub ? { subresource: t.sub } : {}),
-      reset: resetFields(t),
-    });
+    const result = serverSideApply(
+      old ? view(t.res, old) : undefined,
+      { ...typed, metadata: { ...meta, name: t.name } },
+      {
+        manager,
+        apiVersion: t.res.apiVersion,
+        now: now(),
+        shape: t.res.shape(),
+        force,
+        ...(t.sub ? { subresource: t.sub } : {}),
+        reset: resetFields(t),
+      },
+    );
     if ("conflicts" in result) {
-      raise(failure(409, conflictMessage(result.conflicts), "Conflict", { causes: conflictCauses(result.conflicts) }));
+      raise(
+        failure(409, conflictMessage(result.conflicts), "Conflict", {
+          causes: conflictCauses(result.conflicts),
+        }),
+      );
     }
     const merged = result.object as Record<string, unknown>;
     if (!old) {
@@ -496,22 +618,47 @@ export class Engine {
     const hasStatus = res.subresources.includes("status");
     if (t.sub === "status") {
       // The status endpoint writes status alone (and the managedFields that track it).
-      next = { ...copy(view(res, old)), status: next.status, metadata: { ...copy(old.metadata), managedFields: (next.metadata as Meta | undefined)?.managedFields ?? old.metadata.managedFields } };
+      next = {
+        ...copy(view(res, old)),
+        status: next.status,
+        metadata: {
+          ...copy(old.metadata),
+          managedFields: (next.metadata as Meta | undefined)?.managedFields ?? old.metadata.managedFields,
+        },
+      };
     } else if (hasStatus) {
       if (old.status === undefined) delete next.status;
       else next.status = copy(old.status);
     }
     const { obj, warnings } = this.#admit(t, next, req);
     const meta = { ...((obj.metadata ?? {}) as Record<string, unknown>) };
-    for (const k of ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "selfLink"]) {
+    for (const k of [
+      "uid",
+      "creationTimestamp",
+      "deletionTimestamp",
+      "deletionGracePeriodSeconds",
+      "generation",
+      "namespace",
+      "selfLink",
+    ]) {
       if (old.metadata[k] === undefined) delete meta[k];
       else meta[k] = old.metadata[k];
     }
     meta.name = old.metadata.name;
     if (old.metadata.deletionTimestamp) {
-      const added = ((meta.finalizers as string[] | undefined) ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+      const added = ((meta.finalizers as string[] | undefined) ?? []).filter(
+        (f) => !(old.metadata.finalizers ?? []).includes(f),
+      );
       if (added.length) {
-        raise(invalid(res, old.metadata.name, [{ reason: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${q(added)}` }]));
+        raise(
+          invalid(res, old.metadata.name, [
+            {
+              reason: "FieldValueForbidden",
+              field: "metadata.finalizers",
+              message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${q(added)}`,
+            },
+          ]),
+        );
       }
     }
     let out = { ...obj, metadata: meta } as Obj;
@@ -531,27 +678,54 @@ export class Engine {
     }
     out.metadata.resourceVersion = old.metadata.resourceVersion;
     out.metadata = orderMeta(out.metadata);
-    if (isDeepStrictEqual(stripped(out), stripped(view(res, old)))) return { code: 200, body: view(res, old), warnings };
+    if (isDeepStrictEqual(stripped(out), stripped(view(res, old))))
+      return { code: 200, body: view(res, old), warnings };
     if (dryRun) return { code: 200, body: view(res, out), warnings };
     const finishing = out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length;
     if (finishing) {
       const gone = this.#store.remove(res.storage, old);
       this.#removed(res, old);
-      return { code: 200, body: view(res, { ...out, metadata: { ...out.metadata, resourceVersion: gone.metadata.resourceVersion } }), warnings };
+      return {
+        code: 200,
+        body: view(res, {
+          ...out,
+          metadata: { ...out.metadata, resourceVersion: gone.metadata.resourceVersion },
+        }),
+        warnings,
+      };
     }
     this.#commit(res, out);
-    return { code: 200, body: view(res, this.#store.get(res.storage, out.metadata.namespace, out.metadata.name) as Obj), warnings };
+    return {
+      code: 200,
+      body: view(res, this.#store.get(res.storage, out.metadata.namespace, out.metadata.name) as Obj),
+      warnings,
+    };
   }
 
   #writeScale(t: Target, req: EngineRequest, scale: Record<string, unknown>, dryRun: boolean): EngineAnswer {
     const old = this.#live(t);
     const meta = (scale.metadata ?? {}) as Record<string, unknown>;
-    if (meta.resourceVersion !== undefined && meta.resourceVersion !== "" && meta.resourceVersion !== old.metadata.resourceVersion) {
+    if (
+      meta.resourceVersion !== undefined &&
+      meta.resourceVersion !== "" &&
+      meta.resourceVersion !== old.metadata.resourceVersion
+    ) {
       raise(conflict(t.res, t.name ?? "", STALE));
     }
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
-    if (replicas !== undefined && (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)) {
-      raise(invalid({ group: "autoscaling", kind: "Scale" }, t.name ?? "", [{ reason: "FieldValueInvalid", field: "spec.replicas", message: `Invalid value: ${q(replicas)}: must be greater than or equal to 0` }]));
+    if (
+      replicas !== undefined &&
+      (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
+    ) {
+      raise(
+        invalid({ group: "autoscaling", kind: "Scale" }, t.name ?? "", [
+          {
+            reason: "FieldValueInvalid",
+            field: "spec.replicas",
+            message: `Invalid value: ${q(replicas)}: must be greater than or equal to 0`,
+          },
+        ]),
+      );
     }
     const next = copy(view(t.res, old)) as Record<string, unknown>;
     setPath(next, scalePaths(t.res).spec, replicas ?? 0);
@@ -584,7 +758,15 @@ export class Engine {
     if (g) opts.gracePeriodSeconds = Number(g);
     const policy = opts.propagationPolicy;
     if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(String(policy))) {
-      raise(invalid({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", [{ reason: "FieldValueNotSupported", field: "propagationPolicy", message: `Unsupported value: ${q(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` }]));
+      raise(
+        invalid({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", [
+          {
+            reason: "FieldValueNotSupported",
+            field: "propagationPolicy",
+            message: `Unsupported value: ${q(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+          },
+        ]),
+      );
     }
     return opts;
   }
@@ -595,21 +777,44 @@ export class Engine {
     const opts = this.#deleteOptions(req);
     const pre = (opts.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
     if (pre.uid && pre.uid !== o.metadata.uid) {
-      raise(conflict(t.res, o.metadata.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${o.metadata.uid}`));
+      raise(
+        conflict(
+          t.res,
+          o.metadata.name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${o.metadata.uid}`,
+        ),
+      );
     }
     if (pre.resourceVersion && pre.resourceVersion !== o.metadata.resourceVersion) {
-      raise(conflict(t.res, o.metadata.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${o.metadata.resourceVersion}`));
+      raise(
+        conflict(
+          t.res,
+          o.metadata.name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${o.metadata.resourceVersion}`,
+        ),
+      );
     }
     return this.#delete(t.res, o, opts, dryRun);
   }
 
-  #delete(res: FakeResource, o: Obj, opts: Record<string, unknown>, dryRun: boolean): { code: number; body: unknown } {
-    const policy = String(opts.propagationPolicy ?? (ORPHAN_BY_DEFAULT.has(res.storage) ? "Orphan" : "Background"));
+  #delete(
+    res: FakeResource,
+    o: Obj,
+    opts: Record<string, unknown>,
+    dryRun: boolean,
+  ): { code: number; body: unknown } {
+    const policy = String(
+      opts.propagationPolicy ?? (ORPHAN_BY_DEFAULT.has(res.storage) ? "Orphan" : "Background"),
+    );
     const finalizers = [...(o.metadata.finalizers ?? [])];
-    if (policy === "Orphan" && (o.metadata.ownerReferences !== undefined || this.#store.dependents(o.metadata.uid).length)) {
+    if (
+      policy === "Orphan" &&
+      (o.metadata.ownerReferences !== undefined || this.#store.dependents(o.metadata.uid).length)
+    ) {
       if (!finalizers.includes("orphan")) finalizers.push("orphan");
     }
-    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion");
+    if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
+      finalizers.push("foregroundDeletion");
     const isNamespace = res.storage === NS_STORAGE;
     if (finalizers.length || isNamespace) {
       if (o.metadata.deletionTimestamp && isDeepStrictEqual(finalizers, o.metadata.finalizers ?? [])) {
@@ -624,7 +829,10 @@ export class Engine {
       if (res.generation) marked.metadata.generation = Number(o.metadata.generation ?? 0) + 1;
       if (dryRun) return { code: 202, body: view(res, marked) };
       this.#commit(res, marked);
-      const answer = view(res, this.#store.get(res.storage, marked.metadata.namespace, marked.metadata.name) as Obj);
+      const answer = view(
+        res,
+        this.#store.get(res.storage, marked.metadata.namespace, marked.metadata.name) as Obj,
+      );
       this.#collect(res, marked, policy);
       return { code: isNamespace ? 200 : 202, body: answer };
     }
@@ -685,7 +893,9 @@ export class Engine {
     if (res.storage === CRD_STORAGE) this.#o.onCrd(o, true);
     const uid = o.metadata.uid;
     for (const d of this.#store.dependents(uid)) {
-      const others = (d.object.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid && this.#store.hasUid(r.uid));
+      const others = (d.object.metadata.ownerReferences ?? []).filter(
+        (r) => r.uid !== uid && this.#store.hasUid(r.uid),
+      );
       if (others.length) this.#dropOwner(d.storage, d.object, uid);
       else {
         const dres = this.#resourceOf(d.storage);
@@ -739,12 +949,16 @@ export class Engine {
       userAgent: "kubefetch-fake",
       body: JSON.stringify(body),
     };
-    const namespace = res.namespaced ? String((body.metadata as Meta | undefined)?.namespace ?? "default") : undefined;
+    const namespace = res.namespaced
+      ? String((body.metadata as Meta | undefined)?.namespace ?? "default")
+      : undefined;
     const a = this.handle({ res, namespace, name: undefined, sub: undefined }, req, "create");
     if ("watch" in a) throw new Error("unreachable");
     if (a.code !== 201) {
       const m = (a.body as { message?: string }).message;
-      throw new TypeError(`the fake refused ${res.kind} ${String((body.metadata as Meta | undefined)?.name)}: ${m}`);
+      throw new TypeError(
+        `the fake refused ${res.kind} ${String((body.metadata as Meta | undefined)?.name)}: ${m}`,
+      );
     }
     const b = a.body as Obj;
     return this.#store.get(res.storage, b.metadata.namespace, b.metadata.name) as Obj;
@@ -787,7 +1001,12 @@ function listItem(res: FakeResource, o: Obj): Record<string, unknown> {
 
 function deletedAnswer(res: FakeResource, o: Obj): unknown {
   if (res.custom || RETURNS_DELETED.has(res.storage)) return view(res, o);
-  return success({ name: o.metadata.name, ...(res.group ? { group: res.group } : {}), kind: res.plural, uid: o.metadata.uid });
+  return success({
+    name: o.metadata.name,
+    ...(res.group ? { group: res.group } : {}),
+    kind: res.plural,
+    uid: o.metadata.uid,
+  });
 }
 
 // The apiserver writes metadata fields in ObjectMeta's declared order.
@@ -820,8 +1039,20 @@ function crdStatus(crd: Record<string, unknown>): Record<string, unknown> {
   const t = now();
   return {
     conditions: [
-      { type: "NamesAccepted", status: "True", lastTransitionTime: t, reason: "NoConflicts", message: "no conflicts found" },
-      { type: "Established", status: "True", lastTransitionTime: t, reason: "InitialNamesAccepted", message: "the initial names have been accepted" },
+      {
+        type: "NamesAccepted",
+        status: "True",
+        lastTransitionTime: t,
+        reason: "NoConflicts",
+        message: "no conflicts found",
+      },
+      {
+        type: "Established",
+        status: "True",
+        lastTransitionTime: t,
+        reason: "InitialNamesAccepted",
+        message: "the initial names have been accepted",
+      },
     ],
     acceptedNames: spec.names ?? {},
     storedVersions: (spec.versions ?? []).filter((v) => v.storage).map((v) => v.name),
@@ -857,10 +1088,15 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown) {
 function selectorText(sel: unknown): string | undefined {
   if (typeof sel === "string") return sel;
   if (!sel || typeof sel !== "object") return undefined;
-  const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  const s = sel as {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  };
   // A replication controller's selector is the label map itself.
   const labels = s.matchLabels ?? (s.matchExpressions === undefined ? (sel as Record<string, string>) : {});
-  const parts = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`);
   for (const e of s.matchExpressions ?? []) {
     const vals = [...(e.values ?? [])].sort().join(",");
     if (e.operator === "In") parts.push(`${e.key} in (${vals})`);
@@ -898,13 +1134,16 @@ interface Continue {
 }
 
 function encodeContinue(c: Continue): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: c.rv, start: c.start, id: c.id })).toString("base64url");
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: c.rv, start: c.start, id: c.id })).toString(
+    "base64url",
+  );
 }
 
 function decodeContinue(token: string): Continue | undefined {
   try {
     const c = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as Partial<Continue>;
-    if (typeof c.rv === "number" && typeof c.start === "number" && typeof c.id === "string") return c as Continue;
+    if (typeof c.rv === "number" && typeof c.start === "number" && typeof c.id === "string")
+      return c as Continue;
   } catch {
     // falls through: a token we did not make
   }

@@ -4,7 +4,7 @@
 
 import type { Registry, RegistryEntry } from "../../core/registry.js";
 import type { ValidationResult } from "../../core/validation-result.js";
-import { BUILTIN_FIELD_SELECTORS } from "./selectors.js";
+import { builtinFieldLabels, customResourceFieldLabels, type FieldLabels } from "./selectors.js";
 import { type JsonSchemaNode, type Shape, shapeOfSchema, shapeResolver } from "./shape.js";
 
 /** What the fake reads of a generated API's schemas (`validators` from `.../schemas`). */
@@ -39,8 +39,8 @@ export interface FakeResource {
   readonly custom: boolean;
   readonly subresources: readonly string[];
   readonly scale?: ScalePaths;
-  /** Field labels a field selector may name besides metadata.name and metadata.namespace. */
-  readonly fieldLabels: readonly string[];
+  /** The field labels a field selector may name, and how the kind refuses others. */
+  readonly fieldLabels: FieldLabels;
   /** Whether metadata.generation counts spec changes (not every kind: ConfigMaps have none). */
   readonly generation: boolean;
   /** The merge shape of its objects, built on first use; untyped without a schema. */
@@ -74,7 +74,7 @@ const untyped: Shape = { kind: "untyped" };
 
 /** The resources of a generated registry. */
 export function builtinResources(registry: Registry, schemas: FakeSchemas | undefined): FakeResource[] {
-  const resolve = schemas ? shapeResolver((n) => schemas.definition(n)) : undefined;
+  const resolve = schemas ? shapeResolver((n: string) => schemas.definition(n)) : undefined;
   const out: FakeResource[] = [];
   for (const versions of Object.values(registry)) {
     for (const plurals of Object.values(versions)) {
@@ -105,7 +105,7 @@ function builtin(
     storage: `${e.group}/${e.plural}`,
     custom: false,
     subresources: Object.keys(e.subresources),
-    fieldLabels: BUILTIN_FIELD_SELECTORS[`${e.apiVersion}/${e.kind}`] ?? [],
+    fieldLabels: builtinFieldLabels(`${e.apiVersion}/${e.kind}`),
     generation: e.group === "" ? GENERATION_CORE.has(e.plural) : GENERATION_GROUPS.has(e.group),
     shape() {
       shape ??= resolve && name ? resolve(name) : untyped;
@@ -128,7 +128,10 @@ type Crd = {
       served?: boolean;
       storage?: boolean;
       schema?: { openAPIV3Schema?: JsonSchemaNode };
-      subresources?: { status?: object; scale?: { specReplicasPath?: string; statusReplicasPath?: string; labelSelectorPath?: string } };
+      subresources?: {
+        status?: object;
+        scale?: { specReplicasPath?: string; statusReplicasPath?: string; labelSelectorPath?: string };
+      };
       selectableFields?: { jsonPath?: string }[];
     }[];
   };
@@ -141,12 +144,18 @@ const CR_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch"
  * shape of ObjectMeta, which a CRD's schema leaves out and the apiserver merges as it merges
  * every object's.
  */
-export function crdResources(crd: unknown, metadata: Shape | undefined, check?: (schema: JsonSchemaNode) => (v: unknown) => ValidationResult<unknown>): FakeResource[] {
+export function crdResources(
+  crd: unknown,
+  metadata: Shape | undefined,
+  check?: (schema: JsonSchemaNode) => (v: unknown) => ValidationResult<unknown>,
+): FakeResource[] {
   const c = crd as Crd;
   const spec = c.spec;
   const names = spec?.names;
   if (!spec?.group || !names?.kind || !names.plural || !Array.isArray(spec.versions)) {
-    throw new TypeError(`CustomResourceDefinition ${c.metadata?.name ?? "(unnamed)"} has no group, names or versions`);
+    throw new TypeError(
+      `CustomResourceDefinition ${c.metadata?.name ?? "(unnamed)"} has no group, names or versions`,
+    );
   }
   const group = spec.group;
   const out: FakeResource[] = [];
@@ -179,7 +188,10 @@ export function crdResources(crd: unknown, metadata: Shape | undefined, check?: 
             },
           }
         : {}),
-      fieldLabels: (v.selectableFields ?? []).map((f) => String(f.jsonPath ?? "").replace(/^\./, "")),
+      fieldLabels: customResourceFieldLabels(
+        spec.scope !== "Cluster",
+        (v.selectableFields ?? []).map((f) => String(f.jsonPath ?? "")),
+      ),
       generation: true,
       shape() {
         shape ??= schema ? shapeOfSchema(schema, metadata) : untyped;

@@ -6,12 +6,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import type { KubeConfig } from "../../config/config-value.js";
 import { createConfig } from "../../config/create-config.js";
-import { sleepOrWake } from "../../core/timers.js";
 import type { Registry } from "../../core/registry.js";
+import { sleepOrWake } from "../../core/timers.js";
 import { readCrdFiles } from "../crd-files.js";
-import { Engine, type EngineRequest, type Target, view } from "./engine.js";
+import { Engine, type Target, view } from "./engine.js";
 import { builtinResources, crdResources, type FakeResource, type FakeSchemas } from "./resources.js";
-import type { JsonSchemaNode, Shape } from "./shape.js";
+import { type JsonSchemaNode, type Shape, shapeResolver } from "./shape.js";
 import { failure, notFoundPath } from "./status.js";
 import { type Obj, Store } from "./store.js";
 import { serveWatch } from "./watch.js";
@@ -123,7 +123,10 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     if (!byStorage.has(r.storage)) byStorage.set(r.storage, r);
   };
   for (const r of builtinResources(options.registry, schemas)) add(r);
-  const metadataShape: Shape | undefined = undefined;
+  // A custom resource's metadata merges as every object's: ObjectMeta's shape, from the schemas.
+  const metadataShape: Shape | undefined = schemas
+    ? shapeResolver((n: string) => schemas.definition(n))("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+    : undefined;
   const crdValidator = await crdCheck();
   const crdNames = new Map<string, FakeResource[]>();
   const serveCrd = (crd: Obj, removed: boolean) => {
@@ -138,7 +141,10 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     crdNames.set(crd.metadata.name, rs);
     for (const r of rs) add(r);
   };
-  const engine = new Engine(store, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000, onCrd: serveCrd });
+  const engine = new Engine(store, {
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+    onCrd: serveCrd,
+  });
   engine.resourceOf = (s) => byStorage.get(s);
 
   const nsRes = table.get("v1/namespaces");
@@ -156,12 +162,16 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
   const crdRes = table.get("apiextensions.k8s.io/v1/customresourcedefinitions");
   const crdObjects = await readCrds(options.crds ?? []);
   for (const c of crdObjects) {
-    if (!crdRes) throw new TypeError("the registry has no apiextensions.k8s.io/v1 CustomResourceDefinition to serve CRDs with");
+    if (!crdRes)
+      throw new TypeError(
+        "the registry has no apiextensions.k8s.io/v1 CustomResourceDefinition to serve CRDs with",
+      );
     engine.seed(crdRes, c as Record<string, unknown>);
   }
   const seed = (o: object) => {
     const r = resourceFor(o);
-    if (r.namespaced) ensureNamespace((o as { metadata?: { namespace?: string } }).metadata?.namespace ?? "default");
+    if (r.namespaced)
+      ensureNamespace((o as { metadata?: { namespace?: string } }).metadata?.namespace ?? "default");
     return engine.seed(r, o as Record<string, unknown>);
   };
   for (const o of options.objects ?? []) seed(o);
@@ -198,7 +208,8 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     const contentType = req.headers["content-type"];
     const route = routeOf(url.pathname, req.method ?? "GET", url.searchParams);
     const isApply = (contentType ?? "").toLowerCase().startsWith("application/apply-patch+yaml");
-    const verb = route.kind !== "resource" ? "discovery" : route.verb === "patch" && isApply ? "apply" : route.verb;
+    const verb =
+      route.kind !== "resource" ? "discovery" : route.verb === "patch" && isApply ? "apply" : route.verb;
     requests.push({
       method: req.method ?? "GET",
       path: url.pathname,
@@ -211,13 +222,24 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
       const fault = takeFault(route.target, verb);
       if (fault?.delayMs) await sleepOrWake(fault.delayMs);
       if (fault?.status) {
-        const f = failure(fault.status, fault.message ?? `injected by fake.failNext: ${fault.status} on ${verb}`);
-        if (fault.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(fault.retryAfterSeconds));
+        const f = failure(
+          fault.status,
+          fault.message ?? `injected by fake.failNext: ${fault.status} on ${verb}`,
+        );
+        if (fault.retryAfterSeconds !== undefined)
+          res.setHeader("retry-after", String(fault.retryAfterSeconds));
         return send(res, f.code, f.body);
       }
       const answer = engine.handle(
         route.target,
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, contentType, userAgent: req.headers["user-agent"], body },
+        {
+          method: req.method ?? "GET",
+          path: url.pathname,
+          query: url.searchParams,
+          contentType,
+          userAgent: req.headers["user-agent"],
+          body,
+        },
         verb,
       );
       if ("watch" in answer) {
@@ -267,21 +289,41 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     if (path === "/version") return { kind: "discovery", body: () => VERSION };
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     if (parts[0] === "api") {
-      if (parts.length === 1) return { kind: "discovery", body: () => ({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: new URL(url).host }] }) };
+      if (parts.length === 1)
+        return {
+          kind: "discovery",
+          body: () => ({
+            kind: "APIVersions",
+            versions: ["v1"],
+            serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: new URL(url).host }],
+          }),
+        };
       return resourceRoute("", parts[1] as string, parts.slice(2), method, query);
     }
     if (parts[0] === "apis") {
-      if (parts.length === 1) return { kind: "discovery", body: () => ({ kind: "APIGroupList", apiVersion: "v1", groups: groups() }) };
+      if (parts.length === 1)
+        return {
+          kind: "discovery",
+          body: () => ({ kind: "APIGroupList", apiVersion: "v1", groups: groups() }),
+        };
       if (parts.length === 2) {
         const g = groups().find((x) => x.name === parts[1]);
-        return g ? { kind: "discovery", body: () => ({ kind: "APIGroup", apiVersion: "v1", ...g }) } : { kind: "none" };
+        return g
+          ? { kind: "discovery", body: () => ({ kind: "APIGroup", apiVersion: "v1", ...g }) }
+          : { kind: "none" };
       }
       return resourceRoute(parts[1] as string, parts[2] as string, parts.slice(3), method, query);
     }
     return { kind: "none" };
   }
 
-  function resourceRoute(group: string, version: string, rest: string[], method: string, query: URLSearchParams): Route {
+  function resourceRoute(
+    group: string,
+    version: string,
+    rest: string[],
+    method: string,
+    query: URLSearchParams,
+  ): Route {
     const gv = group ? `${group}/${version}` : version;
     if (rest.length === 0) {
       const rs = [...table.values()].filter((r) => r.apiVersion === gv);
@@ -321,7 +363,8 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
                   ? "deletecollection"
                   : "delete"
                 : "unknown";
-    if (name === undefined && !["list", "watch", "create", "deletecollection"].includes(verb)) return { kind: "none" };
+    if (name === undefined && !["list", "watch", "create", "deletecollection"].includes(verb))
+      return { kind: "none" };
     return { kind: "resource", target: { res, namespace, name, sub }, verb };
   }
 
@@ -364,7 +407,9 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     },
     list(apiVersion, kind, namespace) {
       const r = find(apiVersion, kind);
-      return store.list(r.storage, r.namespaced ? namespace : undefined).map((o) => structuredClone(view(r, o)));
+      return store
+        .list(r.storage, r.namespaced ? namespace : undefined)
+        .map((o) => structuredClone(view(r, o)));
     },
     add: (o) => structuredClone(seed(o)),
     failNext(fault) {
@@ -429,7 +474,8 @@ function byKubeVersion(a: string, b: string): number {
     return [stage, -Number(m[1]), -Number(m[3] ?? 0)];
   };
   const [x, y] = [rank(a), rank(b)];
-  for (let i = 0; i < 3; i++) if ((x[i] as number) !== (y[i] as number)) return (x[i] as number) - (y[i] as number);
+  for (let i = 0; i < 3; i++)
+    if ((x[i] as number) !== (y[i] as number)) return (x[i] as number) - (y[i] as number);
   return a.localeCompare(b);
 }
 

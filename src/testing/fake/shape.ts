@@ -130,10 +130,12 @@ function listShape(node: JsonSchemaNode, build: Build): Shape {
   const patchMergeKey = str(own(node, "x-kubernetes-patch-merge-key"));
   const itemsNode = own(node, "items");
   let items: Shape | undefined;
+  const keyDefaults = listKeyDefaults(keys, itemsNode);
   const shape: ListShape = {
     kind: "list",
     listType,
     keys,
+    ...(keyDefaults ? { keyDefaults } : {}),
     ...(patchStrategy !== undefined ? { patchStrategy } : {}),
     ...(patchMergeKey !== undefined ? { patchMergeKey } : {}),
     // Lazy: a list of a recursive type (JSONSchemaProps.allOf) resolves its items on first use.
@@ -143,6 +145,26 @@ function listShape(node: JsonSchemaNode, build: Build): Shape {
     },
   };
   return shape;
+}
+
+/**
+ * Defaults of a keyed list's key fields: the item schema's own `default`s (a CRD's), and
+ * `protocol: "TCP"` for the built-in port lists, whose default the generated schemas do not
+ * carry (kube-openapi declares it, and structured-merge-diff keys a port without one by it).
+ */
+function listKeyDefaults(keys: readonly string[], itemsNode: unknown): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  const props =
+    isNode(itemsNode) && isNode(own(itemsNode, "properties"))
+      ? (own(itemsNode, "properties") as JsonSchemaNode)
+      : undefined;
+  for (const k of keys) {
+    const prop = props ? own(props, k) : undefined;
+    const d = isNode(prop) ? own(prop, "default") : undefined;
+    if (d !== undefined) out[k] = d;
+    else if (k === "protocol") out[k] = "TCP";
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function objectShape(node: JsonSchemaNode, build: Build, embedded: boolean): Shape {
@@ -169,6 +191,7 @@ function objectShape(node: JsonSchemaNode, build: Build, embedded: boolean): Sha
     atomic: own(node, "x-kubernetes-map-type") === "atomic",
     ...(patchStrategy !== undefined ? { patchStrategy } : {}),
     field,
+    named: (name) => (embedded && name === "metadata") || (props !== undefined && Object.hasOwn(props, name)),
   };
 }
 
@@ -186,6 +209,7 @@ function overlay(target: Shape, node: JsonSchemaNode): Shape {
           ? { patchStrategy: target.patchStrategy }
           : {}),
       field: (name) => target.field(name),
+      ...(target.named ? { named: target.named } : {}),
     };
   }
   if (
@@ -200,6 +224,7 @@ function overlay(target: Shape, node: JsonSchemaNode): Shape {
       keys,
       ...(strategy !== undefined ? { patchStrategy: strategy } : {}),
       ...(mergeKey !== undefined ? { patchMergeKey: mergeKey } : {}),
+      ...(target.keyDefaults ? { keyDefaults: target.keyDefaults } : {}),
       get items(): Shape {
         return target.items;
       },

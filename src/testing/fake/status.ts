@@ -74,7 +74,12 @@ export const alreadyExists = (r: ResourceName, name: string) =>
 
 /** 409 on a stale resourceVersion or a failed precondition (errors.NewConflict). */
 export const conflict = (r: ResourceName, name: string, why: string) =>
-  failure(409, `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, "Conflict", named(r, name));
+  failure(
+    409,
+    `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`,
+    "Conflict",
+    named(r, name),
+  );
 
 export const STALE =
   "the object has been modified; please apply your changes to the latest version and try again";
@@ -87,12 +92,18 @@ export function invalid(
 ): StatusAnswer {
   const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const message =
-    list.length === 1 ? `${kind.kind} "${name}" is invalid: ${list[0]}` : `${kind.kind} "${name}" is invalid: [${list.join(", ")}]`;
+    list.length === 1
+      ? `${kind.kind} "${name}" is invalid: ${list[0]}`
+      : `${kind.kind} "${name}" is invalid: [${list.join(", ")}]`;
   return failure(422, message, "Invalid", {
     name,
     ...(kind.group ? { group: kind.group } : {}),
     kind: kind.kind,
-    causes: causes.map((c) => ({ reason: c.reason, message: c.message, ...(c.field ? { field: c.field } : {}) })),
+    causes: causes.map((c) => ({
+      reason: c.reason,
+      message: c.message,
+      ...(c.field ? { field: c.field } : {}),
+    })),
   });
 }
 
@@ -101,11 +112,18 @@ export const badRequest = (message: string) => failure(400, message, "BadRequest
 export const methodNotAllowed = () =>
   failure(405, "the server does not allow this method on the requested resource", "MethodNotAllowed");
 
-export const notFoundPath = () => failure(404, "the server could not find the requested resource", "NotFound", {});
+export const notFoundPath = () =>
+  failure(404, "the server could not find the requested resource", "NotFound", {});
 
 /** A success Status, as a delete of some kinds and deletecollection of none answer. */
 export function success(details?: Record<string, unknown>): Record<string, unknown> {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", ...(details ? { details } : {}) };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    ...(details ? { details } : {}),
+  };
 }
 
 /** A thrown Status: handlers throw it, the server writes it. */

@@ -99,14 +99,18 @@ export class Store {
 
   /** Whether any object has this uid (an owner that still exists). */
   hasUid(uid: string): boolean {
-    for (const objs of this.#objects.values()) for (const o of objs.values()) if (o.metadata.uid === uid) return true;
+    for (const objs of this.#objects.values())
+      for (const o of objs.values()) if (o.metadata.uid === uid) return true;
     return false;
   }
 
   /** Writes an object whose metadata.resourceVersion came from next(). */
   put(storage: string, object: Obj): void {
     let objs = this.#objects.get(storage);
-    if (!objs) this.#objects.set(storage, (objs = new Map()));
+    if (!objs) {
+      objs = new Map();
+      this.#objects.set(storage, objs);
+    }
     const key = keyOf(object.metadata.namespace, object.metadata.name);
     const previous = objs.get(key);
     deepFreeze(object);

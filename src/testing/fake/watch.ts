@@ -27,7 +27,12 @@ export interface WatchRequest {
 }
 
 /** Streams a watch until it times out, the client leaves, or `drop` ends it. Returns the closer. */
-export function serveWatch(store: Store, w: WatchRequest, res: ServerResponse, headers: Record<string, string>): () => void {
+export function serveWatch(
+  store: Store,
+  w: WatchRequest,
+  res: ServerResponse,
+  headers: Record<string, string>,
+): () => void {
   res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked", ...headers });
   res.flushHeaders();
   const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
@@ -86,7 +91,9 @@ export function serveWatch(store: Store, w: WatchRequest, res: ServerResponse, h
   live = true;
   for (const e of pending.splice(0)) if (e.rv > lastRv || e.storage !== w.storage) deliver(e);
   if (w.bookmarks && w.bookmarkIntervalMs > 0) {
-    timers.push(setLongInterval(() => bookmark(Math.max(lastRv, store.resourceVersion)), w.bookmarkIntervalMs));
+    timers.push(
+      setLongInterval(() => bookmark(Math.max(lastRv, store.resourceVersion)), w.bookmarkIntervalMs),
+    );
   }
   if (w.timeoutMs > 0) timers.push(setLongTimeout(close, w.timeoutMs));
   return close;
