@@ -95,6 +95,17 @@ describe("Normaliser", () => {
     });
   });
 
+  it("normalises an object quoted as JSON inside a message (a strict patch's 422)", () => {
+    const n = new Normaliser("ns");
+    n.body({ metadata: { resourceVersion: "41" } });
+    assert.equal(
+      n.text(
+        'Invalid value: "{\\"resourceVersion\\":\\"41\\",\\"creationTimestamp\\":\\"2026-12-03T17:41:44Z\\"}"',
+      ),
+      'Invalid value: "{\\"resourceVersion\\":\\"<rv-1>\\",\\"creationTimestamp\\":\\"<time>\\"}"',
+    );
+  });
+
   it("numbers by sorted keys: two servers writing fields in another order get the same ordinals", () => {
     const a = new Normaliser("ns").body({ metadata: { uid: U1, ownerReferences: [{ uid: U2 }] } });
     const b = new Normaliser("ns").body({ metadata: { ownerReferences: [{ uid: U2 }], uid: U1 } });

@@ -31,6 +31,7 @@ let fake: (Target & { close(): Promise<void> }) | undefined;
 let realRecords: StepRecord[] = [];
 let fakeRecords: StepRecord[] = [];
 let fakeFailure: unknown;
+const timings: string[] = [];
 
 async function realCall(method: "GET" | "DELETE", path: string): Promise<number> {
   const r = await request(`${real.url}${path}`, {
@@ -78,14 +79,14 @@ before(async () => {
   await removeCrd();
   let t = Date.now();
   realRecords = await runAll(real, STEPS, ns);
-  console.log(`# real server: ${realRecords.length} steps in ${Date.now() - t} ms`);
+  timings.push(`real server: ${realRecords.length} steps in ${Date.now() - t} ms`);
   if (only !== "real") {
     // A fake that fails to start fails the comparisons, not the scenarios' check on the real server.
     try {
       fake = await startFake();
       t = Date.now();
       fakeRecords = await runAll(fake, STEPS, ns);
-      console.log(`# fake: ${fakeRecords.length} steps in ${Date.now() - t} ms`);
+      timings.push(`fake: ${fakeRecords.length} steps in ${Date.now() - t} ms`);
     } catch (e) {
       fakeFailure = e;
     }
@@ -103,7 +104,8 @@ after(async () => {
 });
 
 describe("the differential suite: the fake answers as the real apiserver does", () => {
-  it(`runs at least ${MIN_STEPS} compared steps, each with its own id`, () => {
+  it(`runs at least ${MIN_STEPS} compared steps, each with its own id`, (t) => {
+    for (const line of timings) t.diagnostic(line);
     const ids = flatSteps(STEPS).map((s) => s.id);
     assert.ok(ids.length >= MIN_STEPS, `only ${ids.length} steps`);
     assert.deepEqual(

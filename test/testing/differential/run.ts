@@ -129,6 +129,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const TIME_KEYS = new Set(["creationTimestamp", "deletionTimestamp", "lastTransitionTime", "time"]);
 // A watch's 410 names the requested and the current resourceVersion: values, not behaviour.
 const TOO_OLD = /too old resource version: \d+ \(\d+\)/g;
+const QUOTED_RV = /\\"resourceVersion\\":\\"(\d+)\\"/g;
+const RFC3339 = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
 // A delete's resourceVersion precondition names two object resourceVersions: ordinals, as in bodies.
 const PRECONDITION_RV =
   /ResourceVersion in the precondition \((\d+)\) does not match the ResourceVersion in record \((\d+)\)/g;
@@ -170,6 +172,9 @@ export class Normaliser {
       (_, pre: string, rec: string) =>
         `ResourceVersion in the precondition (${this.rv(pre)}) does not match the ResourceVersion in record (${this.rv(rec)})`,
     );
+    // A strict patch's 422 quotes the patched object as JSON in its message.
+    out = out.replace(QUOTED_RV, (_, rv: string) => `\\"resourceVersion\\":\\"${this.rv(rv)}\\"`);
+    out = out.replace(RFC3339, "<time>");
     return out.replace(TOO_OLD, "too old resource version: <rv> (<rv>)");
   }
 

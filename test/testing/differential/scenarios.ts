@@ -503,6 +503,75 @@ const schema: Step[] = [
   ),
   post("cm-invalid-name", "a name that is no DNS subdomain: 422 with causes", CMS, cm("Bad_Name"), 422),
   post("cm-invalid-label", "an invalid label value: 422", CMS, cm("bad-label", { "x/y/z": "v" }), 422),
+  post(
+    "cm-duplicate-field-strict",
+    "a duplicate JSON field with fieldValidation=Strict: 400",
+    CMS,
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"}}',
+    400,
+    {
+      query: { fieldValidation: "Strict" },
+    },
+  ),
+  post(
+    "cm-duplicate-field",
+    "a duplicate JSON field by default: the last wins, with a Warning",
+    CMS,
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2","labels":{"suite":"diff"}}}',
+  ),
+  patch("cm-patch-unknown", "a merge patch with an unknown field: a Warning", `${CMS}/unknown`, MERGE, {
+    spec: { y: 1 },
+    data: { k: "v2" },
+  }),
+  patch(
+    "cm-patch-unknown-strict",
+    "a merge patch with an unknown field, Strict",
+    `${CMS}/unknown`,
+    MERGE,
+    { spec: { y: 1 } },
+    422,
+    {
+      query: { fieldValidation: "Strict" },
+    },
+  ),
+  patch(
+    "w-patch-unknown",
+    "a merge patch of a custom object with an unknown field: a Warning",
+    `${WS}/w-unknown`,
+    MERGE,
+    { spec: { other: 2 } },
+  ),
+  patch(
+    "cm-apply-unknown-strict",
+    "an apply with an unknown field, Strict: 500, not declared in the schema",
+    `${CMS}/unknown-apply`,
+    APPLY,
+    cm("unknown-apply", {}, {}, { spec: { x: 1 } }),
+    500,
+    {
+      query: { fieldManager: "m1", fieldValidation: "Strict" },
+    },
+  ),
+  patch(
+    "cm-apply-unknown",
+    "an apply with an unknown field, by default: 500 too (apply types the patch first)",
+    `${CMS}/unknown-apply`,
+    APPLY,
+    cm("unknown-apply", {}, {}, { spec: { x: 1 } }),
+    500,
+    {
+      query: { fieldManager: "m1" },
+    },
+  ),
+  patch(
+    "w-apply-unknown",
+    "an apply of a custom object with an unknown field: 500 as well",
+    `${WS}/w-apply-unknown`,
+    APPLY,
+    widget("w-apply-unknown", { color: "red", other: 1 }),
+    500,
+    { query: { fieldManager: "m1" } },
+  ),
 ];
 
 const verbs: Step[] = [
