@@ -24,6 +24,8 @@ const QUALIFIED = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const q = (v: unknown) => JSON.stringify(v);
+const QUALIFIED_MSG =
+  "a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
 
 /** The name problems of an object's metadata, as ValidateObjectMeta reports them. */
 export function checkMeta(res: FakeResource, meta: Record<string, unknown>): StatusCause[] {
@@ -79,6 +81,8 @@ export function checkMeta(res: FakeResource, meta: Record<string, unknown>): Sta
 }
 
 function qualifiedNameProblem(key: string): string | undefined {
+  // As IsQualifiedName: more than one "/" fails as a whole, before either part is looked at.
+  if (key.split("/").length > 2) return QUALIFIED_MSG;
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
@@ -116,7 +120,11 @@ export function prune(
     else {
       const s = propertySchema(res, schema, k);
       if (s === undefined) unknown.push(k);
-      else out[k] = pruneValue(res, s, v, k, unknown, 0);
+      else {
+        const pruned = pruneValue(res, s, v, k, unknown, 0);
+        if (!res.custom && omitted(res, s, pruned)) continue;
+        out[k] = pruned;
+      }
     }
   }
   return out;
@@ -174,16 +182,41 @@ function pruneValue(
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const p = propertySchema(res, s, k);
     if (p === undefined) unknown.push(`${path}.${k}`);
-    else out[k] = pruneValue(res, p, v, `${path}.${k}`, unknown, depth + 1);
+    else {
+      const pruned = pruneValue(res, p, v, `${path}.${k}`, unknown, depth + 1);
+      if (!res.custom && omitted(res, p, pruned)) continue;
+      out[k] = pruned;
+    }
   }
   return out;
 }
 
+/**
+ * What a built-in's JSON loses on its way through the Go types: null, and (omitempty) an
+ * empty map or list. An empty struct stays: it is a pointer to a zero value.
+ */
+function omitted(res: FakeResource, schema: JsonSchemaNode, v: unknown): boolean {
+  if (v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== "object") return false;
+  if (Object.keys(v as object).length) return false;
+  const s = resolved(res, schema);
+  return !s.properties && s.additionalProperties !== undefined;
+}
+
 /** Refuses unknown fields with fieldValidation=Strict; returns the Warning header values otherwise. */
-export function unknownFields(unknown: readonly string[], fieldValidation: string | undefined): string[] {
+export function unknownFields(
+  res: FakeResource,
+  unknown: readonly string[],
+  fieldValidation: string | undefined,
+): string[] {
   if (unknown.length === 0 || fieldValidation === "Ignore") return [];
   if (fieldValidation === "Strict") {
-    raise(badRequest(`strict decoding error: ${unknown.map((u) => `unknown field ${q(u)}`).join(", ")}`));
+    raise(
+      badRequest(
+        `${res.kind} in version ${q(res.version)} cannot be handled as a ${res.kind}: strict decoding error: ${unknown.map((u) => `unknown field ${q(u)}`).join(", ")}`,
+      ),
+    );
   }
   return unknown.map((u) => `unknown field ${q(u)}`);
 }
@@ -194,6 +227,12 @@ export function unknownFields(unknown: readonly string[], fieldValidation: strin
  * first, which answers 400 BadRequest.
  */
 export function admitSchema(res: FakeResource, obj: Record<string, unknown>): void {
+  if (res.custom) {
+    const causes = res.causes(obj);
+    if (causes.length)
+      raise(invalid(res, String((obj.metadata as { name?: unknown } | undefined)?.name ?? ""), causes));
+    return;
+  }
   const r = res.check(obj);
   if (!r || r.success) return;
   const name = String((obj.metadata as { name?: unknown } | undefined)?.name ?? "");
@@ -219,4 +258,55 @@ export function admitSchema(res: FakeResource, obj: Record<string, unknown>): vo
       ),
     ),
   );
+}
+
+/**
+ * The paths of keys a JSON text repeats within one object (`metadata.name`), which the
+ * apiserver's strict decoder reports (a Warning, or 400 with fieldValidation=Strict) and
+ * JSON.parse silently resolves to the last.
+ */
+export function duplicateFields(text: string): string[] {
+  const out: string[] = [];
+  const stack: { keys: Set<string>; path: string; key?: string; array: boolean; index: number }[] = [];
+  let i = 0;
+  const here = () => {
+    const top = stack.at(-1);
+    if (!top) return "";
+    const seg = top.array ? `[${top.index}]` : (top.key ?? "");
+    return top.path ? (top.array ? `${top.path}${seg}` : `${top.path}.${seg}`) : seg;
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const raw = text.slice(i, j + 1);
+      i = j + 1;
+      while (i < text.length && /\s/.test(text[i] as string)) i++;
+      const top = stack.at(-1);
+      if (text[i] === ":" && top && !top.array) {
+        let key: string;
+        try {
+          key = JSON.parse(raw) as string;
+        } catch {
+          return out;
+        }
+        if (top.keys.has(key)) out.push(top.path ? `${top.path}.${key}` : key);
+        top.keys.add(key);
+        top.key = key;
+        i++;
+      }
+      continue;
+    }
+    if (c === "{" || c === "[") {
+      stack.push({ keys: new Set(), path: here(), array: c === "[", index: 0 });
+      if (stack.length > 1000) return out;
+    } else if (c === "}" || c === "]") stack.pop();
+    else if (c === ",") {
+      const top = stack.at(-1);
+      if (top?.array) top.index++;
+    }
+    i++;
+  }
+  return out;
 }

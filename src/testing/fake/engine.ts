@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { admitMeta, admitSchema, prune, unknownFields } from "./admission.js";
+import { setLongTimeout } from "../../core/timers.js";
+import { admitMeta, admitSchema, duplicateFields, prune, unknownFields } from "./admission.js";
 import {
   ApplyError,
   conflictCauses,
@@ -67,6 +68,7 @@ export interface EngineOptions {
 }
 
 const NS_STORAGE = "/namespaces";
+const NAMESPACE_FINALIZE_MS = 100;
 const CRD_STORAGE = "apiextensions.k8s.io/customresourcedefinitions";
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -102,7 +104,9 @@ export class Engine {
     } catch (e) {
       if (e instanceof StatusError) return { code: e.answer.code, body: e.answer.body };
       if (e instanceof SelectorError) return statusOf(badRequest(e.message));
-      if (e instanceof PatchError) return statusOf(failure(e.status, e.message));
+      // A patch the library refuses: 422s carry empty details, as NewGenericServerResponse's.
+      if (e instanceof PatchError)
+        return statusOf(failure(e.status, e.message, undefined, e.status === 422 ? {} : undefined));
       if (e instanceof ApplyError) return statusOf(failure(e.status, e.message, e.reason));
       throw e;
     }
@@ -116,11 +120,11 @@ export class Engine {
     const dryRun = req.query.getAll("dryRun").includes("All");
     if (req.query.getAll("dryRun").some((v) => v !== "All")) {
       raise(
-        invalid({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", [
+        invalid({ group: "meta.k8s.io", kind: optionsKind(verb) }, "", [
           {
             reason: "FieldValueNotSupported",
             field: "dryRun",
-            message: `Unsupported value: ${q(req.query.get("dryRun"))}: supported values: "All"`,
+            message: `Unsupported value: ${goStrings(req.query.getAll("dryRun"), "[")}: supported values: "All"`,
           },
         ]),
       );
@@ -229,6 +233,9 @@ export class Engine {
       if (!query.get("labelSelector") && !query.get("fieldSelector")) {
         metadata.remainingItemCount = all.length - start - limit;
       }
+    } else if (t.res.custom) {
+      // A custom resource's list is unstructured: its continue is written even when empty.
+      metadata.continue = "";
     }
     return {
       code: 200,
@@ -325,17 +332,21 @@ export class Engine {
   }
 
   /** NamespaceLifecycle: no new objects in a namespace that does not exist or is going away. */
-  #admitNamespace(namespace: string | undefined) {
+  #admitNamespace(res: FakeResource, name: string, namespace: string | undefined) {
     if (namespace === undefined) return;
     const ns = this.#store.get(NS_STORAGE, undefined, namespace);
     if (!ns) raise(notFound({ group: "", plural: "namespaces" }, namespace));
     if (ns.metadata.deletionTimestamp) {
+      const r = res.group ? `${res.plural}.${res.group}` : res.plural;
       raise(
         failure(
           403,
-          `${""}unable to create new content in namespace ${namespace} because it is being terminated`,
+          `${r} ${q(name)} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
           "Forbidden",
           {
+            name,
+            ...(res.group ? { group: res.group } : {}),
+            kind: res.plural,
             causes: [
               {
                 reason: "NamespaceTerminating",
@@ -377,7 +388,29 @@ export class Engine {
   ): { obj: Record<string, unknown>; warnings: string[] } {
     const unknown: string[] = [];
     const pruned = prune(t.res, obj, unknown);
-    const warnings = unknownFields(unknown, req.query.get("fieldValidation") ?? undefined);
+    const validation = req.query.get("fieldValidation") ?? undefined;
+    if (req.method === "PATCH" && validation === "Strict" && unknown.length) {
+      // A patch's strict decoding fails on the patched object, which the Invalid quotes whole.
+      const sorted = Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : 1)));
+      const message = `Invalid value: ${q(JSON.stringify(sorted))}: strict decoding error: ${unknown.map((u) => `unknown field ${q(u)}`).join(", ")}`;
+      raise(
+        failure(422, ` "" is invalid: patch: ${message}`, "Invalid", {
+          causes: [{ reason: "FieldValueInvalid", message, field: "patch" }],
+        }),
+      );
+    }
+    const warnings = unknownFields(t.res, unknown, validation);
+    if (req.method === "POST" || req.method === "PUT") {
+      const dups = duplicateFields(req.body).map((d) => `duplicate field ${q(d)}`);
+      if (dups.length && validation === "Strict") {
+        raise(
+          badRequest(
+            `${t.res.kind} in version ${q(t.res.version)} cannot be handled as a ${t.res.kind}: strict decoding error: ${dups.join(", ")}`,
+          ),
+        );
+      }
+      if (validation !== "Ignore") warnings.unshift(...dups);
+    }
     admitMeta(t.res, (pruned.metadata ?? {}) as Record<string, unknown>);
     admitSchema(t.res, pruned);
     return { obj: pruned, warnings };
@@ -394,20 +427,25 @@ export class Engine {
     ) {
       meta.name = `${meta.generateName}${suffix()}`;
     }
+    // NamespaceLifecycle is admission: it answers before validation does.
+    this.#admitNamespace(t.res, String(meta.name ?? ""), namespace);
     const { obj, warnings } = this.#admit(t, { ...body, metadata: meta }, req);
-    this.#admitNamespace(namespace);
     if (this.#store.get(t.res.storage, namespace, String(meta.name)))
       raise(alreadyExists(t.res, String(meta.name)));
     const created = this.#fresh(t, obj, namespace);
     const manager = this.#manager(req);
-    const tracked = trackUpdate(undefined, created, {
+    // managedFields see the object as decoded (defaults included); what the strategy sets after
+    // (a namespace's finalizer, a CRD's status) is nobody's.
+    const tracked = trackUpdate(t.res.custom ? undefined : zeroValue(created), created, {
       manager,
       apiVersion: t.res.apiVersion,
       now: now(),
       shape: t.res.shape(),
+      reset: resetFields(t),
     }) as Obj;
+    this.#serverSet(t, tracked);
     if (!dryRun) this.#commit(t.res, tracked);
-    else tracked.metadata.resourceVersion = "";
+    else delete (tracked.metadata as Partial<Meta>).resourceVersion;
     return {
       code: 201,
       body: view(t.res, this.#store.get(t.res.storage, namespace, tracked.metadata.name) ?? tracked),
@@ -440,18 +478,60 @@ export class Engine {
     } as unknown as Meta;
     if (!t.res.namespaced) delete meta.namespace;
     const out: Obj = { ...obj, metadata: orderMeta(meta) };
-    if (t.res.subresources.includes("status") && t.res.custom) delete out.status;
     if (t.res.storage === NS_STORAGE) {
-      // As the apiserver's NamespaceDefaultLabelName: every namespace is labelled with its name.
+      // As the apiserver's NamespaceDefaultLabelName: every namespace is labelled with its name,
+      // before managedFields are taken (the creator owns the label).
       out.metadata.labels = {
         ...(out.metadata.labels ?? {}),
         "kubernetes.io/metadata.name": out.metadata.name,
       };
+    }
+    if (t.res.storage === CRD_STORAGE) {
+      // A decoding default: the creator owns it.
+      const spec = (out.spec ?? {}) as Record<string, unknown>;
+      if (spec.conversion === undefined) {
+        const { group, names, scope, versions, ...rest } = spec;
+        out.spec = { conversion: { strategy: "None" }, group, names, scope, versions, ...rest };
+      }
+    }
+    return out;
+  }
+
+  /** What a create's strategy sets after managedFields are taken (PrepareForCreate). */
+  #serverSet(t: Target, out: Obj) {
+    if (t.res.storage === NS_STORAGE) {
       out.spec = { finalizers: ["kubernetes"] };
       out.status = { phase: "Active" };
     }
-    if (t.res.storage === CRD_STORAGE) out.status = crdStatus(out);
-    return out;
+    if (t.res.storage === CRD_STORAGE) {
+      const versions = (out.spec as { versions?: { name: string; storage?: boolean }[] }).versions ?? [];
+      out.status = {
+        acceptedNames: { kind: "", plural: "" },
+        conditions: null,
+        storedVersions: versions.filter((v) => v.storage).map((v) => v.name),
+      };
+    }
+  }
+
+  /**
+   * The apiserver's naming controller: a new CRD's names accepted and the CRD Established, as a
+   * status write of its own (its own resourceVersion and managedFields entry) just after create.
+   */
+  #establish(name: string) {
+    const res = this.resourceOf(CRD_STORAGE);
+    const cur = this.#store.get(CRD_STORAGE, undefined, name);
+    if (!res || !cur) return;
+    const next = copy(view(res, cur)) as Obj;
+    next.status = crdStatus(next);
+    const tracked = trackUpdate(view(res, cur), next, {
+      manager: "kube-apiserver",
+      apiVersion: res.apiVersion,
+      now: now(),
+      shape: res.shape(),
+      subresource: "status",
+      reset: [["spec"]],
+    }) as Obj;
+    this.#commit(res, tracked);
   }
 
   #replace(t: Target, req: EngineRequest, dryRun: boolean): EngineAnswer {
@@ -478,16 +558,27 @@ export class Engine {
       // Custom resources require optimistic concurrency (AllowUnconditionalUpdate is false).
       if (t.res.custom) {
         raise(
-          invalid(t.res, t.name ?? "", [
+          // The custom resource strategy names the resource here, not the kind.
+          invalid({ group: t.res.group, kind: t.res.plural }, t.name ?? "", [
             {
               reason: "FieldValueInvalid",
               field: "metadata.resourceVersion",
-              message: "Invalid value: 0x0: must be specified for an update",
+              message: "Invalid value: 0: must be specified for an update",
             },
           ]),
         );
       }
     } else if (rv !== old.metadata.resourceVersion) raise(conflict(t.res, t.name ?? "", STALE));
+    if (meta.uid !== undefined && meta.uid !== "" && meta.uid !== old.metadata.uid) {
+      // The uid is a precondition of the storage layer's write.
+      raise(
+        conflict(
+          t.res,
+          t.name ?? "",
+          `StorageError: invalid object, Code: 4, Key: /registry/${t.res.group ? `${t.res.group}/` : ""}${t.res.plural}/${t.res.namespaced ? `${t.namespace}/` : ""}${t.name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${String(meta.uid)}, UID in object meta: ${old.metadata.uid}`,
+        ),
+      );
+    }
     const next = { ...body, metadata: { ...meta, name: t.name } };
     return this.#update(t, req, old, next, dryRun, "Update");
   }
@@ -502,7 +593,20 @@ export class Engine {
     try {
       patch = JSON.parse(req.body);
     } catch (e) {
-      raise(badRequest(`error decoding patch: ${(e as Error).message}`));
+      raise(
+        badRequest(
+          type === "application/json-patch+json"
+            ? `error decoding patch: ${(e as Error).message}`
+            : "invalid JSON patch",
+        ),
+      );
+    }
+    if (type === "application/json-patch+json" && !Array.isArray(patch)) {
+      raise(
+        badRequest(
+          `error decoding patch: json: cannot unmarshal ${patch === null ? "null" : typeof patch === "object" ? "object" : typeof patch} into Go value of type []handlers.jsonPatchOp`,
+        ),
+      );
     }
     let patched: unknown;
     if (type === "application/json-patch+json") patched = applyJsonPatch(base, patch);
@@ -538,10 +642,21 @@ export class Engine {
 
   #apply(t: Target, req: EngineRequest, dryRun: boolean): EngineAnswer {
     const manager = req.query.get("fieldManager");
-    if (!manager) raise(badRequest("PATCH /apply: fieldManager is required for apply requests"));
+    if (!manager) {
+      raise(
+        invalid({ group: "meta.k8s.io", kind: "PatchOptions" }, "", [
+          {
+            reason: "FieldValueRequired",
+            field: "fieldManager",
+            message: "Required value: is required for apply patch",
+          },
+        ]),
+      );
+    }
     let config: unknown;
     try {
-      config = parseYaml(req.body, { maxAliasCount: 100 });
+      // YAML 1.1, as sigs.k8s.io/yaml reads it: `y`, `on` and `yes` are true, even as keys.
+      config = parseYaml(req.body, { maxAliasCount: 100, version: "1.1" });
     } catch (e) {
       raise(badRequest(`error decoding YAML: ${(e as Error).message}`));
     }
@@ -565,6 +680,20 @@ export class Engine {
     if (old && meta.resourceVersion !== undefined && meta.resourceVersion !== old.metadata.resourceVersion) {
       raise(conflict(t.res, t.name ?? "", STALE));
     }
+    // Apply types the configuration against the schema before anything else: an unknown field
+    // is a 500 whatever fieldValidation says.
+    const unknown: string[] = [];
+    prune(t.res, typed, unknown);
+    if (unknown.length) {
+      const ns = String(meta.namespace ?? "");
+      raise(
+        failure(
+          500,
+          `failed to create typed patch object (${ns}/${t.name}; ${t.res.group}/${t.res.version}, Kind=${t.res.kind}): .${unknown[0]}: field not declared in schema`,
+          "",
+        ),
+      );
+    }
     const force = req.query.get("force") === "true";
     const result = serverSideApply(
       old ? view(t.res, old) : undefined,
@@ -582,19 +711,24 @@ export class Engine {
     if ("conflicts" in result) {
       raise(
         failure(409, conflictMessage(result.conflicts), "Conflict", {
-          causes: conflictCauses(result.conflicts),
+          causes: conflictCauses(result.conflicts).map((c) => ({
+            reason: c.type,
+            message: c.message,
+            field: c.field,
+          })),
         }),
       );
     }
     const merged = result.object as Record<string, unknown>;
     if (!old) {
       const namespace = this.#namespaceOf(t, merged);
+      this.#admitNamespace(t.res, t.name ?? "", namespace);
       const { obj, warnings } = this.#admit(t, merged, req);
-      this.#admitNamespace(namespace);
       const created = this.#fresh(t, obj, namespace);
       created.metadata.managedFields = (merged.metadata as Meta).managedFields;
+      this.#serverSet(t, created);
       if (!dryRun) this.#commit(t.res, created);
-      else created.metadata.resourceVersion = "";
+      else delete (created.metadata as Partial<Meta>).resourceVersion;
       return { code: 201, body: view(t.res, created), warnings };
     }
     return this.#update(t, req, old, merged, dryRun, "Apply");
@@ -655,7 +789,7 @@ export class Engine {
             {
               reason: "FieldValueForbidden",
               field: "metadata.finalizers",
-              message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${q(added)}`,
+              message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${goStrings(added, "[]string{")}`,
             },
           ]),
         );
@@ -677,22 +811,19 @@ export class Engine {
       }) as Obj;
     }
     out.metadata.resourceVersion = old.metadata.resourceVersion;
-    out.metadata = orderMeta(out.metadata);
+    out.metadata = orderMeta({
+      ...out.metadata,
+      ...settled(out.metadata.managedFields),
+    });
     if (isDeepStrictEqual(stripped(out), stripped(view(res, old))))
       return { code: 200, body: view(res, old), warnings };
     if (dryRun) return { code: 200, body: view(res, out), warnings };
     const finishing = out.metadata.deletionTimestamp && !(out.metadata.finalizers ?? []).length;
     if (finishing) {
-      const gone = this.#store.remove(res.storage, old);
+      this.#store.remove(res.storage, old);
       this.#removed(res, old);
-      return {
-        code: 200,
-        body: view(res, {
-          ...out,
-          metadata: { ...out.metadata, resourceVersion: gone.metadata.resourceVersion },
-        }),
-        warnings,
-      };
+      // The answer is the object as it was last stored, with its finalizers gone.
+      return { code: 200, body: view(res, out), warnings };
     }
     this.#commit(res, out);
     return {
@@ -731,14 +862,40 @@ export class Engine {
     setPath(next, scalePaths(t.res).spec, replicas ?? 0);
     const a = this.#update({ ...t, sub: "scale" }, req, old, next, dryRun, "Update");
     if ("watch" in a || a.code >= 300) return a;
-    return { code: 200, body: scaleOf(t.res, a.body as Obj) };
+    // The scale subresource's entry is converted from the Scale's own, and carries no time.
+    const stored = this.#store.get(t.res.storage, old.metadata.namespace, old.metadata.name);
+    if (stored && !dryRun) {
+      const fields = (stored.metadata.managedFields as Record<string, unknown>[] | undefined) ?? [];
+      if (fields.some((f) => f.subresource === "scale" && f.time !== undefined)) {
+        const next = copy(stored) as Obj;
+        const mapped = fields.map((f) => {
+          if (f.subresource !== "scale") return f;
+          const { time: _t, ...rest } = f;
+          return rest;
+        });
+        next.metadata.managedFields = settled(mapped).managedFields as Meta["managedFields"];
+        // Written in place: the same change, not a second one.
+        this.#store.replace(t.res.storage, next);
+      }
+    }
+    return {
+      code: 200,
+      body: scaleOf(
+        t.res,
+        (this.#store.get(t.res.storage, old.metadata.namespace, old.metadata.name) ?? a.body) as Obj,
+      ),
+    };
   }
 
   /** Stores a write: the next resourceVersion, then the event. */
   #commit(res: FakeResource, o: Obj) {
+    const created = o.metadata.resourceVersion === "";
     o.metadata.resourceVersion = this.#store.next();
     this.#store.put(res.storage, o);
-    if (res.storage === CRD_STORAGE) this.#o.onCrd(o, false);
+    if (res.storage === CRD_STORAGE) {
+      this.#o.onCrd(o, false);
+      if (created) queueMicrotask(() => this.#establish(o.metadata.name));
+    }
   }
 
   // --- deletes -------------------------------------------------------------------------
@@ -778,19 +935,20 @@ export class Engine {
     const pre = (opts.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
     if (pre.uid && pre.uid !== o.metadata.uid) {
       raise(
+        // The delete path's precondition error names the kind (storage's NewConflict with the object's kind).
         conflict(
-          t.res,
+          { group: t.res.group, plural: t.res.kind },
           o.metadata.name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${o.metadata.uid}`,
+          `the UID in the precondition (${pre.uid}) does not match the UID in record (${o.metadata.uid}). The object might have been deleted and then recreated`,
         ),
       );
     }
     if (pre.resourceVersion && pre.resourceVersion !== o.metadata.resourceVersion) {
       raise(
         conflict(
-          t.res,
+          { group: t.res.group, plural: t.res.kind },
           o.metadata.name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${o.metadata.resourceVersion}`,
+          `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${o.metadata.resourceVersion}). The object might have been modified`,
         ),
       );
     }
@@ -818,23 +976,23 @@ export class Engine {
     const isNamespace = res.storage === NS_STORAGE;
     if (finalizers.length || isNamespace) {
       if (o.metadata.deletionTimestamp && isDeepStrictEqual(finalizers, o.metadata.finalizers ?? [])) {
-        return { code: 202, body: view(res, o) };
+        return { code: 200, body: view(res, o) };
       }
       const marked = copy(o) as Obj;
       marked.metadata.deletionTimestamp ??= now();
-      marked.metadata.deletionGracePeriodSeconds ??= 0;
+      if (!isNamespace) marked.metadata.deletionGracePeriodSeconds ??= 0;
       if (finalizers.length) marked.metadata.finalizers = finalizers;
       if (isNamespace) marked.status = { ...((marked.status as object) ?? {}), phase: "Terminating" };
       marked.metadata = orderMeta(marked.metadata);
       if (res.generation) marked.metadata.generation = Number(o.metadata.generation ?? 0) + 1;
-      if (dryRun) return { code: 202, body: view(res, marked) };
+      if (dryRun) return { code: 200, body: view(res, marked) };
       this.#commit(res, marked);
       const answer = view(
         res,
         this.#store.get(res.storage, marked.metadata.namespace, marked.metadata.name) as Obj,
       );
       this.#collect(res, marked, policy);
-      return { code: isNamespace ? 200 : 202, body: answer };
+      return { code: 200, body: answer };
     }
     if (dryRun) return { code: 200, body: deletedAnswer(res, o) };
     this.#store.remove(res.storage, o);
@@ -870,7 +1028,9 @@ export class Engine {
     }
     if (res.storage === NS_STORAGE) {
       // The namespace controller: its content goes, then its "kubernetes" finalizer, then it.
-      queueMicrotask(() => this.#finishNamespace(o.metadata.name));
+      // Not at once: for a moment the namespace is Terminating, as on a cluster (its controller
+      // takes seconds), and a create in it is refused with 403.
+      setLongTimeout(() => this.#finishNamespace(o.metadata.name), NAMESPACE_FINALIZE_MS).unref();
     }
   }
 
@@ -909,18 +1069,29 @@ export class Engine {
     const refs = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
     if (refs.length) next.metadata.ownerReferences = refs;
     else delete next.metadata.ownerReferences;
-    next.metadata.resourceVersion = this.#store.next();
-    this.#store.put(storage, next);
+    const res = this.resourceOf(storage);
+    // The garbage collector's patch: the reference leaves every manager's set.
+    const tracked = res
+      ? (trackUpdate(view(res, o), next, {
+          manager: "kube-controller-manager",
+          apiVersion: res.apiVersion,
+          now: now(),
+          shape: res.shape(),
+          reset: resetFields({ res, namespace: o.metadata.namespace, name: o.metadata.name, sub: undefined }),
+        }) as Obj)
+      : next;
+    tracked.metadata.resourceVersion = this.#store.next();
+    this.#store.put(storage, tracked);
   }
 
   #deleteCollection(t: Target, req: EngineRequest, dryRun: boolean): EngineAnswer {
     const match = this.#filter(t, req.query);
     const opts = this.#deleteOptions(req);
     const items: Obj[] = [];
+    // The answer lists the objects as they were found, before each was deleted or marked.
     for (const o of this.#store.list(t.res.storage).filter(match)) {
-      const a = this.#delete(t.res, o, opts, dryRun);
-      const body = a.body as Obj;
-      items.push(body.kind === "Status" ? view(t.res, o) : body);
+      this.#delete(t.res, o, opts, dryRun);
+      items.push(view(t.res, o));
     }
     return {
       code: 200,
@@ -975,6 +1146,79 @@ function resetFields(t: Target): ResetFields {
   return [];
 }
 
+type Entry = {
+  operation?: string;
+  time?: string;
+  manager?: string;
+  apiVersion?: string;
+  subresource?: string;
+};
+
+/** managedFields in sortEncodedManagedFields' order (an entry without a time first). */
+function settled(after: unknown): { managedFields?: unknown } {
+  if (!Array.isArray(after)) return {};
+  const cmp = (a = "", b = "") => (a < b ? -1 : a > b ? 1 : 0);
+  const sec = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  const sorted = [...(after as Entry[])].sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      sec(p.time) - sec(q.time) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource, q.subresource),
+  );
+  return { managedFields: sorted };
+}
+
+// Struct fields a built-in's Go type holds by value, present (empty) in the zero object the
+// apiserver's field manager compares a create with: a creator owns what is under them, not the
+// struct itself (no "." in its managedFields entry).
+const VALUE_STRUCTS = [
+  ["spec"],
+  ["status"],
+  ["spec", "names"],
+  ["spec", "template"],
+  ["spec", "template", "spec"],
+  ["spec", "jobTemplate"],
+  ["spec", "jobTemplate", "spec"],
+  ["spec", "jobTemplate", "spec", "template"],
+  ["spec", "jobTemplate", "spec", "template", "spec"],
+  ["spec", "strategy"],
+  ["spec", "updateStrategy"],
+  ["template"],
+  ["template", "spec"],
+];
+
+function zeroValue(o: Obj): Record<string, unknown> {
+  const zero: Record<string, unknown> = { metadata: {} };
+  for (const path of VALUE_STRUCTS) {
+    let src: unknown = o;
+    let dst = zero;
+    for (const p of path) {
+      src = src && typeof src === "object" ? (src as Record<string, unknown>)[p] : undefined;
+      if (!src || typeof src !== "object" || Array.isArray(src)) break;
+      dst[p] ??= {};
+      dst = dst[p] as Record<string, unknown>;
+    }
+  }
+  return zero;
+}
+
+/** The options kind a verb's query decodes into, as Invalid answers name it. */
+function optionsKind(verb: string): string {
+  if (verb === "create") return "CreateOptions";
+  if (verb === "update") return "UpdateOptions";
+  if (verb === "patch" || verb === "apply") return "PatchOptions";
+  if (verb === "delete" || verb === "deletecollection") return "DeleteOptions";
+  return "ListOptions";
+}
+
+/** A list of strings as Go prints it: `["a"]` (%q of a slice) or `[]string{"a"}` (%#v). */
+function goStrings(values: readonly string[], style: "[" | "[]string{"): string {
+  const items = values.map((v) => JSON.stringify(v));
+  return style === "[" ? `[${items.join(" ")}]` : `[]string{${items.join(", ")}}`;
+}
+
 function statusOf(a: StatusAnswer): EngineAnswer {
   return { code: a.code, body: a.body };
 }
@@ -1000,7 +1244,7 @@ function listItem(res: FakeResource, o: Obj): Record<string, unknown> {
 }
 
 function deletedAnswer(res: FakeResource, o: Obj): unknown {
-  if (res.custom || RETURNS_DELETED.has(res.storage)) return view(res, o);
+  if (RETURNS_DELETED.has(res.storage)) return view(res, o);
   return success({
     name: o.metadata.name,
     ...(res.group ? { group: res.group } : {}),
@@ -1120,7 +1364,8 @@ function scaleOf(res: FakeResource, o: Obj): Record<string, unknown> {
       resourceVersion: o.metadata.resourceVersion,
       creationTimestamp: o.metadata.creationTimestamp,
     },
-    spec: { replicas: getPath(o, p.spec) ?? 0 },
+    // ScaleSpec.replicas is omitempty: zero replicas answer `spec: {}`.
+    spec: getPath(o, p.spec) ? { replicas: getPath(o, p.spec) } : {},
     status: { replicas: getPath(o, p.status) ?? 0, ...(selector ? { selector } : {}) },
   };
 }
@@ -1147,7 +1392,7 @@ function decodeContinue(token: string): Continue | undefined {
   } catch {
     // falls through: a token we did not make
   }
-  raise(badRequest(`continue key is not valid: ${token.slice(0, 40)}`));
+  raise(badRequest(`invalid continue token: continue key is not valid: ${token.slice(0, 40)}`));
 }
 
 export { deepFreeze };

@@ -4,8 +4,10 @@
 
 import type { Registry, RegistryEntry } from "../../core/registry.js";
 import type { ValidationResult } from "../../core/validation-result.js";
+import { validateCustomResource } from "./crd-validation.js";
 import { builtinFieldLabels, customResourceFieldLabels, type FieldLabels } from "./selectors.js";
 import { type JsonSchemaNode, type Shape, shapeOfSchema, shapeResolver } from "./shape.js";
+import type { StatusCause } from "./status.js";
 
 /** What the fake reads of a generated API's schemas (`validators` from `.../schemas`). */
 export interface FakeSchemas {
@@ -45,8 +47,10 @@ export interface FakeResource {
   readonly generation: boolean;
   /** The merge shape of its objects, built on first use; untyped without a schema. */
   shape(): Shape;
-  /** Schema problems with an object, or none. */
+  /** A built-in's schema verdict on an object (the generated zod schemas), or none. */
   check(obj: unknown): ValidationResult<unknown> | undefined;
+  /** A custom resource's problems under its CRD's schema (none for a built-in). */
+  causes(obj: unknown): StatusCause[];
   /** The object's JSON Schema, for pruning unknown fields; undefined keeps every field. */
   schema(): JsonSchemaNode | undefined;
   /** Resolves a `$ref` of that schema. */
@@ -112,6 +116,7 @@ function builtin(
       return shape;
     },
     check: (obj) => (schemas && name ? schemas.validate(name, obj) : undefined),
+    causes: () => [],
     schema: () => (schemas && name ? schemas.definition(name) : undefined),
     ref: (n) => schemas?.definition(n),
   };
@@ -163,7 +168,6 @@ export function crdResources(
     if (!v.name || v.served === false) continue;
     const schema = v.schema?.openAPIV3Schema;
     let shape: Shape | undefined;
-    let validate: ((v: unknown) => ValidationResult<unknown>) | undefined;
     const sub = v.subresources ?? {};
     out.push({
       group,
@@ -197,14 +201,45 @@ export function crdResources(
         shape ??= schema ? shapeOfSchema(schema, metadata) : untyped;
         return shape;
       },
-      check(obj) {
-        if (!schema || !check) return undefined;
-        validate ??= check(schema);
-        return validate(obj);
+      check: () => undefined,
+      causes(obj) {
+        const out = schema ? validateCustomResource(schema, obj) : [];
+        if (sub.scale) out.push(...replicasAccessor(sub.scale.specReplicasPath ?? ".spec.replicas", obj));
+        return out;
       },
       schema: () => schema,
       ref: () => undefined,
     });
   }
   return out;
+}
+
+/**
+ * The scale subresource reads its replicas path as an integer on every write, and says so when
+ * it cannot (apiextensions' scale accessor), beside the schema's own complaint.
+ */
+function replicasAccessor(path: string, obj: unknown): StatusCause[] {
+  let cur: unknown = obj;
+  for (const p of path.replace(/^\./, "").split(".")) {
+    if (!cur || typeof cur !== "object") return [];
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  if (cur === undefined || (typeof cur === "number" && Number.isInteger(cur))) return [];
+  const type =
+    typeof cur === "number"
+      ? "float64"
+      : Array.isArray(cur)
+        ? "[]interface {}"
+        : cur === null
+          ? "<nil>"
+          : typeof cur === "object"
+            ? "map[string]interface {}"
+            : typeof cur;
+  return [
+    {
+      reason: "FieldValueInvalid",
+      field: path,
+      message: `Invalid value: 0: ${path} accessor error: ${String(cur)} is of the type ${type}, expected int64`,
+    },
+  ];
 }

@@ -127,7 +127,6 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
   const metadataShape: Shape | undefined = schemas
     ? shapeResolver((n: string) => schemas.definition(n))("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
     : undefined;
-  const crdValidator = await crdCheck();
   const crdNames = new Map<string, FakeResource[]>();
   const serveCrd = (crd: Obj, removed: boolean) => {
     for (const r of crdNames.get(crd.metadata.name) ?? []) {
@@ -137,7 +136,7 @@ export async function createFakeCluster(options: FakeClusterOptions): Promise<Fa
     }
     crdNames.delete(crd.metadata.name);
     if (removed) return;
-    const rs = crdResources(crd, metadataShape, crdValidator);
+    const rs = crdResources(crd, metadataShape);
     crdNames.set(crd.metadata.name, rs);
     for (const r of rs) add(r);
   };
@@ -503,16 +502,6 @@ async function schemasOf(v: NonNullable<FakeClusterOptions["validators"]>): Prom
     definition: (n) => v.definition(n),
     validate: (n, value) => (withValidate.validate as FakeSchemas["validate"])(n, value),
   };
-}
-
-/** zod, behind its own import as kubefetch/schemas is: loaded when a CRD is served. */
-async function crdCheck() {
-  try {
-    const { createSchemaValidator } = await import("../../schemas/index.js");
-    return (schema: JsonSchemaNode) => createSchemaValidator(schema);
-  } catch {
-    return undefined;
-  }
 }
 
 async function readCrds(crds: readonly (string | object)[]): Promise<object[]> {

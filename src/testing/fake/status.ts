@@ -53,7 +53,7 @@ export function failure(
     metadata: {},
     status: "Failure",
     message,
-    reason,
+    ...(reason ? { reason } : {}),
     ...(details ? { details } : {}),
     code,
   };
@@ -91,12 +91,14 @@ export function invalid(
   causes: readonly StatusCause[],
 ): StatusAnswer {
   const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  // errors.NewInvalid names the GroupKind: "Widget.example.com", "Deployment.apps", "ConfigMap".
+  const gk = kind.group ? `${kind.kind}.${kind.group}` : kind.kind;
   const message =
     list.length === 1
-      ? `${kind.kind} "${name}" is invalid: ${list[0]}`
-      : `${kind.kind} "${name}" is invalid: [${list.join(", ")}]`;
+      ? `${gk} "${name}" is invalid: ${list[0]}`
+      : `${gk} "${name}" is invalid: [${list.join(", ")}]`;
   return failure(422, message, "Invalid", {
-    name,
+    ...(name ? { name } : {}),
     ...(kind.group ? { group: kind.group } : {}),
     kind: kind.kind,
     causes: causes.map((c) => ({
@@ -110,7 +112,7 @@ export function invalid(
 export const badRequest = (message: string) => failure(400, message, "BadRequest");
 
 export const methodNotAllowed = () =>
-  failure(405, "the server does not allow this method on the requested resource", "MethodNotAllowed");
+  failure(405, "the server does not allow this method on the requested resource", "MethodNotAllowed", {});
 
 export const notFoundPath = () =>
   failure(404, "the server could not find the requested resource", "NotFound", {});

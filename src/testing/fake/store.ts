@@ -124,6 +124,13 @@ export class Store {
     });
   }
 
+  /** Rewrites a stored object without a new resourceVersion or event (a detail of the last write). */
+  replace(storage: string, object: Obj): void {
+    const objs = this.#objects.get(storage);
+    const key = keyOf(object.metadata.namespace, object.metadata.name);
+    if (objs?.has(key)) objs.set(key, deepFreeze(object));
+  }
+
   /** Removes an object; the DELETED event carries a new resourceVersion, as etcd's delete revision. */
   remove(storage: string, object: Obj): Obj {
     const key = keyOf(object.metadata.namespace, object.metadata.name);

@@ -66,7 +66,12 @@ export function serveWatch(
     } else if (now && !before) send("ADDED", w.view(e.object));
     else if (now) send("MODIFIED", w.view(e.object));
     // An object leaving the view is a DELETED to this watch, as the watch cache filters.
-    else if (before) send("DELETED", w.view(e.object));
+    else if (before && e.previous) {
+      send(
+        "DELETED",
+        w.view({ ...e.previous, metadata: { ...e.previous.metadata, resourceVersion: String(e.rv) } }),
+      );
+    }
   };
   const unsubscribe = store.subscribe((e) => (live ? deliver(e) : pending.push(e)));
   res.on("close", close);

@@ -221,11 +221,20 @@ export class Normaliser {
       else if (last === "metadata" && k === "resourceVersion" && typeof x === "string") {
         const ownOfList = parent !== undefined && Array.isArray(parent.items);
         out[k] = ownOfList || (bookmark && path.length === 1) ? "<rv>" : this.rv(x);
+      } else if (k === "managedFields" && Array.isArray(x)) {
+        // Entries of one second sort by manager; across a second boundary by time. Which of
+        // the two a run meets depends on the clock, so entries compare in a fixed order.
+        out[k] = (this.walk(x, [...path, k], bookmark, o) as Record<string, unknown>[]).sort((a, b) =>
+          entryKey(a) < entryKey(b) ? -1 : entryKey(a) > entryKey(b) ? 1 : 0,
+        );
       } else out[this.text(k)] = this.walk(x, [...path, k], bookmark, o); // managedFields keys hold uids: k:{"uid":…}
     }
     return out;
   }
 }
+
+const entryKey = (e: Record<string, unknown>) =>
+  [e.operation, e.manager, e.apiVersion, e.subresource ?? ""].map(String).join("\u0000");
 
 /** Resolves `{ns}`, `{uid:ID}`, `{rv:ID}`, `{name:ID}`, `{continue:ID}` in strings, deeply. */
 export function resolve<T>(v: T, ctx: Ctx): T {
