@@ -24,3 +24,4 @@ export {
   type FakeFault,
   type FakeRequest,
 } from "./fake/server.js";
+export type { JsonSchemaNode } from "./fake/shape.js";

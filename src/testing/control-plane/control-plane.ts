@@ -78,7 +78,12 @@ export interface ControlPlane {
   /** The folder of data, certificates and logs (etcd.log, kube-apiserver.log). */
   dir: string;
   /** The processes' PIDs (stop() ends them). */
-  pids: { etcd: number; kubeApiserver: number };
+  pids: {
+    /** etcd's. */
+    etcd: number;
+    /** kube-apiserver's. */
+    kubeApiserver: number;
+  };
   /**
    * Ends kube-apiserver, then etcd, by PID (SIGTERM, SIGKILL after the grace period), waits
    * for both to exit, and removes `dir` unless the caller gave it. Calling it again returns the
