@@ -19,7 +19,7 @@ const commandOf = (file: string) => {
 };
 const cluster = testCluster();
 // The fake needs no kubeconfig; a nested node --test must not report to this one.
-const env = { ...clusterEnv(cluster), KUBECONFIG: "/nonexistent" };
+const env: NodeJS.ProcessEnv = { ...clusterEnv(cluster), KUBECONFIG: "/nonexistent" };
 delete env.NODE_TEST_CONTEXT;
 const assets = mkdtempSync(join(tmpdir(), "kubefetch-assets-"));
 after(() => rmSync(assets, { recursive: true, force: true }));

@@ -88,7 +88,7 @@ function walk(s: JsonSchemaNode, v: unknown, path: string, out: StatusCause[], d
         message: `Invalid value: ${v.length}: ${at(path)} in body should have at least ${s.minItems} items`,
       });
     const items = s.items as JsonSchemaNode | undefined;
-    if (items) v.forEach((x, i) => walk(items, x, `${path}[${i}]`, out, depth + 1));
+    if (items) for (const [i, x] of v.entries()) walk(items, x, `${path}[${i}]`, out, depth + 1);
     uniqueness(s, v, path, at, out);
     return;
   }

@@ -149,11 +149,7 @@ const CR_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch"
  * shape of ObjectMeta, which a CRD's schema leaves out and the apiserver merges as it merges
  * every object's.
  */
-export function crdResources(
-  crd: unknown,
-  metadata: Shape | undefined,
-  check?: (schema: JsonSchemaNode) => (v: unknown) => ValidationResult<unknown>,
-): FakeResource[] {
+export function crdResources(crd: unknown, metadata: Shape | undefined): FakeResource[] {
   const c = crd as Crd;
   const spec = c.spec;
   const names = spec?.names;
