@@ -4,14 +4,14 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { createClient } from "../../generated/kubernetes-1.36/index.ts";
-import { registryData } from "../../generated/kubernetes-1.36/registry.ts";
-import { validators } from "../../generated/kubernetes-1.36/schemas.ts";
-import { createController, leaderElection } from "../../src/controller/index.ts";
-import { isConflict, isGone, isInvalid, isNotFound, KubeError, WatchExpiredError } from "../../src/index.ts";
-import { createInformer } from "../../src/informer/index.ts";
-import { applyManifests } from "../../src/manifests/index.ts";
-import { createFakeCluster, type FakeCluster } from "../../src/testing/index.ts";
+import { createClient } from "../../generated/kubernetes-1.36/index.js";
+import { registryData } from "../../generated/kubernetes-1.36/registry.js";
+import { validators } from "../../generated/kubernetes-1.36/schemas.js";
+import { createController, leaderElection } from "../../src/controller/index.js";
+import { isConflict, isGone, isInvalid, isNotFound, KubeError, WatchExpiredError } from "../../src/index.js";
+import { createInformer } from "../../src/informer/index.js";
+import { applyManifests } from "../../src/manifests/index.js";
+import { createFakeCluster, type FakeCluster } from "../../src/testing/index.js";
 
 type Client = ReturnType<typeof createClient>;
 type Meta = { metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string } };
@@ -125,9 +125,9 @@ describe("the fake through the real client", () => {
       { method: "PATCH", path: `${base}/r`, query: { fieldManager: "me", force: "true" }, verb: "apply" },
       { method: "DELETE", path: `${base}/r`, query: {}, verb: "delete" },
     ]);
-    assert.deepEqual((fake.requests[0]?.body as { data: unknown }).data, { a: "1" });
+    assert.deepEqual((fake.requests[0]?.body as { data: unknown } | undefined)?.data, { a: "1" });
     assert.match(fake.requests[3]?.contentType ?? "", /^application\/apply-patch\+yaml/);
-    assert.deepEqual((fake.requests[3]?.body as { data: unknown }).data, { a: "2" });
+    assert.deepEqual((fake.requests[3]?.body as { data: unknown } | undefined)?.data, { a: "2" });
     assert.equal(fake.requests[1]?.body, undefined);
   });
 });
@@ -173,7 +173,8 @@ describe("failNext", () => {
   test("a fault matches by resource, namespace and name only", async () => {
     await kube.core.v1.namespaces.create({ metadata: { name: "other" } });
     for (const ns of ["default", "other"])
-      for (const name of ["a", "b"]) await kube.core.v1.configmaps.create({ metadata: { name, namespace: ns } });
+      for (const name of ["a", "b"])
+        await kube.core.v1.configmaps.create({ metadata: { name, namespace: ns } });
     await kube.core.v1.secrets.create({ metadata: { name: "b" } });
     fake.failNext({ resource: "configmaps", namespace: "default", name: "b", status: 409 });
     await kube.core.v1.secrets.get({ name: "b" });
@@ -233,11 +234,14 @@ describe("compact", () => {
     const old = fake.resourceVersion;
     await kube.core.v1.configmaps.create({ metadata: { name: "c" } });
     fake.compact();
-    await assert.rejects(async () => {
-      for await (const _ of kube.core.v1.configmaps.watch({ resourceVersion: old })) {
-        /* no event comes */
-      }
-    }, (e) => e instanceof WatchExpiredError || isGone(e));
+    await assert.rejects(
+      async () => {
+        for await (const _ of kube.core.v1.configmaps.watch({ resourceVersion: old })) {
+          /* no event comes */
+        }
+      },
+      (e) => e instanceof WatchExpiredError || isGone(e),
+    );
   });
 
   test("the informer relists after compact() and dropWatches(), and stays in sync", async () => {
@@ -329,7 +333,9 @@ describe("the controller toolkit", () => {
     fake.add(cm("src", { k: "v" }));
     await kube.core.v1.configmaps.create({ metadata: { name: "src2" }, data: { k: "w" } });
     await until("the copies", () => fake.list("v1", "ConfigMap", "default").length === 4);
-    assert.deepEqual((fake.get("v1", "ConfigMap", "default", "src-copy") as { data: unknown }).data, { k: "v" });
+    assert.deepEqual((fake.get("v1", "ConfigMap", "default", "src-copy") as { data: unknown }).data, {
+      k: "v",
+    });
     assert.deepEqual((fake.get("v1", "ConfigMap", "default", "src2-copy") as { data: unknown }).data, {
       k: "w",
     });
@@ -396,7 +402,6 @@ spec: { size: 3 }
 test("applyManifests applies a CRD and a CR of it, and the CRD is served right after", async () => {
   const results = await applyManifests(kube, GADGETS, {
     api: { registry: registryData, validators },
-    kube,
     fieldManager: "manifests-test",
     crdTimeoutMs: 2000,
   });
@@ -466,6 +471,26 @@ describe("object lifecycle", () => {
     assert.ok(fake.get("v1", "ConfigMap", "default", a.metadata?.name ?? ""));
   });
 
+  test("a Secret's stringData is stored base64 in data, and stringData is not kept", async () => {
+    const s = await kube.core.v1.secrets.create({
+      metadata: { name: "s" },
+      data: { a: Buffer.from("old").toString("base64"), b: Buffer.from("b").toString("base64") },
+      stringData: { a: "x" },
+    });
+    assert.deepEqual(s.data, { a: "eA==", b: "Yg==" });
+    assert.equal((s as { stringData?: unknown }).stringData, undefined);
+    const patched = await kube.core.v1.secrets.patch(
+      { name: "s" },
+      { stringData: { c: "y" } },
+      { type: "merge" },
+    );
+    assert.deepEqual(patched.data, { a: "eA==", b: "Yg==", c: "eQ==" });
+    assert.equal(
+      (fake.get("v1", "Secret", "default", "s") as { stringData?: unknown }).stringData,
+      undefined,
+    );
+  });
+
   test("deleting an owner deletes its dependents in the background, as the garbage collector does", async () => {
     const owner = await kube.core.v1.configmaps.create({ metadata: { name: "owner" } });
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata?.uid ?? "" };
@@ -477,7 +502,9 @@ describe("object lifecycle", () => {
   });
 
   test("a finalizer keeps a deleted object, with a deletionTimestamp, until it is removed", async () => {
-    await kube.core.v1.configmaps.create({ metadata: { name: "f", finalizers: ["test.kubefetch.dev/hold"] } });
+    await kube.core.v1.configmaps.create({
+      metadata: { name: "f", finalizers: ["test.kubefetch.dev/hold"] },
+    });
     await kube.core.v1.configmaps.delete({ name: "f" });
     const held = await kube.core.v1.configmaps.get({ name: "f" });
     assert.ok(held.metadata?.deletionTimestamp);
