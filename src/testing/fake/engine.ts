@@ -417,7 +417,7 @@ export class Engine {
   }
 
   #create(t: Target, req: EngineRequest, dryRun: boolean): EngineAnswer {
-    const body = this.#typed(t, this.#body(req));
+    const body = decoded(t, this.#typed(t, this.#body(req)));
     const namespace = this.#namespaceOf(t, body);
     const meta = { ...((body.metadata ?? {}) as Record<string, unknown>) };
     if (
@@ -542,7 +542,7 @@ export class Engine {
         this.#typed(t, this.#body(req), { apiVersion: "autoscaling/v1", kind: "Scale" }),
         dryRun,
       );
-    const body = this.#typed(t, this.#body(req));
+    const body = decoded(t, this.#typed(t, this.#body(req)));
     this.#namespaceOf(t, body);
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     if (meta.name !== undefined && meta.name !== t.name) {
@@ -630,7 +630,7 @@ export class Engine {
       raise(badRequest("the patched object is not a JSON object"));
     const p = patched as Record<string, unknown>;
     if (t.sub === "scale") return this.#writeScale(t, req, p, dryRun);
-    const typed = this.#typed(t, p);
+    const typed = decoded(t, this.#typed(t, p));
     const meta = (typed.metadata ?? {}) as Record<string, unknown>;
     if (meta.resourceVersion !== undefined && meta.resourceVersion !== old.metadata.resourceVersion) {
       raise(conflict(t.res, t.name ?? "", STALE));
@@ -1396,3 +1396,18 @@ function decodeContinue(token: string): Continue | undefined {
 }
 
 export { deepFreeze };
+
+/**
+ * What decoding a write changes, before admission: a Secret's stringData is written into data
+ * (base64 on the wire) and is never stored, as Convert_v1_Secret_To_core_Secret does (a
+ * stringData key wins over the same key of data).
+ */
+function decoded(t: Target, body: Record<string, unknown>): Record<string, unknown> {
+  if (t.res.storage !== "/secrets" || body.stringData === undefined) return body;
+  const { stringData, ...rest } = body;
+  if (!stringData || typeof stringData !== "object" || Array.isArray(stringData)) return body;
+  const data = { ...((rest.data ?? {}) as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(stringData))
+    if (typeof v === "string") data[k] = Buffer.from(v, "utf8").toString("base64");
+  return { ...rest, data };
+}

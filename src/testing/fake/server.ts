@@ -507,5 +507,7 @@ async function schemasOf(v: NonNullable<FakeClusterOptions["validators"]>): Prom
 async function readCrds(crds: readonly (string | object)[]): Promise<object[]> {
   const files = crds.filter((c): c is string => typeof c === "string");
   const objects = crds.filter((c) => typeof c !== "string");
-  return [...(files.length ? await readCrdFiles(files) : []), ...objects];
+  // readCrdFiles answers each CRD with the file it came from; the fake serves the object.
+  const fromFiles = files.length ? (await readCrdFiles(files)).map((d) => d.object) : [];
+  return [...fromFiles, ...objects];
 }
