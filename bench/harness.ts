@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestCluster } from "../test/helpers/cluster.js";
@@ -118,4 +120,27 @@ export async function withCluster<T>(node: boolean, fn: (cluster: NodeCluster) =
   } finally {
     if (!given) await run("bash", [join(repoRoot, "test/cluster/down.sh"), dir]);
   }
+}
+
+/**
+ * The client-go child (bench/competitors/client-go), built with the machine's Go into
+ * ~/.cache/kubefetch keyed by its sources, so a run after the first starts at once.
+ */
+export async function clientGoBin(): Promise<string> {
+  const src = join(competitorsDir, "client-go");
+  const hash = createHash("sha256");
+  for (const f of ["main.go", "go.mod", "go.sum"]) hash.update(readFileSync(join(src, f)));
+  const cache = join(homedir(), ".cache/kubefetch");
+  const bin = join(cache, `client-go-bench-${hash.digest("hex").slice(0, 16)}`);
+  if (!existsSync(bin)) {
+    const env = {
+      ...process.env,
+      GOPATH: process.env.GOPATH ?? join(cache, "go"),
+      GOCACHE: process.env.GOCACHE ?? join(cache, "go-build"),
+      GOFLAGS: "-mod=readonly",
+    };
+    await run("go", ["build", "-o", `${bin}.tmp`, "."], { cwd: src, env, maxBuffer: 16 << 20 });
+    renameSync(`${bin}.tmp`, bin);
+  }
+  return bin;
 }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { pod, startFixture } from "../fixture-server.js";
 import type { BenchContext, Benchmark, Figure } from "../harness.js";
 import {
+  clientGoBin,
   competitorBin,
   competitorsDir,
   repoRoot,
@@ -35,12 +36,15 @@ async function child(
       ? [process.execPath, [KF, task, String(n), f.kubeconfig]]
       : subject === "raw undici"
         ? [process.execPath, [UNDICI, task, String(n), f.url, f.ca, f.token]]
-        : [competitorBin("node"), [CN, task, String(n), f.kubeconfig]];
+        : subject === CLIENT_GO
+          ? [await clientGoBin(), [task, String(n), f.kubeconfig]]
+          : [competitorBin("node"), [CN, task, String(n), f.kubeconfig]];
   const r = await run(cmd, args, { cwd: repoRoot, maxBuffer: 1 << 20, timeout: 120_000 });
   return JSON.parse(r.stdout.trim().split("\n").pop() as string) as ChildResult;
 }
 
-const SUBJECTS = ["kubefetch", "raw undici", "@kubernetes/client-node (Node 22)"];
+const CLIENT_GO = "client-go v0.37.2";
+const SUBJECTS = ["kubefetch", "raw undici", CLIENT_GO, "@kubernetes/client-node (Node 22)"];
 
 export const get: Benchmark = {
   name: "get",
